@@ -1,0 +1,1 @@
+"""juece decisions: the domain of a major administrative decision — models, use cases, evidence, audit."""

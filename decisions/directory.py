@@ -1,0 +1,123 @@
+"""Offices and users: the organisation the procedure runs in. Passwords are hashed with argon2id."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from decisions import audit
+from decisions.errors import BadInput, NotFound, NotPermitted
+from decisions.models import Office, User, UserRole
+from decisions.permissions import Actor
+from decisions.unit_of_work import UnitOfWork
+from workflow import profiles
+
+LEVELS = ("province", "city", "county", "department", "township")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_hasher = PasswordHasher()  # argon2id by default
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def office_by_code(session: Session, code: str) -> Office:
+    office = session.exec(select(Office).where(Office.code == code)).first()
+    if office is None:
+        raise NotFound(f"未知单位 / unknown office: {code!r}")
+    return office
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        raise NotFound(f"未知用户 / unknown user: {username!r}")
+    roles = tuple(sorted(r.role for r in session.exec(select(UserRole).where(UserRole.user_id == user.id))))
+    office = session.get(Office, user.office_id)
+    assert office is not None
+    return Actor(user.id or 0, user.username, office.id or 0, office.code, roles)
+
+
+def _operator(session: Session, as_user: str | None) -> tuple[str, str, str]:
+    """Admin actions: the server operator (no --as) or a named admin."""
+    if as_user is None:
+        return "operator", "admin", ""
+    actor = actor_for(session, as_user)
+    if "admin" not in actor.roles:
+        raise NotPermitted(f"用户 {as_user} 不是系统管理员(admin)，无权管理单位和用户 / only admin may manage offices and users")
+    return actor.username, "admin", actor.office_code
+
+
+def add_office(code: str, name: str, level: str, parent: str | None = None, profile: str | None = None,
+               as_user: str | None = None) -> dict:
+    if not _CODE.match(code):
+        raise BadInput(f"单位代码 {code!r} 无效：只允许字母、数字、-_. / invalid office code")
+    if level not in LEVELS:
+        raise BadInput(f"--level {level!r} 无效 / invalid; expected one of: {', '.join(LEVELS)}")
+    if not name.strip():
+        raise BadInput("--name 不能为空 / must not be empty")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = _operator(s, as_user)
+        parent_office = office_by_code(s, parent) if parent else None
+        if profile is None:
+            profile = parent_office.profile if parent_office else "state-council-2019"
+        if profile not in profiles.available():
+            raise BadInput(f"--profile {profile!r} 未知 / unknown; available: {', '.join(profiles.available())}")
+        profiles.load(profile)
+        if s.exec(select(Office).where(Office.code == code)).first():
+            raise BadInput(f"单位代码 {code!r} 已存在 / office code already exists")
+        office = Office(code=code, name=name.strip(), level=level,
+                        parent_id=parent_office.id if parent_office else None, profile=profile)
+        s.add(office)
+        s.flush()
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="office_add",
+                     detail={"code": code, "name": office.name, "level": level, "parent": parent, "profile": profile})
+        uow.commit()
+        return {"id": office.id, "code": code, "name": office.name, "level": level, "parent": parent,
+                "profile": profile}
+
+
+def add_user(username: str, name: str, office: str, roles: list[str], password: str | None = None,
+             as_user: str | None = None) -> dict:
+    if not _CODE.match(username):
+        raise BadInput(f"用户名 {username!r} 无效 / invalid username")
+    if not roles:
+        raise BadInput("至少需要一个 --role / at least one --role is required")
+    for r in roles:
+        if r not in profiles.ROLES:
+            raise BadInput(f"--role {r!r} 无效 / invalid; expected one of: {', '.join(profiles.ROLES)}")
+    if password is not None and len(password) < 8:
+        raise BadInput("密码至少 8 位 / password must have at least 8 characters")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = _operator(s, as_user)
+        off = office_by_code(s, office)
+        if s.exec(select(User).where(User.username == username)).first():
+            raise BadInput(f"用户名 {username!r} 已存在 / username already exists")
+        user = User(username=username, name=name.strip() or username, office_id=off.id or 0,
+                    password_hash=hash_password(password) if password else "")
+        s.add(user)
+        s.flush()
+        for r in sorted(set(roles)):
+            s.add(UserRole(user_id=user.id or 0, role=r))
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_add",
+                     detail={"username": username, "name": user.name, "office": office, "roles": sorted(set(roles))})
+        uow.commit()
+        return {"id": user.id, "username": username, "name": user.name, "office": office, "roles": sorted(set(roles))}
+
+
+def authenticate(username: str, password: str) -> Actor | None:
+    """The actor when the password matches its argon2id hash; None otherwise (no detail leaked)."""
+    with UnitOfWork() as uow:
+        user = uow.session.exec(select(User).where(User.username == username)).first()
+        if user is None or not user.active or not user.password_hash:
+            return None
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return actor_for(uow.session, username)

@@ -1,0 +1,72 @@
+"""Does a file's content match the type its name claims? Checked by magic bytes, no guessing."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".csv": "text/csv",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ofd": "application/ofd",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _zip_has(data: bytes, member_prefix: str) -> bool:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            return any(n.startswith(member_prefix) for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def check(filename: str, data: bytes) -> tuple[str | None, str]:
+    """(content_type, problem). content_type is None when the type is unsupported or content differs."""
+    ext = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    ctype = CONTENT_TYPES.get(ext)
+    if ctype is None:
+        return None, f"不支持的文件类型 / unsupported file type {ext or '(none)'}; allowed: {', '.join(CONTENT_TYPES)}"
+    ok = {
+        ".pdf": data.startswith(b"%PDF-"),
+        ".png": data.startswith(b"\x89PNG\r\n\x1a\n"),
+        ".jpg": data.startswith(b"\xff\xd8\xff"),
+        ".jpeg": data.startswith(b"\xff\xd8\xff"),
+        ".tif": data[:4] in (b"II*\x00", b"MM\x00*"),
+        ".tiff": data[:4] in (b"II*\x00", b"MM\x00*"),
+        ".doc": data.startswith(_OLE),
+        ".xls": data.startswith(_OLE),
+        ".docx": data.startswith(b"PK") and _zip_has(data, "word/"),
+        ".xlsx": data.startswith(b"PK") and _zip_has(data, "xl/"),
+        ".ofd": data.startswith(b"PK") and _zip_has(data, "OFD.xml"),
+    }.get(ext)
+    if ok is None:
+        ok = _is_text(data)
+    if not ok:
+        return None, f"文件内容与其类型 {ext} 不符 / content does not match its claimed type {ext}"
+    return ctype, ""

@@ -1,0 +1,534 @@
+"""Use cases of a decision: create, determine triggers, attach evidence, advance, record the meeting.
+
+Each use case is a plain function owning one unit of work: it validates everything first, refuses
+with BadInput / NotFound / NotPermitted / Blocked before writing, then changes the rows, writes the
+audit events in the same transaction and commits once. The CLI and the workbench call only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from decisions import audit, clock, evidence_store, filetypes, metadata
+from decisions.directory import actor_for, office_by_code
+from decisions.errors import BadInput, Blocked, NotFound, Unmet
+from decisions.models import (
+    CalendarOverride,
+    CatalogItem,
+    CoUndertaker,
+    Decision,
+    Evidence,
+    Meeting,
+    MeetingPosition,
+    Office,
+    StageStatus,
+    TriggerDetermination,
+    User,
+)
+from decisions.permissions import Actor, DecisionScope, authorize
+from decisions.settings import get_settings
+from decisions.unit_of_work import UnitOfWork
+from workflow import gates, machine, profiles
+from workflow.calendar import WorkCalendar
+from workflow.profiles import Profile
+
+SOURCES = ("leader", "department", "npc_cppcc", "public")
+POSITIONS = ("approve", "reject", "abstain")
+OUTCOMES = ("approve", "reject", "revise", "defer", "rediscuss")
+MEETING_TYPES = ("executive", "plenary", "office")
+PROCEDURAL_ROLES = ("decision_organ", "head", "drafter", "legality_reviewer", "legal_adviser", "expert",
+                    "secretary", "executor")
+
+
+# ----------------------------------------------------------------- loading helpers
+def now_iso() -> str:
+    return clock.now().isoformat(timespec="seconds")
+
+
+def get_decision(session: Session, ident: str | int) -> Decision:
+    """By numeric id or by code; NotFound names the value."""
+    text = str(ident).strip()
+    row = session.get(Decision, int(text)) if text.isdigit() else None
+    if row is None:
+        row = session.exec(select(Decision).where(Decision.code == text)).first()
+    if row is None:
+        raise NotFound(f"未知决策 / unknown decision: {text!r}")
+    return row
+
+
+def profile_of(decision: Decision) -> Profile:
+    try:
+        return profiles.load_version(decision.profile_name, decision.profile_version)
+    except profiles.ProfileError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def scope_of(session: Session, d: Decision) -> DecisionScope:
+    co = session.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)).all()
+    return DecisionScope(organ_id=d.organ_id, undertaker_ids=frozenset([d.undertaker_id, *co]),
+                         organ_subtree=frozenset(subtree(session, d.organ_id)), executing_unit_id=d.executing_unit_id)
+
+
+def subtree(session: Session, office_id: int) -> set[int]:
+    ids, frontier = {office_id}, [office_id]
+    while frontier:
+        children = session.exec(select(Office.id).where(col(Office.parent_id).in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def calendar_for(session: Session, profile: Profile) -> WorkCalendar:
+    overrides = {date.fromisoformat(o.day): o.is_workday for o in session.exec(select(CalendarOverride))}
+    return WorkCalendar.build(profile.params.get("calendar_extra_holidays", []),
+                              profile.params.get("calendar_extra_workdays", []), overrides)
+
+
+def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
+    triggers = {t.name: gates.Determination(t.value, t.reason) for t in
+                session.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))}
+    rows = session.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round)
+                        .order_by(col(Evidence.id))).all()
+    items = [gates.Item(e.id or 0, e.kind, dict(e.meta), e.stage, e.role, e.filename) for e in rows]
+    approved = session.exec(select(Meeting.id).where(Meeting.decision_id == d.id, Meeting.round == d.round,
+                                                     Meeting.outcome == "approve")).first() is not None
+    return gates.Snapshot(triggers=triggers, items=items, approved_meeting=approved, meeting_date=meeting_date,
+                          calendar=calendar_for(session, profile))
+
+
+def _touch(d: Decision) -> None:
+    """Every change bumps the decision's version: concurrent writers conflict instead of interleaving."""
+    d.updated_at = now_iso()
+
+
+def _record(session: Session, d: Decision, actor: Actor, role: str, action: str, detail: dict) -> None:
+    audit.record(session, decision_id=d.id, actor=actor.username, role=role, office=actor.office_code,
+                 action=action, detail=detail)
+
+
+def _stage_name(profile: Profile, state: str) -> str:
+    st = profile.stages.get(state)
+    return st.name_zh if st else state
+
+
+def _require_state(profile: Profile, d: Decision, allowed: list[str], action: str, article: str) -> None:
+    if d.state not in allowed:
+        names = "、".join(f"「{_stage_name(profile, s)}」" for s in allowed)
+        raise Blocked([Unmet(f"{d.state}.state", article,
+                             f"决策当前处于「{_stage_name(profile, d.state)}」({d.state})，只能在{names}阶段{action}",
+                             f"decision is in {d.state}; {action} is possible only in {', '.join(allowed)}")])
+
+
+# ----------------------------------------------------------------- use cases
+def new_decision(*, title: str, organ: str, undertaker: str, category: int | str, source: str, as_user: str,
+                 co_undertakers: list[str] | None = None, catalog: int | str | None = None) -> dict:
+    """Register a proposal (决策建议, Art 10); the start decision comes as evidence in `proposed`."""
+    title = title.strip()
+    if not title:
+        raise BadInput("--title 不能为空 / must not be empty")
+    if len(title) > 300:
+        raise BadInput("--title 过长（最多300字）/ too long")
+    try:
+        category = int(category)
+    except (TypeError, ValueError):
+        raise BadInput(f"--category {category!r} 应为 1..5 / must be 1..5") from None
+    if category not in range(1, 6):
+        raise BadInput(f"--category {category} 应为 1..5（条例第3条五类事项）/ must be 1..5 (Art 3)")
+    if source not in SOURCES:
+        raise BadInput(f"--source {source!r} 无效 / invalid; expected one of: {', '.join(SOURCES)}")
+    co_undertakers = list(co_undertakers or [])
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, as_user)
+        organ_o = office_by_code(s, organ)
+        lead = office_by_code(s, undertaker)
+        cos = [office_by_code(s, c) for c in co_undertakers]
+        if lead.id in {c.id for c in cos}:
+            raise BadInput(f"--co-undertaker {undertaker!r} 已是牵头承办单位 / is already the lead undertaker")
+        item = None
+        if catalog is not None:
+            cat_text = str(catalog)
+            item = s.get(CatalogItem, int(cat_text)) if cat_text.isdigit() else None
+            if item is None:
+                raise NotFound(f"未知目录事项 / unknown catalog item: {cat_text!r}")
+            if item.organ_id != organ_o.id:
+                raise BadInput(f"--catalog {cat_text}: 该目录事项不属于 {organ} / belongs to another organ")
+        scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]),
+                              frozenset(subtree(s, organ_o.id or 0)), None)
+        role = authorize(actor, scope, ["decision_organ", "drafter"], "提出决策事项 / create a decision")
+        try:
+            profile = profiles.load(organ_o.profile)
+        except profiles.ProfileError as exc:
+            raise BadInput(str(exc)) from None
+        stamp = now_iso()
+        d = Decision(code=f"tmp-{stamp}-{actor.user_id}", title=title, organ_id=organ_o.id or 0,
+                     undertaker_id=lead.id or 0, category=category, source=source,
+                     catalog_item_id=item.id if item else None, profile_name=profile.name,
+                     profile_version=profile.version, state=profile.stage_order[0], created_at=stamp,
+                     updated_at=stamp, state_entered_at=stamp)
+        s.add(d)
+        s.flush()
+        d.code = f"{organ_o.code}-{clock.today().year}-{d.id:05d}"
+        for c in cos:
+            s.add(CoUndertaker(decision_id=d.id or 0, office_id=c.id or 0))
+        for i, stage in enumerate(profile.stage_order):
+            first = i == 0
+            s.add(StageStatus(decision_id=d.id or 0, stage=stage, position=i, status="current" if first else "pending",
+                              entered_at=stamp if first else "", user_id=actor.user_id if first else None))
+        _record(s, d, actor, role, "create",
+                {"code": d.code, "title": title, "organ": organ, "undertaker": undertaker, "co_undertakers": co_undertakers,
+                 "category": category, "source": source, "catalog": item.id if item else None,
+                 "profile": profile.name, "profile_version": profile.version})
+        uow.commit()
+        return {"id": d.id, "code": d.code, "title": title, "state": d.state, "profile": profile.name,
+                "profile_version": profile.version}
+
+
+def set_triggers(ident: str | int, *, sets: dict[str, str], reasons: dict[str, str], as_user: str) -> dict:
+    """Record yes/no determinations (procedure.md §3); only while proposing or drafting."""
+    if not sets and not reasons:
+        raise BadInput("至少需要一个 --set NAME=yes|no / at least one --set is required")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        for name, value in sets.items():
+            if name not in profile.triggers:
+                raise BadInput(f"未知判定项 / unknown trigger {name!r}; expected one of: {', '.join(profile.triggers)}")
+            if value not in ("yes", "no"):
+                raise BadInput(f"--set {name}={value!r}: 应为 yes 或 no / must be yes or no")
+        for name in reasons:
+            if name not in profile.triggers:
+                raise BadInput(f"--reason {name!r}: 未知判定项 / unknown trigger; expected one of: "
+                               f"{', '.join(profile.triggers)}")
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d), ["drafter"], "作出判定 / determine triggers")
+        _require_state(profile, d, ["proposed", "drafting"], "作出或修改判定", "Art 3")
+        existing = {t.name: t for t in s.exec(select(TriggerDetermination)
+                                              .where(TriggerDetermination.decision_id == d.id))}
+        for name in reasons:
+            if name not in sets and name not in existing:
+                raise BadInput(f"--reason {name}: 须与 --set {name}=yes|no 一起给出 / give --set {name} first")
+        stamp = now_iso()
+        changes = {}
+        for name in [*sets, *(r for r in reasons if r not in sets)]:
+            row = existing.get(name)
+            value = (sets[name] == "yes") if name in sets else row.value  # type: ignore[union-attr]
+            reason = reasons.get(name, row.reason if (row and name not in sets) else "").strip()
+            if row is None:
+                row = TriggerDetermination(decision_id=d.id or 0, name=name, value=value, reason=reason,
+                                           user_id=actor.user_id, at=stamp)
+                s.add(row)
+            else:
+                row.value, row.reason, row.user_id, row.at = value, reason, actor.user_id, stamp
+            changes[name] = {"value": "yes" if value else "no", "reason": reason}
+        _touch(d)
+        _record(s, d, actor, role, "triggers", changes)
+        uow.commit()
+        return {"id": d.id, "triggers": changes}
+
+
+def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, meta: dict[str, str],
+                 as_user: str) -> dict:
+    """Attach a file of a kind to the decision's current stage, after validating everything."""
+    if not filename or filename != filename.strip() or any(c in filename for c in "/\\\x00") \
+            or filename in (".", "..") or ":" in filename:
+        raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {filename!r}")
+    settings = get_settings()
+    if len(data) == 0:
+        raise BadInput(f"文件为空 / file is empty: {filename!r}")
+    if len(data) > settings.max_file_bytes:
+        raise BadInput(f"文件过大 / file too large: {filename!r} is {len(data)} bytes, limit "
+                       f"{settings.max_file_bytes} bytes (JUECE_MAX_FILE_MB)")
+    content_type, problem = filetypes.check(filename, data)
+    if content_type is None:
+        raise BadInput(f"{filename!r}: {problem}")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        if kind not in profile.kinds:
+            raise BadInput(f"未知材料类型 / unknown evidence kind {kind!r}; expected one of: {', '.join(profile.kinds)}")
+        spec = profile.kinds[kind]
+        if spec.via_meeting:
+            raise BadInput(f"「{spec.name_zh}」({kind}) 只能通过 juece meeting 记录 / is recorded with `juece meeting`")
+        clean = metadata.validate(kind, spec, meta, lambda code: s.exec(
+            select(Office.id).where(Office.code == code)).first() is not None)
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
+        _require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", profile.stages[spec.stages[0]].article
+                       if spec.stages[0] in profile.stages else "Art 34")
+        ev = _store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
+        if kind == "execution_assignment":
+            d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
+        _touch(d)
+        uow.commit()
+        return evidence_view(ev, actor.username, actor.office_code)
+
+
+def _store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, filename: str, ctype: str,
+                    data: bytes, meta: dict) -> Evidence:
+    sha = evidence_store.put(data)
+    ev = Evidence(decision_id=d.id or 0, stage=d.state, round=d.round, kind=kind, filename=filename,
+                  content_type=ctype, size=len(data), sha256=sha, meta=meta, user_id=actor.user_id, role=role,
+                  office_id=actor.office_id, at=now_iso())
+    s.add(ev)
+    s.flush()
+    _record(s, d, actor, role, "evidence",
+            {"evidence_id": ev.id, "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
+             "stage": d.state, "meta": meta})
+    return ev
+
+
+def evidence_view(ev: Evidence, uploader: str, office: str) -> dict:
+    return {"id": ev.id, "kind": ev.kind, "stage": ev.stage, "round": ev.round, "filename": ev.filename,
+            "content_type": ev.content_type, "size": ev.size, "sha256": ev.sha256, "meta": ev.meta,
+            "uploader": uploader, "role": ev.role, "office": office, "at": ev.at}
+
+
+def blocking(session: Session, d: Decision) -> list[Unmet]:
+    """What stands between the decision and its next stage now (for show, tasks, the UI)."""
+    profile = profile_of(d)
+    if d.state not in profile.stages:
+        return []
+    unmet, _dest, _skipped = gates.unmet_to_leave(profile, d.state, snapshot_of(session, d, profile))
+    return unmet
+
+
+def _enter(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]],
+           leave_status: str = "done") -> None:
+    stamp = now_iso()
+    rows = {r.stage: r for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
+    if d.state in rows and rows[d.state].status == "current":
+        rows[d.state].status, rows[d.state].left_at = leave_status, stamp
+    for stage, reason in skipped:
+        r = rows[stage]
+        r.status, r.note, r.entered_at, r.left_at, r.user_id = "skipped", reason, stamp, stamp, actor.user_id
+    if dest in rows:
+        rows[dest].status, rows[dest].entered_at, rows[dest].left_at = "current", stamp, ""
+        rows[dest].user_id, rows[dest].note = actor.user_id, ""
+    d.state_entered_at = stamp
+
+
+def advance(ident: str | int, *, as_user: str) -> dict:
+    """Leave the current stage — or say exactly why not, each unmet requirement with its article."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        actor = actor_for(s, as_user)
+        if d.state not in profile.stages:
+            raise Blocked([Unmet(f"{d.state}.state", "Art 37" if d.state == "suspended" else "Art 30",
+                                 f"决策处于「{d.state}」状态，不能推进 / a decision in {d.state} cannot advance",
+                                 f"a decision in {d.state} cannot advance")])
+        stage = profile.stages[d.state]
+        role = authorize(actor, scope_of(s, d), stage.advance_roles or PROCEDURAL_ROLES,
+                         f"推进「{stage.name_zh}」/ advance {d.state}")
+        snap = snapshot_of(s, d, profile)
+        unmet, dest, skipped = gates.unmet_to_leave(profile, d.state, snap)
+        if unmet:
+            raise Blocked(unmet)
+        source = d.state
+        _enter(s, d, profile, actor, dest, skipped)
+        machine.fire(profile, d, "advance", dest)
+        _touch(d)
+        _record(s, d, actor, role, "advance",
+                {"from": source, "to": dest, "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
+        uow.commit()
+        return {"id": d.id, "from": source, "to": dest, "state": d.state,
+                "skipped": [{"stage": k, "reason": r} for k, r in skipped]}
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    type: str
+    date: str
+    minutes_filename: str
+    minutes: bytes
+    members: int
+    positions: list[tuple[str, str]]
+    head: str
+    outcome: str
+    reason: str = ""
+
+
+def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
+    """Record the collective discussion (Art 29, 30) and apply its outcome."""
+    if m.type not in MEETING_TYPES:
+        raise BadInput(f"--type {m.type!r} 无效 / invalid; expected one of: executive, plenary")
+    meeting_day = clock.parse_date(m.date, "--date")
+    if m.members < 1:
+        raise BadInput(f"--members {m.members}: 应为正整数 / must be a positive integer")
+    if m.outcome not in OUTCOMES:
+        raise BadInput(f"--outcome {m.outcome!r} 无效 / invalid; expected one of: {', '.join(OUTCOMES)}")
+    if not m.positions:
+        raise BadInput("至少需要一个 --position USER=approve|reject|abstain / at least one --position")
+    seen: set[str] = set()
+    for user, pos in m.positions:
+        if pos not in POSITIONS:
+            raise BadInput(f"--position {user}={pos!r}: 应为 approve、reject 或 abstain / must be approve|reject|abstain")
+        if user in seen:
+            raise BadInput(f"--position {user!r} 重复 / given twice")
+        seen.add(user)
+    if len(m.positions) > m.members:
+        raise BadInput(f"出席人数 {len(m.positions)} 超过组成人员总数 --members {m.members} / more present than members")
+    head_pos = dict(m.positions).get(m.head)
+    if m.outcome in ("approve", "reject") and head_pos is not None and head_pos != m.outcome:
+        raise BadInput(f"行政首长 {m.head} 的意见为 {head_pos}，与决定 --outcome {m.outcome} 不一致 / "
+                       "the head's position contradicts the outcome")
+    content_type, problem = filetypes.check(m.minutes_filename, m.minutes)
+    if not m.minutes or content_type is None:
+        raise BadInput(f"--minutes {m.minutes_filename!r}: {problem or '文件为空 / file is empty'}")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        actor = actor_for(s, as_user)
+        members = {u: s.exec(select(User).where(User.username == u)).first() for u, _ in m.positions}
+        for u, row in members.items():
+            if row is None:
+                raise NotFound(f"未知用户 / unknown user in --position: {u!r}")
+        head_actor = actor_for(s, m.head)
+        scope = scope_of(s, d)
+        role = authorize(actor, scope, ["secretary"], "记录集体讨论 / record the meeting")
+        _require_state(profile, d, ["collective_discussion"], "记录集体讨论决定", "Art 30")
+        organ = s.get(Office, d.organ_id)
+        assert organ is not None
+        unmet: list[Unmet] = []
+        allowed_types = profile.meeting_types_for(organ.level)
+        if m.type not in allowed_types:
+            unmet.append(Unmet("collective_discussion.meeting_type", "Art 30¶1",
+                               f"会议类型 {m.type} 不符合要求：{organ.name}应以{'/'.join(allowed_types)}讨论决定"
+                               f"（依据{profile.law_zh}第30条第1款）",
+                               f"meeting type {m.type} not allowed; expected {', '.join(allowed_types)}"))
+        if "head" not in head_actor.roles or head_actor.office_id != d.organ_id:
+            unmet.append(Unmet("collective_discussion.head", "Art 30¶1",
+                               f"--head {m.head} 不是{organ.name}的行政首长(head)（依据{profile.law_zh}第30条第1款）",
+                               f"{m.head} is not the head of the decision organ"))
+        outsiders = [u for u, row in members.items() if row and row.office_id != d.organ_id]
+        if outsiders:
+            unmet.append(Unmet("collective_discussion.members", "Art 30",
+                               f"非决策机关会议组成人员：{', '.join(outsiders)}（依据{profile.law_zh}第30条）",
+                               f"not members of the decision organ: {', '.join(outsiders)}"))
+        if head_pos is None or m.positions[-1][0] != m.head:
+            unmet.append(Unmet("collective_discussion.head_last", "Art 30¶2",
+                               f"行政首长 {m.head} 应当最后发表意见（其意见须列在 --position 的最后）"
+                               f"（依据{profile.law_zh}第30条第2款）", "the head must speak last"))
+        present = len(m.positions)
+        if present * 2 <= m.members:
+            unmet.append(Unmet("collective_discussion.quorum", "Art 30",
+                               f"出席 {present} 人，未超过组成人员 {m.members} 人的半数，会议不得讨论决定"
+                               f"（依据{profile.law_zh}第30条）", f"{present} of {m.members} present: no quorum"))
+        others = [pos for u, pos in m.positions if u != m.head]
+        majority = next((p for p in POSITIONS if others and others.count(p) * 2 > len(others)), None)
+        head_decision = m.outcome if m.outcome in ("approve", "reject") else "other"
+        if majority in ("approve", "reject") and head_decision != majority and not m.reason.strip():
+            unmet.append(Unmet("collective_discussion.head_reason", "Art 30¶2",
+                               f"行政首长的决定（{m.outcome}）与多数组成人员意见（{majority}）不一致，"
+                               f"应当在会上说明理由（--reason）（依据{profile.law_zh}第30条第2款）",
+                               "the head's decision differs from the majority: --reason is required"))
+        snap = snapshot_of(s, d, profile, meeting_date=meeting_day)
+        unmet += gates.evaluate(profile, "collective_discussion", snap)
+        dest, skipped = {"approve": gates.plan_next(profile, "collective_discussion", snap),
+                         "reject": ("rejected", []), "revise": ("drafting", []), "defer": ("deferred", []),
+                         "rediscuss": (None, [])}[m.outcome]
+        if dest in profile.stages and m.outcome == "approve":
+            unmet += gates.evaluate(profile, dest, snap, entry=True)
+        if unmet:
+            raise Blocked(unmet)
+        minutes = _store_evidence(s, d, actor, role, "meeting_minutes", m.minutes_filename, content_type,
+                                  m.minutes, {"date": meeting_day.isoformat(), "type": m.type})
+        meeting = Meeting(decision_id=d.id or 0, round=d.round, type=m.type, date=meeting_day.isoformat(),
+                          members_total=m.members, head_id=head_actor.user_id, outcome=m.outcome,
+                          reason=m.reason.strip(), minutes_evidence_id=minutes.id or 0, user_id=actor.user_id,
+                          at=now_iso())
+        s.add(meeting)
+        s.flush()
+        for i, (u, pos) in enumerate(m.positions, start=1):
+            s.add(MeetingPosition(meeting_id=meeting.id or 0, seq=i, user_id=members[u].id or 0,  # type: ignore[union-attr]
+                                  position=pos, is_head=(u == m.head)))
+        source = d.state
+        _record(s, d, actor, role, "meeting",
+                {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": m.members,
+                 "present": present, "positions": [{"user": u, "position": p} for u, p in m.positions],
+                 "head": m.head, "majority": majority, "outcome": m.outcome, "reason": meeting.reason,
+                 "minutes_sha256": minutes.sha256})
+        if m.outcome == "rediscuss":
+            machine.fire(profile, d, "rediscuss", None)
+        else:
+            trigger = "advance" if m.outcome == "approve" else m.outcome
+            if m.outcome == "revise":
+                _restart_drafting(s, d, profile, actor)
+            else:
+                _enter(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
+            machine.fire(profile, d, trigger, dest)
+            _record(s, d, actor, role, "transition", {"from": source, "to": dest, "by": f"meeting:{m.outcome}",
+                                                      "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
+        _touch(d)
+        uow.commit()
+        return {"id": d.id, "meeting_id": meeting.id, "outcome": m.outcome, "majority": majority,
+                "present": present, "state": d.state}
+
+
+def _restart_drafting(s: Session, d: Decision, profile: Profile, actor: Actor) -> None:
+    """Outcome `revise`: back to drafting in a new round; every later stage must be passed again."""
+    stamp = now_iso()
+    drafting_pos = profile.stage_index("drafting")
+    for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id)):
+        if r.position == drafting_pos:
+            r.status, r.entered_at, r.left_at, r.user_id, r.note = "current", stamp, "", actor.user_id, ""
+        elif r.position > drafting_pos:
+            r.status, r.entered_at, r.left_at, r.note = "pending", "", "", ""
+    d.round += 1
+    d.state_entered_at = stamp
+
+
+SIDE_ACTIONS = {
+    # action: (trigger, roles, allowed states or None for machine-decided, article, needs reason)
+    "exclude": ("exclude", ["decision_organ"], "Art 3¶2"),
+    "withdraw": ("withdraw", ["decision_organ"], "Art 10"),
+    "suspend": ("suspend", ["head"], "Art 37"),
+    "resume": ("resume", ["head", "decision_organ"], "Art 37"),
+    "terminate": ("terminate", ["decision_organ"], "Art 37"),
+}
+
+
+def side_transition(ident: str | int, *, action: str, reason: str, as_user: str) -> dict:
+    """Exclude (Art 3¶2), withdraw, suspend (Art 37, head only, with urgency reason), resume, terminate."""
+    if action not in SIDE_ACTIONS:
+        raise BadInput(f"未知操作 / unknown action {action!r}")
+    trigger, roles, article = SIDE_ACTIONS[action]
+    if not reason.strip():
+        raise BadInput(f"{action}: 须说明理由或依据 --reason / a reason is required")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d), roles, f"{action}")
+        targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
+        if not targets:
+            raise Blocked([Unmet(f"{d.state}.{action}", article,
+                                 f"决策处于「{_stage_name(profile, d.state)}」，不能{action}（依据{profile.law_zh}）",
+                                 f"{action} is not possible from {d.state}")])
+        if action == "suspend":
+            snap = snapshot_of(s, d, profile)
+            if not snap.of(["issue_report"]):
+                raise Blocked([Unmet("execution.issue_report", "Art 35, 37",
+                                     "中止执行须有执行中发现问题的报告（issue_report）（依据第35、37条）",
+                                     "suspension requires an issue_report (Art 35)")])
+        if action == "resume" and d.state == "deferred":
+            dest = "collective_discussion"
+        else:
+            dest = targets.pop()
+        source = d.state
+        leave = {"withdraw": "done", "exclude": "done"}.get(action, "done")
+        _enter(s, d, profile, actor, dest, [], leave_status=leave)
+        machine.fire(profile, d, trigger, dest)
+        _touch(d)
+        _record(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip()})
+        uow.commit()
+        return {"id": d.id, "from": source, "to": dest, "state": d.state}

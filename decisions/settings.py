@@ -1,0 +1,34 @@
+"""Deployment settings, read from the environment each time so tests and the CLI can vary them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    profile_dir: Path
+    max_file_bytes: int
+    lang: str
+
+
+def get_settings() -> Settings:
+    """Read settings from JUECE_* variables; the embedded SQLite file lives in the data dir."""
+    data_dir = Path(os.environ.get("JUECE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+    url = os.environ.get("JUECE_DATABASE_URL") or f"sqlite:///{data_dir / 'juece.db'}"
+    profile_dir = Path(os.environ.get("JUECE_PROFILE_DIR", PROJECT_ROOT / "data" / "procedures"))
+    max_mb = float(os.environ.get("JUECE_MAX_FILE_MB", "50"))
+    lang = os.environ.get("JUECE_LANG", "zh")
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        profile_dir=profile_dir,
+        max_file_bytes=int(max_mb * 1024 * 1024),
+        lang="en" if lang.lower().startswith("en") else "zh",
+    )

@@ -1,0 +1,1 @@
+"""juece workflow: procedure profiles, the state machine built from them, gates, calendar."""

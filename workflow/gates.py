@@ -1,0 +1,281 @@
+"""Gate evaluation: a pure function of the profile and a snapshot of the decision (no I/O).
+
+Each profile rule type is interpreted here once; the profile decides which rules apply where, with
+which parameters and which article. The result is every unmet requirement, each with its article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from decisions.errors import Unmet
+from workflow.calendar import WorkCalendar
+from workflow.profiles import Profile, Rule, eval_expr
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evidence item as the gates see it. ``id`` orders items: higher is newer."""
+
+    id: int
+    kind: str
+    meta: dict
+    stage: str = ""
+    role: str = ""
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class Determination:
+    value: bool
+    reason: str = ""
+
+
+@dataclass
+class Snapshot:
+    """What the gates may look at: trigger determinations and the evidence of the current round."""
+
+    triggers: dict[str, Determination]
+    items: list[Item]
+    approved_meeting: bool = False
+    meeting_date: date | None = None
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    @property
+    def trigger_values(self) -> dict[str, bool]:
+        return {k: v.value for k, v in self.triggers.items()}
+
+    def of(self, kinds: list[str], where: dict[str, str] | None = None) -> list[Item]:
+        where = where or {}
+        return [i for i in self.items
+                if i.kind in kinds and all(str(i.meta.get(k, "")) == v for k, v in where.items())]
+
+
+def _where_text(where: dict[str, str]) -> str:
+    return "（" + "，".join(f"{k}={v}" for k, v in where.items()) + "）" if where else ""
+
+
+def _kind_names(profile: Profile, kinds: list[str], lang: str) -> str:
+    names = [getattr(profile.kinds[k], f"name_{lang}") for k in kinds]
+    return "或".join(f"「{n}」" for n in names) if lang == "zh" else " or ".join(names)
+
+
+def _unmet(profile: Profile, stage: str, rule: Rule, req: str, zh: str, en: str, **fmt: object) -> Unmet:
+    msg_zh = (rule.message_zh or zh).format(**fmt)
+    msg_en = (rule.message_en or en).format(**fmt)
+    return Unmet(requirement=f"{stage}.{req}", article=rule.article,
+                 message=f"{msg_zh}（依据{profile.law_zh}{_article_zh(rule.article)}）", message_en=msg_en)
+
+
+def _article_zh(article: str) -> str:
+    if article.startswith("Art "):
+        return "第" + article[4:].replace(", ", "、") + "条"
+    return article
+
+
+def _as_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _r_evidence(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    if r.if_any and not s.of([r.if_any.kind], r.if_any.where):
+        return []
+    if r.if_newest:
+        pool = s.of([r.if_newest.kind])
+        if not pool or pool[-1] not in s.of([r.if_newest.kind], r.if_newest.where):
+            return []
+    need = p.param(r.min)
+    count = len(s.of(r.kinds, r.where))
+    if count >= need:
+        return []
+    return [_unmet(p, stage, r, r.kinds[0] + "".join(f".{k}={v}" for k, v in r.where.items()),
+                   "缺少{names}{where}：需要至少{min}份，现有{count}份",
+                   "missing {names_en}{where}: at least {min} required, {count} present",
+                   names=_kind_names(p, r.kinds, "zh"), names_en=_kind_names(p, r.kinds, "en"),
+                   where=_where_text(r.where), min=need, count=count)]
+
+
+def _r_forbid(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    return [_unmet(p, stage, r, f"{r.kinds[0]}.forbidden.{i.id}", "不允许的{names}：{item}",
+                   "not allowed: {item}", names=_kind_names(p, r.kinds, "zh"),
+                   item=i.meta.get("expert") or i.filename)
+            for i in s.of(r.kinds, r.where)]
+
+
+def _r_interval(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    out = []
+    need = p.param(r.min_days or 0)
+    for i in s.of(r.kinds, r.where):
+        start, end = _as_date(i.meta.get(r.from_)), _as_date(i.meta.get(r.to))
+        if start is None or end is None:
+            continue  # required dates are enforced when the item is attached
+        if r.unit == "working":
+            days, _ = s.calendar.workdays_between(start, end)
+        else:
+            days = (end - start).days
+        if days < need and not (r.unless and str(i.meta.get(r.unless, "")).strip()):
+            out.append(_unmet(p, stage, r, f"{r.kinds[0]}.{r.from_}-{r.to}.{i.id}",
+                              "期限不足：{from}至{to}仅{days}日，至少{min}日",
+                              "period too short: {from} to {to} is {days} days, at least {min}",
+                              min=need, days=days, **{"from": start.isoformat(), "to": end.isoformat()}))
+    return out
+
+
+def _r_newest(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    pool = s.of(r.kinds)
+    if not pool:
+        return []
+    newest = pool[-1]
+    value = str(newest.meta.get(r.key, ""))
+    if value in r.allowed:
+        return []
+    exc = r.exception
+    if exc and s.trigger_values.get(exc.trigger) and value in exc.values:
+        if any(i.id > newest.id for i in s.of([exc.requires_kind])):
+            return []
+        return [Unmet(
+            requirement=f"{stage}.{exc.requires_kind}", article=r.article,
+            message=(f"探索性改革事项经审查不合法的，须由合法性审查机构明示法律风险后方可提交讨论"
+                     f"（缺少「{p.kinds[exc.requires_kind].name_zh}」）（依据{p.law_zh}{_article_zh(r.article)}）"),
+            message_en=f"exploratory reform: an unlawful draft goes on only with a {exc.requires_kind} by the reviewer")]
+    return [_unmet(p, stage, r, f"{r.kinds[0]}.{r.key}", "最新{names}的{key}为「{value}」，应为{allowed}",
+                   "newest {key} is {value}, must be one of {allowed}",
+                   names=_kind_names(p, r.kinds, "zh"), key=r.key, value=value, allowed="/".join(r.allowed))]
+
+
+def _r_revision(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    triggering = s.of(r.kinds, r.where)
+    if not triggering:
+        return []
+    after = triggering[-1].id
+    missing, firsts = [], []
+    for kind in r.requires_newer:
+        newer = [i for i in s.of([kind]) if i.id > after]
+        if newer:
+            firsts.append(newer[0].id)
+        else:
+            missing.append(p.kinds[kind].name_zh)
+    if r.then and not missing:
+        mark = max(firsts)
+        if not [i for i in s.of([r.then.kind], r.then.where) if i.id > mark]:
+            missing.append(p.kinds[r.then.kind].name_zh + _where_text(r.then.where))
+    if not missing:
+        return []
+    return [_unmet(p, stage, r, f"{r.kinds[0]}.revision", "须提交修改稿（缺少：{missing}）",
+                   "revision required (missing: {missing})", missing="、".join(missing))]
+
+
+def _r_triggers(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    out = []
+    for name, trig in p.triggers.items():
+        det = s.triggers.get(name)
+        if det is None:
+            out.append(Unmet(f"{stage}.trigger.{name}", trig.article,
+                             f"未作出「{trig.name_zh}」（{name}）的是/否判定（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"no yes/no determination for {name}"))
+        elif not det.value and not det.reason.strip():
+            out.append(Unmet(f"{stage}.trigger.{name}.reason", trig.article,
+                             f"「{trig.name_zh}」（{name}）判定为否，须说明理由（--reason {name}=...）"
+                             f"（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"{name}=no needs a reason"))
+        elif det.value and trig.yes_needs_reason and not det.reason.strip():
+            out.append(Unmet(f"{stage}.trigger.{name}.basis", trig.article,
+                             f"「{trig.name_zh}」（{name}）判定为是，须写明法律依据（--reason {name}=...）"
+                             f"（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"{name}=yes needs its legal basis"))
+    return out
+
+
+def _r_meeting_window(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    if s.meeting_date is None:
+        return []
+    pool = s.of(r.kinds)
+    if not pool:
+        return []
+    item = pool[-1]
+    submitted = _as_date(item.meta.get(r.key))
+    if submitted is None:
+        return []
+    need = p.param(r.min_days or 0)
+    days, provisional = s.calendar.workdays_between(submitted, s.meeting_date)
+    if days >= need or (r.unless and str(item.meta.get(r.unless, "")).strip()):
+        return []
+    note = "（该年度节假日安排未发布，按周一至周五暂计）" if provisional else ""
+    u = _unmet(p, stage, r, f"{r.kinds[0]}.window", "审查时间不足：{from}报送，{to}开会，仅{days}个工作日，至少{min}个",
+               "review window too short: {days} working days, at least {min}",
+               min=need, days=days, **{"from": submitted.isoformat(), "to": s.meeting_date.isoformat()})
+    u.message += note
+    return [u]
+
+
+def _r_meeting_approved(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    if s.meeting_date is not None or s.approved_meeting:
+        return []
+    return [_unmet(p, stage, r, "meeting", "须经决策机关常务会议或者全体会议讨论，由行政首长作出决定（用 juece meeting 记录）",
+                   "the decision must be discussed at an executive or plenary meeting (juece meeting)")]
+
+
+RULES: dict[str, Callable[[Profile, str, Rule, Snapshot], list[Unmet]]] = {
+    "evidence": _r_evidence, "forbid": _r_forbid, "interval": _r_interval, "newest": _r_newest,
+    "revision": _r_revision, "triggers_determined": _r_triggers, "meeting_window": _r_meeting_window,
+    "meeting_approved": _r_meeting_approved,
+}
+
+
+def evaluate(profile: Profile, stage: str, snapshot: Snapshot, *, entry: bool = False) -> list[Unmet]:
+    """Every unmet requirement for leaving `stage` (or, with entry=True, for entering it)."""
+    st = profile.stages[stage]
+    out: list[Unmet] = []
+    for rule in (st.entry_rules if entry else st.rules):
+        if rule.when and not eval_expr(rule.when, snapshot.trigger_values):
+            continue
+        out.extend(RULES[rule.rule](profile, stage, rule, snapshot))
+    return out
+
+
+def applicability(profile: Profile, stage: str, snapshot: Snapshot) -> tuple[bool, str]:
+    """Whether a stage applies to this decision, and if not, the recorded reason for skipping it."""
+    st = profile.stages[stage]
+    values = snapshot.trigger_values
+    if not eval_expr(st.applies, values):
+        reasons = []
+        for name, det in snapshot.triggers.items():
+            if name in st.applies:
+                trig = profile.triggers[name]
+                answer = "是" if det.value else "否"
+                reasons.append(f"{trig.name_zh}（{name}={'yes' if det.value else 'no'}）：{answer}"
+                               + (f"，{det.reason}" if det.reason else ""))
+        return False, f"不适用（{st.applies}）— " + "；".join(reasons)
+    skip = st.skip_if_evidence
+    if skip:
+        prior = snapshot.of([skip.kind])
+        if prior:
+            ref = prior[-1].meta.get(skip.reason_key, "")
+            return False, f"已按有关规定评估，不作重复评估（{skip.article}）：{ref}"
+    return True, ""
+
+
+def plan_next(profile: Profile, stage: str, snapshot: Snapshot) -> tuple[str, list[tuple[str, str]]]:
+    """The next applicable stage after `stage` ('closed' after the last), and the stages skipped."""
+    order = profile.stage_order
+    skipped: list[tuple[str, str]] = []
+    for nxt in order[order.index(stage) + 1:]:
+        applies, reason = applicability(profile, nxt, snapshot)
+        if applies:
+            return nxt, skipped
+        skipped.append((nxt, reason))
+    return "closed", skipped
+
+
+def unmet_to_leave(profile: Profile, stage: str, snapshot: Snapshot) -> tuple[list[Unmet], str, list]:
+    """All that blocks leaving `stage`: its own rules plus the entry rules of the next stage."""
+    unmet = evaluate(profile, stage, snapshot)
+    dest, skipped = plan_next(profile, stage, snapshot)
+    if dest in profile.stages:
+        unmet += evaluate(profile, dest, snapshot, entry=True)
+    return unmet, dest, skipped

@@ -1,0 +1,352 @@
+"""Procedure profiles: TOML files under data/procedures/, validated on load, overlays merged on a base.
+
+A malformed profile fails with the file, the key path and what is wrong (ProfileError).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from decisions.settings import get_settings
+
+ROLES = ("admin", "decision_organ", "head", "drafter", "legality_reviewer", "legal_adviser", "expert",
+         "secretary", "executor", "archivist", "auditor")
+SIDE_STATES = ("excluded", "rejected", "deferred", "suspended", "withdrawn", "closed")
+META_TYPES = ("text", "enum", "date", "yesno", "int", "office")
+
+
+class ProfileError(Exception):
+    """A profile file is malformed: names the file, the key and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetaField(_Strict):
+    type: Literal["text", "enum", "date", "yesno", "int", "office"]
+    values: list[str] = []
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> MetaField:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs 'values'")
+        return self
+
+
+class RequiredWhen(_Strict):
+    where: dict[str, str]
+    keys: list[str]
+
+
+class SumCheck(_Strict):
+    total: str
+    parts: list[str]
+    article: str
+
+
+class Kind(_Strict):
+    name_zh: str
+    name_en: str
+    stages: list[str]
+    roles: list[str]
+    meta: dict[str, MetaField] = {}
+    required_when: list[RequiredWhen] = []
+    order_keys: list[list[str]] = []
+    sum_check: SumCheck | None = None
+    via_meeting: bool = False
+
+
+class KindRef(_Strict):
+    kind: str
+    where: dict[str, str] = {}
+
+
+class Exception_(_Strict):
+    trigger: str
+    values: list[str]
+    requires_kind: str
+
+
+class Rule(_Strict):
+    rule: Literal["evidence", "forbid", "interval", "newest", "revision", "triggers_determined",
+                  "meeting_window", "meeting_approved"]
+    article: str
+    kind: str | list[str] | None = None
+    where: dict[str, str] = {}
+    when: str | None = None
+    min: int | str = 1
+    if_any: KindRef | None = None
+    if_newest: KindRef | None = None
+    key: str | None = None
+    allowed: list[str] = []
+    exception: Exception_ | None = None
+    requires_newer: list[str] = []
+    then: KindRef | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    min_days: int | str | None = None
+    unit: Literal["calendar", "working"] = "calendar"
+    unless: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+    @property
+    def kinds(self) -> list[str]:
+        if self.kind is None:
+            return []
+        return [self.kind] if isinstance(self.kind, str) else list(self.kind)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Rule:
+        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window"}
+        if self.rule in needs_kind and not self.kinds:
+            raise ValueError(f"rule '{self.rule}' needs 'kind'")
+        if self.rule == "interval" and not (self.from_ and self.to and self.min_days is not None):
+            raise ValueError("rule 'interval' needs 'from', 'to' and 'min_days'")
+        if self.rule == "newest" and not (self.key and self.allowed):
+            raise ValueError("rule 'newest' needs 'key' and 'allowed'")
+        if self.rule == "revision" and not self.requires_newer:
+            raise ValueError("rule 'revision' needs 'requires_newer'")
+        if self.rule == "meeting_window" and not (self.key and self.min_days is not None):
+            raise ValueError("rule 'meeting_window' needs 'key' and 'min_days'")
+        return self
+
+
+class SkipIfEvidence(_Strict):
+    kind: str
+    reason_key: str
+    article: str
+
+
+class Stage(_Strict):
+    name_zh: str
+    name_en: str
+    article: str
+    applies: str = "always"
+    advance_roles: list[str] = []
+    rules: list[Rule] = []
+    entry_rules: list[Rule] = []
+    skip_if_evidence: SkipIfEvidence | None = None
+
+
+class Trigger(_Strict):
+    name_zh: str
+    name_en: str
+    article: str
+    yes_needs_reason: bool = False
+
+
+class Profile(_Strict):
+    name: str
+    version: str
+    title_zh: str
+    title_en: str
+    law_zh: str
+    effective: str
+    extends: str | None = None
+    stage_order: list[str]
+    params: dict[str, Any]
+    triggers: dict[str, Trigger]
+    stages: dict[str, Stage]
+    kinds: dict[str, Kind]
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, v: str) -> str:
+        if not re.fullmatch(r"\d+\.\d+(\.\d+)?", v):
+            raise ValueError(f"version must look like 1.0.0, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_refs(self) -> Profile:
+        """Every name a rule uses must exist: stages, kinds, triggers, params, roles."""
+        errors: list[str] = []
+        if set(self.stage_order) != set(self.stages):
+            errors.append(f"stage_order and [stages] differ: {sorted(set(self.stage_order) ^ set(self.stages))}")
+        for name, st in self.stages.items():
+            where = f"stages.{name}"
+            _check_expr(st.applies, self.triggers, f"{where}.applies", errors)
+            for role in st.advance_roles:
+                if role not in ROLES:
+                    errors.append(f"{where}.advance_roles: unknown role {role!r}")
+            if st.skip_if_evidence and st.skip_if_evidence.kind not in self.kinds:
+                errors.append(f"{where}.skip_if_evidence.kind: unknown kind {st.skip_if_evidence.kind!r}")
+            for group in ("rules", "entry_rules"):
+                for i, r in enumerate(getattr(st, group)):
+                    _check_rule(self, r, f"{where}.{group}[{i}]", errors)
+        for name, k in self.kinds.items():
+            for s in k.stages:
+                if s not in self.stages and s not in SIDE_STATES:
+                    errors.append(f"kinds.{name}.stages: unknown stage {s!r}")
+            for role in k.roles:
+                if role not in ROLES:
+                    errors.append(f"kinds.{name}.roles: unknown role {role!r}")
+            for rw in k.required_when:
+                for key in [*rw.where, *rw.keys]:
+                    if key not in k.meta:
+                        errors.append(f"kinds.{name}.required_when: unknown meta key {key!r}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    # ---- helpers used by the engine
+    def param(self, value: int | str) -> int:
+        if isinstance(value, int):
+            return value
+        return int(self.params[value])
+
+    def stage_index(self, stage: str) -> int:
+        return self.stage_order.index(stage)
+
+    def meeting_types_for(self, level: str) -> list[str]:
+        by_level = self.params.get("meeting_types_by_level", {})
+        return list(by_level.get(level, self.params["meeting_types"]))
+
+
+_EXPR_TOKEN = re.compile(r"\s+(?:and|or)\s+")
+
+
+def _check_expr(expr: str | None, triggers: dict[str, Trigger], where: str, errors: list[str]) -> None:
+    if expr is None or expr == "always":
+        return
+    for term in _EXPR_TOKEN.split(expr.strip()):
+        name = term.removeprefix("not ").strip()
+        if name not in triggers:
+            errors.append(f"{where}: unknown trigger {name!r} in {expr!r}")
+
+
+def _check_rule(p: Profile, r: Rule, where: str, errors: list[str]) -> None:
+    for k in r.kinds + r.requires_newer:
+        if k not in p.kinds:
+            errors.append(f"{where}.kind: unknown kind {k!r}")
+    for ref in (r.if_any, r.if_newest, r.then):
+        if ref and ref.kind not in p.kinds:
+            errors.append(f"{where}: unknown kind {ref.kind!r}")
+    if r.exception:
+        if r.exception.trigger not in p.triggers:
+            errors.append(f"{where}.exception.trigger: unknown trigger {r.exception.trigger!r}")
+        if r.exception.requires_kind not in p.kinds:
+            errors.append(f"{where}.exception.requires_kind: unknown kind {r.exception.requires_kind!r}")
+    _check_expr(r.when, p.triggers, f"{where}.when", errors)
+    for value in (r.min, r.min_days):
+        if isinstance(value, str) and value not in p.params:
+            errors.append(f"{where}: unknown parameter {value!r} (not in [params])")
+    for k in r.kinds:
+        kind = p.kinds.get(k)
+        if kind is None:
+            continue
+        for key in [*r.where, *(x for x in (r.key, r.from_, r.to, r.unless) if x)]:
+            if key not in kind.meta:
+                errors.append(f"{where}: kind {k!r} has no metadata key {key!r}")
+
+
+def eval_expr(expr: str | None, values: dict[str, bool]) -> bool:
+    """Evaluate an applicability expression ('always', 'x', 'not x', 'x or y', 'x and y')."""
+    if expr is None or expr == "always":
+        return True
+    if " or " in expr:
+        return any(eval_expr(part, values) for part in expr.split(" or "))
+    if " and " in expr:
+        return all(eval_expr(part, values) for part in expr.split(" and "))
+    expr = expr.strip()
+    if expr.startswith("not "):
+        return not values.get(expr[4:].strip(), False)
+    return bool(values.get(expr, False))
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
+    path = directory / f"{name}.toml"
+    if not path.is_file():
+        raise ProfileError(f"{path}: profile {name!r} not found (available: {', '.join(available(directory))})")
+    data = _read(path)
+    if data.get("name") != name:
+        raise ProfileError(f"{path}: key 'name': must equal the file name {name!r}, got {data.get('name')!r}")
+    parent = data.get("extends")
+    if parent:
+        if parent in seen:
+            raise ProfileError(f"{path}: key 'extends': circular reference via {parent!r}")
+        base, _ = _raw(parent, directory, (*seen, name))
+        base.pop("extends", None)
+        data = _deep_merge(base, data)
+    return data, path
+
+
+def load_file(path: Path) -> Profile:
+    """Validate one profile file (resolving its overlay base from the same folder)."""
+    data, path = _raw(path.stem, path.parent)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{path}: key '{key}': {msg}")
+        raise ProfileError("\n".join(problems)) from None
+
+
+def available(directory: Path | None = None) -> list[str]:
+    directory = directory or get_settings().profile_dir
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+@lru_cache(maxsize=32)
+def _load_cached(name: str, directory: str) -> Profile:
+    return load_file(Path(directory) / f"{name}.toml")
+
+
+def load(name: str) -> Profile:
+    """The profile by name, from JUECE_PROFILE_DIR (default data/procedures)."""
+    return _load_cached(name, str(get_settings().profile_dir))
+
+
+def load_version(name: str, version: str) -> Profile:
+    """The profile a decision started under. A changed file version is refused, never silently applied."""
+    profile = load(name)
+    if profile.version != version:
+        archived = get_settings().profile_dir / "archive" / f"{name}-{version}.toml"
+        if archived.is_file():
+            return load_file_archived(archived, name)
+        raise ProfileError(
+            f"profile {name!r} is now version {profile.version}, the decision started under {version}: "
+            f"keep the old file as data/procedures/archive/{name}-{version}.toml")
+    return profile
+
+
+def load_file_archived(path: Path, name: str) -> Profile:
+    data = _read(path)
+    parent = data.get("extends")
+    if parent:
+        base, _ = _raw(parent, get_settings().profile_dir)
+        base.pop("extends", None)
+        data = _deep_merge(base, data)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
