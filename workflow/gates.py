@@ -6,6 +6,7 @@ which parameters and which article. The result is every unmet requirement, each 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,13 +67,30 @@ def _unmet(profile: Profile, stage: str, rule: Rule, req: str, zh: str, en: str,
     msg_zh = (rule.message_zh or zh).format(**fmt)
     msg_en = (rule.message_en or en).format(**fmt)
     return Unmet(requirement=f"{stage}.{req}", article=rule.article,
-                 message=f"{msg_zh}（依据{profile.law_zh}{_article_zh(rule.article)}）", message_en=msg_en)
+                 message=f"{msg_zh}（{cite(profile, rule.article)}）", message_en=msg_en)
+
+
+def cite(profile: Profile, article: str) -> str:
+    """'依据《条例》第25条第2款' — another law when the article names one ('优化营商环境条例 Art 62')."""
+    if article.startswith("Art "):
+        return f"依据{profile.law_zh}{_article_zh(article)}"
+    law, _, ref = article.partition(" Art ")
+    return f"依据《{law}》{_article_zh('Art ' + ref)}" if ref else f"依据{article}"
 
 
 def _article_zh(article: str) -> str:
-    if article.startswith("Art "):
-        return "第" + article[4:].replace(", ", "、") + "条"
-    return article
+    """'Art 25¶2' -> 第25条第2款; 'Art 29(3)' -> 第29条第3项; 'Art 10, 11' -> 第10条、第11条."""
+    parts = []
+    for ref in article[4:].split(", "):
+        m = re.fullmatch(r"(\d+)(?:¶(\d+))?(?:\((\d+)\))?", ref.strip())
+        if not m:
+            parts.append(ref)
+            continue
+        text = f"第{m.group(1)}条"
+        text += f"第{m.group(2)}款" if m.group(2) else ""
+        text += f"第{m.group(3)}项" if m.group(3) else ""
+        parts.append(text)
+    return "、".join(parts)
 
 
 def _as_date(value: object) -> date | None:
@@ -141,7 +159,7 @@ def _r_newest(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
         return [Unmet(
             requirement=f"{stage}.{exc.requires_kind}", article=r.article,
             message=(f"探索性改革事项经审查不合法的，须由合法性审查机构明示法律风险后方可提交讨论"
-                     f"（缺少「{p.kinds[exc.requires_kind].name_zh}」）（依据{p.law_zh}{_article_zh(r.article)}）"),
+                     f"（缺少「{p.kinds[exc.requires_kind].name_zh}」）（{cite(p, r.article)}）"),
             message_en=f"exploratory reform: an unlawful draft goes on only with a {exc.requires_kind} by the reviewer")]
     return [_unmet(p, stage, r, f"{r.kinds[0]}.{r.key}", "最新{names}的{key}为「{value}」，应为{allowed}",
                    "newest {key} is {value}, must be one of {allowed}",
@@ -176,17 +194,17 @@ def _r_triggers(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
         det = s.triggers.get(name)
         if det is None:
             out.append(Unmet(f"{stage}.trigger.{name}", trig.article,
-                             f"未作出「{trig.name_zh}」（{name}）的是/否判定（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"未作出「{trig.name_zh}」（{name}）的是/否判定（{cite(p, trig.article)}）",
                              f"no yes/no determination for {name}"))
         elif not det.value and not det.reason.strip():
             out.append(Unmet(f"{stage}.trigger.{name}.reason", trig.article,
                              f"「{trig.name_zh}」（{name}）判定为否，须说明理由（--reason {name}=...）"
-                             f"（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"（{cite(p, trig.article)}）",
                              f"{name}=no needs a reason"))
         elif det.value and trig.yes_needs_reason and not det.reason.strip():
             out.append(Unmet(f"{stage}.trigger.{name}.basis", trig.article,
                              f"「{trig.name_zh}」（{name}）判定为是，须写明法律依据（--reason {name}=...）"
-                             f"（依据{p.law_zh}{_article_zh(trig.article)}）",
+                             f"（{cite(p, trig.article)}）",
                              f"{name}=yes needs its legal basis"))
     return out
 
