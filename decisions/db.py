@@ -57,7 +57,7 @@ def migrate() -> None:
     with engine.begin() as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 def is_initialised() -> bool:
