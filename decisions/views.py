@@ -16,8 +16,10 @@ from decisions.models import (
     TriggerDetermination,
     User,
 )
+from decisions.errors import BadInput
 from decisions.service import blocking, get_decision, profile_of
 from decisions.unit_of_work import UnitOfWork
+from workflow import profiles
 
 
 def _names(session: Session, model: type, ids: set[int], attr: str) -> dict[int, str]:
@@ -87,6 +89,8 @@ def show(ident: str | int, *, lang: str = "zh") -> dict:
 def list_decisions(*, state: str | None = None, organ: str | None = None, limit: int = 500,
                    offset: int = 0) -> list[dict]:
     """Decisions filtered by state and organ, newest first; one query, indexed columns only."""
+    if state is not None and state not in known_states():
+        raise BadInput(f"--state {state!r} 无效 / unknown state; expected one of: {', '.join(known_states())}")
     with UnitOfWork() as uow:
         s = uow.session
         q = select(Decision, Office.code).join(Office, Office.id == Decision.organ_id)
@@ -97,6 +101,13 @@ def list_decisions(*, state: str | None = None, organ: str | None = None, limit:
         rows = s.exec(q.order_by(col(Decision.id).desc()).offset(offset).limit(limit)).all()
         return [{"id": d.id, "code": d.code, "title": d.title, "state": d.state, "organ": code,
                  "profile": d.profile_name, "updated_at": d.updated_at} for d, code in rows]
+
+
+def known_states() -> list[str]:
+    names: list[str] = []
+    for name in profiles.available():
+        names += [s for s in profiles.load(name).stage_order if s not in names]
+    return names + [s for s in profiles.SIDE_STATES if s not in names]
 
 
 def count_by_state() -> dict[str, int]:

@@ -134,6 +134,9 @@ class Walker:
         if "yes" in (self.triggers.get("high_public_concern"), self.triggers.get("professional_technical")):
             self.ev("adoption_explanation", user="organ")
 
+    def do_execution(self) -> None:
+        self.ev("execution_report", user="executor", period="2026H2")
+
     def walk_to(self, target: str) -> Walker:
         """Do the work of each stage and advance until the decision is in `target`."""
         if not self.id:

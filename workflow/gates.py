@@ -100,6 +100,11 @@ def _as_date(value: object) -> date | None:
         return None
 
 
+def _req(r: Rule) -> str:
+    """A stable requirement id: the kind and its metadata filter, e.g. participation_activity.form=hearing."""
+    return r.kinds[0] + "".join(f".{k}={v}" for k, v in r.where.items())
+
+
 def _r_evidence(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
     if r.if_any and not s.of([r.if_any.kind], r.if_any.where):
         return []
@@ -111,7 +116,7 @@ def _r_evidence(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
     count = len(s.of(r.kinds, r.where))
     if count >= need:
         return []
-    return [_unmet(p, stage, r, r.kinds[0] + "".join(f".{k}={v}" for k, v in r.where.items()),
+    return [_unmet(p, stage, r, _req(r),
                    "缺少{names}{where}：需要至少{min}份，现有{count}份",
                    "missing {names_en}{where}: at least {min} required, {count} present",
                    names=_kind_names(p, r.kinds, "zh"), names_en=_kind_names(p, r.kinds, "en"),
@@ -137,7 +142,7 @@ def _r_interval(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
         else:
             days = (end - start).days
         if days < need and not (r.unless and str(i.meta.get(r.unless, "")).strip()):
-            out.append(_unmet(p, stage, r, f"{r.kinds[0]}.{r.from_}-{r.to}.{i.id}",
+            out.append(_unmet(p, stage, r, f"{_req(r)}.{r.from_}-{r.to}.{i.id}",
                               "期限不足：{from}至{to}仅{days}日，至少{min}日",
                               "period too short: {from} to {to} is {days} days, at least {min}",
                               min=need, days=days, **{"from": start.isoformat(), "to": end.isoformat()}))

@@ -1,0 +1,239 @@
+"""Property-based stateful test: random sequences of commands by random users never bring a decision
+to `party_report` or beyond without every requirement of every earlier stage met.
+
+The machine mixes noise (any kind, any user, odd metadata, random advances and meetings) with bulk
+"do the stage's work" steps so that deep states are actually reached. The invariant is checked two
+ways: by the profile's own gates, and by independent hand-written expectations of the decree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from sqlmodel import select
+
+from decisions import service
+from decisions.errors import JueceError
+from decisions.models import Decision, Evidence, Meeting, StageStatus, TriggerDetermination
+from decisions.unit_of_work import UnitOfWork
+from tests.helpers import ALL_NO, MEMBERS, Walker
+from workflow import gates, profiles
+
+ROLE_USERS = {"decision_organ": ["organ"], "head": ["mayor"], "secretary": ["secretary"], "drafter": ["drafter"],
+              "legality_reviewer": ["reviewer"], "legal_adviser": ["adviser"], "executor": ["executor"],
+              "expert": ["expert1", "expert2", "expert3", "expert4"]}
+USERS = ["organ", "mayor", "secretary", "drafter", "drafter2", "reviewer", "adviser", "executor", "drc_expert",
+         "expert1", "expert2", "expert3", "expert4", "admin", "auditor"]
+TRIGGERS = list(ALL_NO)
+PROFILE = profiles.load("state-council-2019")
+AFTER_MEETING = {"party_report", "publication", "execution", "closed", "suspended"}
+
+META = {
+    "source": st.sampled_from(["leader", "department", "public"]),
+    "form": st.sampled_from(["open_comment", "hearing", "written", "group_consultation", "enterprise_consultation"]),
+    "start": st.sampled_from(["2026-03-03", "2026-03-20"]), "end": st.sampled_from(["2026-03-25", "2026-04-10"]),
+    "hearing_date": st.sampled_from(["2026-03-20"]), "materials_delivered": st.sampled_from(["2026-03-10", "2026-03-18"]),
+    "conclusion": st.sampled_from(["controllable", "uncontrollable", "pass", "fail", "lawful", "lawful_with_amendments",
+                                   "unlawful", "returned"]),
+    "level": st.sampled_from(["low", "high"]), "signed": st.sampled_from(["yes", "no"]),
+    "direct_interest": st.sampled_from(["no", "no", "yes"]), "expert": st.sampled_from(["甲", "乙", "丙"]),
+    "consensus": st.sampled_from(["yes", "no"]), "submitted": st.sampled_from(["2026-05-06", "2026-05-18"]),
+    "reported": st.just("2026-05-22"), "channel": st.sampled_from(["website", "gazette"]), "date": st.just("2026-05-28"),
+    "executing_unit": st.sampled_from(["CITY-FIN", "CITY-DRC"]), "reference": st.just("稳评〔2025〕1号"),
+    "received": st.just(3), "adopted": st.just(1), "partially_adopted": st.just(1), "not_adopted": st.just(1),
+}
+
+
+def independent_expectations(s, d: Decision) -> list[str]:
+    """The decree's core duties, written out by hand (not read from the profile)."""
+    problems = []
+    ev = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round)
+                .order_by(Evidence.id)).all()
+    kinds = [e.kind for e in ev]
+    trig = {t.name: t.value for t in s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))}
+    if set(trig) != set(TRIGGERS):
+        problems.append("not every trigger determined (Art 3)")
+    for k in ("proposal", "start_decision", "draft", "legal_basis", "legality_submission", "legal_adviser_opinion",
+              "legality_opinion"):
+        if k not in kinds:
+            problems.append(f"missing {k}")
+    if not trig.get("non_disclosable") and not {"participation_activity", "opinion_register"} <= set(kinds):
+        problems.append("no public participation (Art 14, 18)")
+    if trig.get("professional_technical"):
+        good = [e for e in ev if e.kind == "expert_opinion" and e.meta.get("signed") == "yes"
+                and e.meta.get("direct_interest") == "no"]
+        if len(good) < 3 or any(e.kind == "expert_opinion" and e.meta.get("direct_interest") == "yes" for e in ev):
+            problems.append("expert panel (Art 19, 20)")
+    if trig.get("stability_risk") and "prior_risk_assessment" not in kinds:
+        reports = [e for e in ev if e.kind == "risk_report"]
+        if not reports or reports[-1].meta.get("conclusion") != "controllable":
+            problems.append("risk not controllable (Art 24)")
+    if trig.get("market_entities"):
+        fcr = [e for e in ev if e.kind == "fair_competition_review"]
+        if not fcr or fcr[-1].meta.get("conclusion") != "pass":
+            problems.append("fair competition review (Art 29(1))")
+    opinions = [e for e in ev if e.kind == "legality_opinion"]
+    if opinions:
+        last = opinions[-1].meta.get("conclusion")
+        if last in ("returned",) or (last == "unlawful" and not (trig.get("exploratory_reform") and any(
+                e.kind == "legal_risk_disclosure" and e.id > opinions[-1].id for e in ev))):
+            problems.append(f"legality opinion {last} (Art 25)")
+    if not s.exec(select(Meeting).where(Meeting.decision_id == d.id, Meeting.round == d.round,
+                                        Meeting.outcome == "approve")).first():
+        problems.append("no approving meeting (Art 30)")
+    if d.state in ("publication", "execution", "closed", "suspended") and "party_committee_report" not in kinds:
+        problems.append("no party committee report before publication (Art 31)")
+    return problems
+
+
+def gate_expectations(s, d: Decision) -> list[str]:
+    """Every earlier stage is done with its gates met, or skipped because it does not apply."""
+    profile = profiles.load_version(d.profile_name, d.profile_version)
+    meeting = s.exec(select(Meeting).where(Meeting.decision_id == d.id, Meeting.round == d.round,
+                                           Meeting.outcome == "approve")).first()
+    snap = service.snapshot_of(s, d, profile, meeting_date=date.fromisoformat(meeting.date) if meeting else None)
+    problems = []
+    for row in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id)):
+        if row.position >= profile.stage_index("party_report"):
+            continue
+        if row.status == "done":
+            problems += [f"{row.stage}: {u.requirement}" for u in gates.evaluate(profile, row.stage, snap)]
+        elif row.status == "skipped":
+            if gates.applicability(profile, row.stage, snap)[0]:
+                problems.append(f"{row.stage} skipped but applies")
+        else:
+            problems.append(f"{row.stage} is {row.status}")
+    return problems
+
+
+class Procedure(RuleBasedStateMachine):
+    reached = 0
+
+    @initialize()
+    def start(self) -> None:
+        self.walkers: list[Walker] = []
+
+    @rule(title=st.sampled_from(["甲规划", "乙政策"]), user=st.sampled_from(["organ", "drafter", "reviewer"]))
+    def new(self, title: str, user: str) -> None:
+        try:
+            r = service.new_decision(title=title, organ="CITY", undertaker="CITY-DRC", category=1, source="leader",
+                                     as_user=user)
+        except JueceError:
+            return
+        w = Walker()
+        w.id = r["id"]
+        self.walkers.append(w)
+
+    def _pick(self, data) -> Walker | None:
+        return data.draw(st.sampled_from(self.walkers)) if self.walkers else None
+
+    @rule(data=st.data())
+    def triggers(self, data) -> None:
+        w = self._pick(data)
+        if w is None:
+            return
+        names = data.draw(st.lists(st.sampled_from(TRIGGERS), min_size=1, max_size=9, unique=True))
+        sets = {n: data.draw(st.sampled_from(["yes", "no"])) for n in names}
+        reasons = {n: "理由" for n in names if data.draw(st.booleans())}
+        w.triggers.update(sets)
+        self._try(service.set_triggers, w.id, sets=sets, reasons=reasons,
+                  as_user=data.draw(st.sampled_from(["drafter", "drafter", "reviewer"])))
+
+    @rule(data=st.data())
+    def evidence(self, data) -> None:
+        w = self._pick(data)
+        if w is None:
+            return
+        state = w.state()
+        here = sorted(k for k, v in PROFILE.kinds.items() if not v.via_meeting and state in v.stages)
+        anywhere = sorted(k for k, v in PROFILE.kinds.items() if not v.via_meeting)
+        kind = data.draw(st.sampled_from(here if here and data.draw(st.integers(0, 9)) < 8 else anywhere))
+        spec = PROFILE.kinds[kind]
+        meta = {}
+        for key, field in spec.meta.items():
+            if (field.required or data.draw(st.booleans())) and key in META:
+                meta[key] = str(data.draw(META[key]))
+            elif field.required:
+                meta[key] = "x"
+        fitting = [u for r in spec.roles for u in ROLE_USERS.get(r, [])]
+        user = data.draw(st.sampled_from(fitting if data.draw(st.integers(0, 9)) < 8 else USERS))
+        self._try(service.add_evidence, w.id, kind=kind, filename="f.pdf", data=b"%PDF-1.4\n", meta=meta, as_user=user)
+
+    @rule(data=st.data())
+    def advance(self, data) -> None:
+        w = self._pick(data)
+        if w is None:
+            return
+        stage = PROFILE.stages.get(w.state())
+        fitting = [u for r in (stage.advance_roles if stage else []) for u in ROLE_USERS.get(r, [])]
+        user = data.draw(st.sampled_from(fitting if fitting and data.draw(st.integers(0, 9)) < 8 else USERS))
+        self._try(service.advance, w.id, as_user=user)
+
+    @rule(data=st.data())
+    def meeting(self, data) -> None:
+        w = self._pick(data)
+        if w is None:
+            return
+        outcome = data.draw(st.sampled_from(["approve", "approve", "reject", "revise", "defer", "rediscuss"]))
+        positions = [(m, data.draw(st.sampled_from(["approve", "reject", "abstain"]))) for m in MEMBERS[1:4]]
+        positions.append(("mayor", outcome if outcome in ("approve", "reject") else "abstain"))
+        self._try(w.meeting, outcome=outcome, positions=positions, members=data.draw(st.sampled_from([5, 7, 9])),
+                  reason=data.draw(st.sampled_from(["", "理由"])), date=data.draw(st.sampled_from(["2026-05-08",
+                                                                                                 "2026-05-20"])))
+
+    @rule(data=st.data(), stages=st.integers(min_value=1, max_value=10))
+    def stage_work(self, data, stages: int) -> None:
+        """Do the current stage's work compliantly (what a diligent office would do), then advance —
+        for up to `stages` stages in a row, so that deep states are reached between the noise."""
+        w = self._pick(data)
+        if w is None:
+            return
+        for _ in range(stages):
+            self._one_stage(w)
+
+    def _one_stage(self, w: Walker) -> None:
+        state = w.state()
+        if state in PROFILE.stages and state != "collective_discussion":
+            self._try(getattr(w, f"do_{state}"))
+            user = {"proposed": "organ", "party_report": "organ", "publication": "organ", "execution": "organ"}
+            self._try(w.advance, user.get(state, "drafter"))
+        elif state == "collective_discussion":
+            self._try(w.meeting)
+
+    @rule(data=st.data(), action=st.sampled_from(["withdraw", "suspend", "resume", "exclude"]))
+    def side(self, data, action: str) -> None:
+        w = self._pick(data)
+        if w is not None:
+            self._try(service.side_transition, w.id, action=action, reason="理由",
+                      as_user=data.draw(st.sampled_from(["organ", "mayor", "drafter"])))
+
+    @staticmethod
+    def _try(fn, *args, **kwargs) -> None:
+        try:
+            fn(*args, **kwargs)
+        except JueceError:
+            pass
+
+    @invariant()
+    def nothing_past_the_meeting_without_every_requirement(self) -> None:
+        if not getattr(self, "walkers", None):
+            return
+        with UnitOfWork() as uow:
+            s = uow.session
+            for w in self.walkers:
+                d = s.get(Decision, w.id)
+                if d.state in AFTER_MEETING:
+                    Procedure.reached += 1
+                    problems = independent_expectations(s, d) + gate_expectations(s, d)
+                    assert not problems, f"decision {d.id} in {d.state}: {problems}"
+
+
+def test_no_decision_passes_the_meeting_without_every_requirement(org):
+    Procedure.reached = 0
+    run_state_machine_as_test(Procedure, settings=settings(
+        max_examples=30, stateful_step_count=40, deadline=None, derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    assert Procedure.reached > 0, "the random walks never reached party_report: the invariant was never exercised"
