@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export JUECE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup lint demo clean bench
+.PHONY: run test test-sqlite test-pg setup lint demo clean bench
 
 setup: $(VENV)/.installed
 
@@ -24,9 +24,18 @@ demo: setup
 	$(BIN)/juece init
 	$(BIN)/juece demo
 
+# the whole suite twice: on the embedded SQLite, then on a throw-away PostgreSQL cluster the tests
+# start themselves (tests/pg.py: initdb/pg_ctl from /usr/lib/postgresql/*/bin, unix socket only)
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	JUECE_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	JUECE_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: setup
+	JUECE_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: setup
+	JUECE_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

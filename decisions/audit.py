@@ -3,30 +3,73 @@
 Events form one hash chain per decision (chain 0 for offices and users): each event's hash covers a
 canonical serialisation of its fields and the previous event's hash, so an edit, a deletion or a
 reordering is detectable years later (Art 38: lifelong accountability).
+
+Beside SHA-256 each event carries an SM3 hash (GB/T 32905-2016, the national standard) in the side
+table ``auditsm3``: ``sm3 = SM3(canonical(event) || "\\n" || sm3 of the previous event)``, a second,
+independent chain. SM3 comes from OpenSSL through ``hashlib`` (``hashlib.new("sm3")``); on a platform
+whose OpenSSL lacks it the ``gmssl`` package is used when installed, otherwise events are written
+without SM3 and ``juece verify`` says so.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from decisions import clock
 from decisions.models import AuditEvent
 
 GENESIS = "0" * 64
+FIELDS = ("chain", "decision_id", "seq", "at", "actor", "role", "office", "action", "detail", "prev_hash")
+
+
+class AuditSm3(SQLModel, table=True):
+    """The SM3 chain beside the SHA-256 one: one row per audit event, append-only like the event."""
+
+    chain: int = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    sm3: str = Field(max_length=64)
+
+
+def _sm3_factory() -> Callable[[bytes], str] | None:
+    try:
+        hashlib.new("sm3", b"abc")
+        return lambda data: hashlib.new("sm3", data).hexdigest()
+    except ValueError:
+        pass
+    try:  # pragma: no cover - only where OpenSSL was built without SM3
+        from gmssl import func, sm3  # type: ignore[import-not-found]
+
+        return lambda data: sm3.sm3_hash(func.bytes_to_list(data))
+    except ImportError:  # pragma: no cover
+        return None
+
+
+sm3_hex = _sm3_factory()
+SM3_AVAILABLE = sm3_hex is not None
+
+
+def canonical_fields(f: Mapping[str, Any]) -> bytes:
+    """Canonical bytes of an event given its fields (sorted keys, no spaces, UTF-8)."""
+    body = {k: f[k] for k in FIELDS}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def canonical(event: AuditEvent) -> bytes:
-    body = {"chain": event.chain, "decision_id": event.decision_id, "seq": event.seq, "at": event.at,
-            "actor": event.actor, "role": event.role, "office": event.office, "action": event.action,
-            "detail": event.detail, "prev_hash": event.prev_hash}
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return canonical_fields({k: getattr(event, k) for k in FIELDS})
 
 
 def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def sm3_link(canonical_bytes: bytes, prev_sm3: str) -> str:
+    assert sm3_hex is not None
+    return sm3_hex(canonical_bytes + b"\n" + prev_sm3.encode("ascii"))
 
 
 def record(session: Session, *, decision_id: int | None, actor: str, role: str, office: str,
@@ -38,25 +81,57 @@ def record(session: Session, *, decision_id: int | None, actor: str, role: str, 
     event = AuditEvent(chain=chain, decision_id=decision_id, seq=(last.seq + 1) if last else 1,
                        at=clock.now().isoformat(timespec="seconds"), actor=actor, role=role, office=office,
                        action=action, detail=detail, prev_hash=last.hash if last else GENESIS, hash="")
-    event.hash = event_hash(event)
+    body = canonical(event)
+    event.hash = hashlib.sha256(body).hexdigest()
     session.add(event)
+    if SM3_AVAILABLE:
+        prev_sm3 = GENESIS
+        if last is not None:
+            prev_row = session.get(AuditSm3, (chain, last.seq))
+            prev_sm3 = prev_row.sm3 if prev_row else ""
+        session.add(AuditSm3(chain=chain, seq=event.seq, sm3=sm3_link(body, prev_sm3)))
     return event
 
 
-def verify_chain(events: list[AuditEvent]) -> list[str]:
-    """Problems found in one chain's events (ordered by seq): gaps, reordering, edits."""
+def verify_chain(events: Iterable[AuditEvent | Mapping[str, Any]], sm3: Mapping[int, str] | None = None) -> list[str]:
+    """Problems found in one chain's events (ordered by seq): gaps, reordering, edits.
+
+    ``events`` are ORM rows or mappings with the event's columns (plus ``id`` and ``hash``);
+    ``sm3`` maps seq → stored SM3 link of the same chain (None: SM3 not checked).
+    """
     problems = []
     prev = GENESIS
+    prev_sm3 = GENESIS
+    prev_at = ""
+    check_sm3 = bool(sm3) and SM3_AVAILABLE  # a chain written where SM3 was unavailable has no rows
     for expected_seq, ev in enumerate(events, start=1):
-        if ev.seq != expected_seq:
-            problems.append(f"audit chain {ev.chain}: event #{ev.id} has seq {ev.seq}, expected {expected_seq} "
-                            "(deleted or reordered)")
-        if ev.prev_hash != prev:
-            problems.append(f"audit chain {ev.chain}: event seq {ev.seq} links to {ev.prev_hash[:12]}…, "
-                            f"expected {prev[:12]}…")
-        found = event_hash(ev)
-        if found != ev.hash:
-            problems.append(f"audit chain {ev.chain}: event seq {ev.seq} ({ev.action}) was altered: "
-                            f"expected hash {ev.hash[:12]}…, found {found[:12]}…")
-        prev = ev.hash
+        f = ev if isinstance(ev, Mapping) else {k: getattr(ev, k) for k in (*FIELDS, "id", "hash")}
+        chain, seq, action = f["chain"], f["seq"], f["action"]
+        where = f"audit chain {chain}: event seq {seq} (#{f['id']}, {action})"
+        if seq != expected_seq:
+            problems.append(f"{where}: expected seq {expected_seq}, found seq {seq} (an event was deleted or "
+                            "reordered)")
+        if f["prev_hash"] != prev:
+            problems.append(f"{where}: link broken — expected prev_hash {prev}, found {f['prev_hash']}")
+        body = canonical_fields(f)
+        found = hashlib.sha256(body).hexdigest()
+        if found != f["hash"]:
+            problems.append(f"{where} was altered: expected hash {f['hash']} (stored), found {found} "
+                            "(recomputed)")
+        if f["at"] < prev_at:
+            problems.append(f"{where}: time goes backwards — expected at ≥ {prev_at}, found {f['at']}")
+        if check_sm3:
+            assert sm3 is not None
+            stored = sm3.get(seq)
+            if stored is None:
+                problems.append(f"{where}: SM3 link missing — expected an SM3 row, found none")
+                prev_sm3 = ""
+            else:
+                want = sm3_link(body, prev_sm3)
+                if want != stored:
+                    problems.append(f"{where}: SM3 chain broken — expected sm3 {want} (recomputed), found "
+                                    f"{stored} (stored)")
+                prev_sm3 = stored
+        prev = f["hash"]
+        prev_at = max(prev_at, f["at"])
     return problems

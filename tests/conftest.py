@@ -1,48 +1,104 @@
-"""Each test gets its own data dir and database, copied from a migrated template (fast, isolated)."""
+"""Each test gets its own data dir and database, copied from a migrated template (fast, isolated).
+
+The database is SQLite by default; ``JUECE_TEST_DB=postgresql`` runs the same tests against a real
+PostgreSQL server started for the session (tests/pg.py), one fresh database per test created from a
+migrated template database. ``make test`` runs the suite both ways.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import Org
 
+BACKEND = os.environ.get("JUECE_TEST_DB", "sqlite").strip().lower()
+if BACKEND in ("pg", "postgres"):
+    BACKEND = "postgresql"
+if BACKEND not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"JUECE_TEST_DB={BACKEND!r}: expected sqlite or postgresql")
+NOW = "2026-03-02T09:00:00+08:00"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"juece test database: {BACKEND}"
+
+
+def _migrate_into(url: str, data_dir: Path) -> None:
+    from decisions.db import dispose_engines, migrate
+
+    old = {k: os.environ.get(k) for k in ("JUECE_DATA_DIR", "JUECE_DATABASE_URL")}
+    os.environ["JUECE_DATA_DIR"] = str(data_dir)
+    os.environ["JUECE_DATABASE_URL"] = url
+    try:
+        migrate()
+    finally:
+        dispose_engines(url)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import os
+def pg_cluster() -> Iterator[object]:
+    """The session's PostgreSQL cluster (only with JUECE_TEST_DB=postgresql)."""
+    if BACKEND != "postgresql":
+        pytest.skip("PostgreSQL runs with JUECE_TEST_DB=postgresql (make test runs both)")
+    from tests.pg import Cluster
 
-    from decisions.db import migrate
+    cluster = Cluster.start()
+    try:
+        yield cluster
+    finally:
+        from decisions.db import dispose_engines
 
+        dispose_engines()
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path | str:
+    """A migrated, empty database: a SQLite file, or the name of a PostgreSQL template database."""
     d = tmp_path_factory.mktemp("template")
-    old = {k: os.environ.get(k) for k in ("JUECE_DATA_DIR", "JUECE_DATABASE_URL")}
-    os.environ["JUECE_DATA_DIR"] = str(d)
-    os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{d / 'juece.db'}"
-    migrate()
-    from decisions.db import get_engine
-
-    get_engine().dispose()
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    if BACKEND == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = cluster.create_database()
+        _migrate_into(cluster.url(name), d)
+        return name
+    _migrate_into(f"sqlite:///{d / 'juece.db'}", d)
     return d / "juece.db"
 
 
 @pytest.fixture()
-def env(tmp_path: Path, template_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(tmp_path: Path, template_db: Path | str, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> Iterator[Path]:
     """A fresh, migrated deployment in tmp_path; the clock pinned at 2026-03-02 09:00 China time."""
+    from decisions.db import dispose_engines
+
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(template_db, data / "juece.db")
+    dropped = None
+    if BACKEND == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        dropped = cluster.create_database(template=str(template_db))
+        url = cluster.url(dropped)
+    else:
+        shutil.copy(template_db, data / "juece.db")
+        url = f"sqlite:///{data / 'juece.db'}"
     monkeypatch.setenv("JUECE_DATA_DIR", str(data))
-    monkeypatch.setenv("JUECE_DATABASE_URL", f"sqlite:///{data / 'juece.db'}")
-    monkeypatch.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
+    monkeypatch.setenv("JUECE_DATABASE_URL", url)
+    monkeypatch.setenv("JUECE_NOW", NOW)
     monkeypatch.delenv("JUECE_LANG", raising=False)
-    return data
+    yield data
+    dispose_engines(url)
+    if dropped is not None:
+        request.getfixturevalue("pg_cluster").drop_database(dropped)
 
 
 @pytest.fixture()
