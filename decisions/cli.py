@@ -349,6 +349,384 @@ def restore_cmd(path: Annotated[Path, typer.Argument(metavar="PATH")], json_: Js
                    f"{r['verify']['events_checked']} events)")
 
 
+# ------------------------------------------------------------------ deadlines, catalog, after the decision, report
+worker_note = "juece worker: 期限提醒、逾期督办、久拖不决 / deadline reminders, escalations, stale flags"
+
+
+@app.command("worker")
+def worker_cmd(once: Annotated[bool, typer.Option("--once", help="处理当前到期事项后退出 / run what is due, exit")] = False,
+               interval: Annotated[float, typer.Option("--interval", help="扫描间隔秒数 / seconds between scans")] = 300,
+               json_: JsonOpt = False) -> None:
+    """期限工作进程（APScheduler）/ the deadline worker; --once processes everything due at JUECE_NOW."""
+    from decisions import deadlines
+
+    if once:
+        def human(r: dict) -> str:
+            if not r["ran"]:
+                return f"未运行 / not run: {r['reason']} ({r.get('holder')})"
+            return (f"{r['now']}: 提醒 {r['reminders']} · 督办 {r['escalations']} · 久拖不决 {r['stale']} · "
+                    f"通知 {r['notices']} · 新期限 {r['created']} · 已办 {r['done']} · 站内信 {r['notifications']} · "
+                    f"邮件 {r['emails']}")
+
+        _run(deadlines.run_once, json_, human)
+        return
+    import logging
+
+    from workflow import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    typer.echo(f"{worker_note}; every {interval:g}s — Ctrl-C to stop", err=True)
+    scheduler.run_forever(interval)
+
+
+@app.command("report")
+def report_cmd(year: Annotated[int, typer.Option("--year")], organ: Annotated[str | None, typer.Option("--organ")] = None,
+               json_: JsonOpt = False) -> None:
+    """年度统计 / yearly figures: catalog coverage, risk-assessment rate, legality window, stage days, overdue, stale."""
+    from decisions import report
+
+    _run(lambda: report.yearly(year, organ), json_, report.human)
+
+
+@app.command("deadlines")
+def deadlines_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
+                  status: Annotated[str | None, typer.Option("--status", help="open|done|cancelled")] = None,
+                  json_: JsonOpt = False) -> None:
+    """期限表 / the deadlines the worker watches (one decision or all)."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.deadlines(ident, status=status), json_,
+         lambda rows: "\n".join(f"{r['due']}\t{r['status']}\t{r['decision'] or '目录#' + str(r['catalog_item_id'])}\t"
+                                f"{r['title']}\t[{r['article']}]" + ("\t暂定" if r["provisional"] else "")
+                                for r in rows) or "（无 / none）")
+
+
+inbox_app = typer.Typer(no_args_is_help=True, help="站内通知 / in-app inbox")
+app.add_typer(inbox_app, name="inbox")
+
+
+@inbox_app.command("list")
+def inbox_list(as_user: AsOpt, unread: Annotated[bool, typer.Option("--unread")] = False,
+               json_: JsonOpt = False) -> None:
+    """我的通知 / my notifications."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.inbox(as_user, unread_only=unread), json_,
+         lambda rows: "\n".join(f"{'  ' if r['read'] else '● '}#{r['id']} {r['created_at'][:10]} {r['subject']}"
+                                for r in rows) or "（无 / none）")
+
+
+@inbox_app.command("read")
+def inbox_read(notification: Annotated[int, typer.Argument(metavar="ID")], as_user: AsOpt,
+               json_: JsonOpt = False) -> None:
+    """标记已读并显示 / mark read and show."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.mark_read(notification, as_user), json_,
+         lambda r: f"#{r['id']} {r['subject']}\n{r['body']}")
+
+
+@inbox_app.command("email")
+def inbox_email(username: str, address: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                json_: JsonOpt = False) -> None:
+    """设置用户的通知邮箱（空字符串为删除）/ set a user's e-mail for reminders (admin)."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.set_email(username, address, as_user), json_,
+         lambda r: f"{r['username']}: {r['email'] or '（已删除 / removed）'}")
+
+
+calendar_app = typer.Typer(no_args_is_help=True, help="工作日历 / working-day calendar")
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("check")
+def calendar_check(day: str, profile: Annotated[str | None, typer.Option("--profile")] = None,
+                   json_: JsonOpt = False) -> None:
+    """某日是否工作日及依据 / is DAY a working day, and why."""
+    from decisions import deadlines
+
+    def human(r: dict) -> str:
+        if r["warning"]:
+            typer.echo(r["warning"], err=True)
+        return (f"{r['day']}: {'工作日 / working day' if r['workday'] else '休息日 / rest day'} "
+                f"({r['source']}{', ' + r['holiday'] if r['holiday'] else ''}{', 暂定' if r['provisional'] else ''})")
+
+    _run(lambda: deadlines.check_day(day, profile), json_, human)
+
+
+@calendar_app.command("add")
+def calendar_add(start: str, n: int, profile: Annotated[str | None, typer.Option("--profile")] = None,
+                 json_: JsonOpt = False) -> None:
+    """START 之后（N<0 为之前）第 N 个工作日 / the N-th working day after START."""
+    from decisions import deadlines
+
+    def human(r: dict) -> str:
+        if r["warning"]:
+            typer.echo(r["warning"], err=True)
+        return f"{r['start']} + {r['working_days']} 个工作日 = {r['day']}{'（暂定）' if r['provisional'] else ''}"
+
+    _run(lambda: deadlines.add_days(start, n, profile), json_, human)
+
+
+@calendar_app.command("set")
+def calendar_set(day: str, workday: Annotated[bool, typer.Option("--workday/--rest")],
+                 note: Annotated[str, typer.Option("--note")] = "",
+                 as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """管理员设定某日为工作日或休息日 / admin: declare a working or rest day."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.set_override(day, workday, note, as_user), json_,
+         lambda r: f"{r['day']}: {'工作日' if r['workday'] else '休息日'} {r['note']}")
+
+
+@calendar_app.command("unset")
+def calendar_unset(day: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                   json_: JsonOpt = False) -> None:
+    """删除某日的调整 / remove an override."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.remove_override(day, as_user), json_, lambda r: f"{r['day']}: removed")
+
+
+@calendar_app.command("list")
+def calendar_list(year: Annotated[int | None, typer.Option("--year")] = None, json_: JsonOpt = False) -> None:
+    """管理员维护的调整表 / the override table."""
+    from decisions import deadlines
+
+    _run(lambda: deadlines.list_overrides(year), json_,
+         lambda rows: "\n".join(f"{r['day']}\t{'工作日' if r['workday'] else '休息日'}\t{r['note']}" for r in rows)
+         or "（无 / none）")
+
+
+catalog_app = typer.Typer(no_args_is_help=True, help="年度决策事项目录 / the annual catalog (Art 3¶3)")
+app.add_typer(catalog_app, name="catalog")
+
+
+def _catalog_item_human(r: dict) -> str:
+    return (f"#{r['id']} [{r['year']} 第{r['seq']}项 v{r['version_added']}] {r['item_name']} — {r['undertaking_unit']}"
+            f"{' 程序：' + r['procedures'] if r['procedures'] else ''}{' 听证：' + r['hearing'] if r['hearing'] else ''}"
+            f"{' 计划：' + r['target_date'] if r['target_date'] else ''}")
+
+
+@catalog_app.command("import")
+def catalog_import(organ: str, year: int, file: Path, source: Annotated[str, typer.Option("--source")] = "",
+                   consent: Annotated[str, typer.Option("--consent", help="党委同意日期")] = "",
+                   published: Annotated[str, typer.Option("--published", help="公布日期")] = "",
+                   as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """导入目录表（CSV）/ import a catalog table."""
+    from decisions import catalog
+
+    _run(lambda: catalog.import_csv(organ, year, file, source=source, published_at=published,
+                                    party_consent_at=consent, as_user=as_user), json_,
+         lambda rows: f"已导入 {len(rows)} 项 / imported {len(rows)} items")
+
+
+@catalog_app.command("add")
+def catalog_add(organ: str, year: int, name: Annotated[str, typer.Option("--name")], as_user: AsOpt,
+                unit: Annotated[str, typer.Option("--unit", help="承办单位（代码或名称）")] = "",
+                procedures: Annotated[str, typer.Option("--procedures")] = "",
+                hearing: Annotated[str, typer.Option("--hearing", help="是/否")] = "",
+                legal_basis: Annotated[str, typer.Option("--legal-basis")] = "",
+                planned: Annotated[str, typer.Option("--planned", help="决策时间（原文）")] = "",
+                target: Annotated[str, typer.Option("--target", help="计划决策日期 YYYY-MM-DD")] = "",
+                json_: JsonOpt = False) -> None:
+    """增加目录事项（草稿或调整稿）/ add an item to the draft."""
+    from decisions import catalog
+
+    _run(lambda: catalog.add_item(organ, year, item_name=name, as_user=as_user, undertaking_unit=unit,
+                                  procedures=procedures, hearing=hearing, legal_basis=legal_basis,
+                                  planned_time=planned, target_date=target), json_, _catalog_item_human)
+
+
+@catalog_app.command("remove")
+def catalog_remove(item: int, reason: Annotated[str, typer.Option("--reason")], as_user: AsOpt,
+                   json_: JsonOpt = False) -> None:
+    """在调整稿中移出事项 / remove an item in the adjustment draft."""
+    from decisions import catalog
+
+    _run(lambda: catalog.remove_item(item, reason=reason, as_user=as_user), json_, _catalog_item_human)
+
+
+@catalog_app.command("consent")
+def catalog_consent(organ: str, year: int, date: Annotated[str, typer.Option("--date")],
+                    ref: Annotated[str, typer.Option("--ref", help="党委同意的文件或会议")], as_user: AsOpt,
+                    json_: JsonOpt = False) -> None:
+    """记录同级党委同意 / record the Party committee's consent."""
+    from decisions import catalog
+
+    _run(lambda: catalog.consent(organ, year, day=date, ref=ref, as_user=as_user), json_,
+         lambda r: f"第{r['version']}版：党委同意 {r['party_consent_at']}（{r['party_consent_ref']}）")
+
+
+@catalog_app.command("publish")
+def catalog_publish(organ: str, year: int, date: Annotated[str, typer.Option("--date")], as_user: AsOpt,
+                    ref: Annotated[str, typer.Option("--ref", help="公布载体或网址")] = "",
+                    json_: JsonOpt = False) -> None:
+    """向社会公布（须党委同意在先）/ publish (consent first)."""
+    from decisions import catalog
+
+    _run(lambda: catalog.publish(organ, year, day=date, ref=ref, as_user=as_user), json_,
+         lambda r: f"第{r['version']}版已公布 {r['published_at']}，{r['items']} 项")
+
+
+@catalog_app.command("adjust")
+def catalog_adjust(organ: str, year: int, reason: Annotated[str, typer.Option("--reason")], as_user: AsOpt,
+                   json_: JsonOpt = False) -> None:
+    """调整目录：形成新版本 / open an adjustment (a new version)."""
+    from decisions import catalog
+
+    _run(lambda: catalog.adjust(organ, year, reason=reason, as_user=as_user), json_,
+         lambda r: f"第{r['version']}版调整稿 / draft version {r['version']}: {r['reason']}")
+
+
+@catalog_app.command("close")
+def catalog_close(organ: str, year: int, as_user: AsOpt, summary: Annotated[str, typer.Option("--summary")] = "",
+                  json_: JsonOpt = False) -> None:
+    """年终办结 / close the catalog year."""
+    from decisions import catalog
+
+    _run(lambda: catalog.close_year(organ, year, summary=summary, as_user=as_user), json_,
+         lambda r: f"{r['organ']} {r['year']} 年度目录已办结 {r['closed_at']}")
+
+
+@catalog_app.command("list")
+def catalog_list(organ: str, year: int, version: Annotated[int | None, typer.Option("--version")] = None,
+                 json_: JsonOpt = False) -> None:
+    """目录事项 / the items (current, or as in --version)."""
+    from decisions import catalog
+
+    _run(lambda: catalog.items(organ, year, version=version), json_,
+         lambda rows: "\n".join(_catalog_item_human(r) for r in rows) or "（无 / none）")
+
+
+@catalog_app.command("versions")
+def catalog_versions(organ: str, year: int, json_: JsonOpt = False) -> None:
+    """目录版本及同意、公布记录 / versions with consent and publication."""
+    from decisions import catalog
+
+    _run(lambda: catalog.versions(organ, year), json_,
+         lambda rows: "\n".join(f"v{r['version']}\t{r['status']}\t同意 {r['party_consent_at'] or '—'}\t"
+                                f"公布 {r['published_at'] or '—'}\t{r['items']} 项\t{r['reason']}" for r in rows)
+         or "（无 / none）")
+
+
+@catalog_app.command("link")
+def catalog_link(ident: Annotated[str, typer.Argument(metavar="ID")], item: int, as_user: AsOpt,
+                 json_: JsonOpt = False) -> None:
+    """把决策关联到目录事项 / link a decision to a catalog item."""
+    from decisions import catalog
+
+    _run(lambda: catalog.link(ident, item, as_user=as_user), json_,
+         lambda r: f"#{r['id']} → 目录事项 #{r['catalog_item_id']} {r['item_name']}")
+
+
+@catalog_app.command("compare")
+def catalog_compare(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
+    """目录列明的程序与实际履行的程序比对 / declared vs run procedures."""
+    from decisions import catalog
+
+    def human(r: dict) -> str:
+        head = (f"#{r['id']} {r['code']}：" + (f"目录事项 #{r['catalog_item']['id']} {r['catalog_item']['item_name']}"
+                                               if r["in_catalog"] else "目录外（第10条决策建议）"))
+        rows = [f"  {s['stage']}: 目录 {'—' if s['declared'] is None else ('列明' if s['declared'] else '未列')} · "
+                f"实际 {s['status']}{' ⚠ ' + s['finding'] if s['finding'] != 'ok' else ''}" for s in r["stages"]]
+        return "\n".join([head, *rows, *(f"  - [{f['article']}] {f['message']}" for f in r["findings"])])
+
+    _run(lambda: catalog.compare(ident), json_, human)
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="公众意见箱（第35条第2款）/ public feedback")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("add")
+def feedback_add(ident: Annotated[str, typer.Argument(metavar="ID")],
+                 channel: Annotated[str, typer.Option("--channel", help="letter|phone|email|web|visit")],
+                 text: Annotated[str, typer.Option("--text")], contact: Annotated[str, typer.Option("--contact")] = "",
+                 as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """登记公众意见 / record an opinion from the public."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.add_feedback(ident, channel=channel, content=text, contact=contact, as_user=as_user),
+         json_, lambda r: f"#{r['decision_id']}: 意见 #{r['id']}（共 {r['count']} 条"
+                          f"{'，建议组织决策后评估' if r['post_evaluation_suggested'] else ''}）")
+
+
+@feedback_app.command("list")
+def feedback_list(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
+    """公众意见 / the opinions received."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.feedback(ident), json_,
+         lambda rows: "\n".join(f"#{r['id']} {r['received_at'][:10]} [{r['channel']}] {r['content']}" for r in rows)
+         or "（无 / none）")
+
+
+evaluation_app = typer.Typer(no_args_is_help=True, help="决策后评估（第36条）/ post-decision evaluation")
+app.add_typer(evaluation_app, name="evaluation")
+
+
+@evaluation_app.command("start")
+def evaluation_start(ident: Annotated[str, typer.Argument(metavar="ID")],
+                     trigger: Annotated[str, typer.Option("--trigger",
+                                                          help="missed_targets|feedback_volume|organ_choice")],
+                     evaluator: Annotated[str, typer.Option("--evaluator", help="评估单位代码")],
+                     reason: Annotated[str, typer.Option("--reason")], as_user: AsOpt, json_: JsonOpt = False) -> None:
+    """组织决策后评估 / order a post-evaluation (independence checked)."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.start_evaluation(ident, trigger=trigger, evaluator=evaluator, reason=reason,
+                                            as_user=as_user), json_,
+         lambda r: f"#{r['decision_id']}: 后评估 #{r['id']} 由 {r['evaluator']} 承担（{r['trigger']}）")
+
+
+@evaluation_app.command("report")
+def evaluation_report(ident: Annotated[str, typer.Argument(metavar="ID")], file: Annotated[Path, typer.Argument()],
+                      conclusion: Annotated[str, typer.Option("--conclusion")],
+                      recommendation: Annotated[str, typer.Option("--recommendation")],
+                      participants: Annotated[str, typer.Option("--participants")], as_user: AsOpt,
+                      json_: JsonOpt = False) -> None:
+    """提交评估报告 / file the evaluation report."""
+    from decisions import aftercare
+
+    def go() -> dict:
+        data = _read_file(file, "FILE")
+        return aftercare.report_evaluation(ident, filename=file.name, data=data, conclusion=conclusion,
+                                           recommendation=recommendation, participants=participants, as_user=as_user)
+
+    _run(go, json_, lambda r: f"#{r['decision_id']}: 评估报告已提交 {r['conclusion']} → {r['recommendation']}")
+
+
+@decision_app.command("adjust")
+def decision_adjust(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: AsOpt,
+                    reason: Annotated[str, typer.Option("--reason")], title: Annotated[str, typer.Option("--title")] = "",
+                    minor: Annotated[bool, typer.Option("--minor", help="一般调整：只作记录")] = False,
+                    json_: JsonOpt = False) -> None:
+    """调整决策（第37条）：重大调整另立新决策并重走程序 / adjust: a major one is a new linked decision."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.adjust(ident, title=title, reason=reason, as_user=as_user, minor=minor), json_,
+         lambda r: f"#{r['id']}: 一般调整已记录 / minor adjustment recorded" if r["minor"]
+         else f"已立新决策 #{r['id']} {r['code']}（调整 {r['parent']}）/ new decision for the major adjustment")
+
+
+@decision_app.command("close")
+def decision_close(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: AsOpt, json_: JsonOpt = False) -> None:
+    """执行完毕，办结 / execution finished: close."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.close(ident, as_user=as_user), json_, lambda r: f"#{r['id']}: {r['from']} → {r['to']}")
+
+
+@decision_app.command("after")
+def decision_after(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
+    """决策作出后：执行、报告、意见、评估、调整 / life after the decision."""
+    from decisions import aftercare
+
+    _run(lambda: aftercare.status(ident), json_, None)
+
+
 def main() -> None:
     app(prog_name="juece")
 

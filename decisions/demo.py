@@ -182,6 +182,24 @@ def load() -> dict:
                                   published_at="2025-10-22", party_consent_at="2025-10-15")
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
+    # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
+    from decisions import aftercare, deadlines
+    with at("2022-07-20T10:00:00"):
+        catalog.adjust("HD", 2022, reason="年中调整：增加公共停车场收费标准调整事项（演示）", as_user="hd_organ")
+        catalog.add_item("HD", 2022, item_name="花都区公共停车场收费标准调整", undertaking_unit="区发展和改革局",
+                         procedures="公众参与、专家论证、风险评估、合法性审查、集体讨论决定", hearing="是",
+                         legal_basis="《中华人民共和国价格法》", planned_time="2022年12月", as_user="hd_organ")
+    with at("2022-07-26T10:00:00"):
+        catalog.consent("HD", 2022, day="2022-07-26", ref="区委常委会会议同意（演示）", as_user="hd_organ")
+    with at("2022-07-29T10:00:00"):
+        catalog.publish("HD", 2022, day="2022-07-29", ref="https://www.huadu.gov.cn/", as_user="hd_organ")
+    for when, channel, text in (("2022-08-15T10:00:00", "web", "建议公开专项资金绩效评价结果"),
+                                ("2022-09-02T15:00:00", "letter", "希望加大对镇街财力的转移支付"),
+                                ("2022-11-21T09:30:00", "phone", "咨询政府采购改革的实施时间")):
+        with at(when):
+            aftercare.add_feedback(ids[0], channel=channel, content=text)
+    with at("2022-12-30T18:00:00"):
+        deadlines.run_once()
     return {"loaded": True, "offices": len(OFFICES), "users": len(USERS), "catalog_items": len(hd_items) + len(yk_items),
             "decisions": ids, "password": DEMO_PASSWORD}
 

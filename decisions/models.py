@@ -64,6 +64,12 @@ class CatalogItem(SQLModel, table=True):
     source: str = ""
     published_at: str = ""
     party_consent_at: str = ""
+    # versions (Art 3¶3 调整): an item is visible in versions [version_added, version_removed)
+    version_added: int = Field(default=1)
+    version_removed: int | None = Field(default=None)
+    supersedes_id: int | None = Field(default=None)   # the item (catalogitem.id) this one replaces
+    target_date: str = Field(default="", max_length=10)   # ISO date parsed from planned_time
+    undertaker_id: int | None = Field(default=None)   # office.id matched from undertaking_unit, when found
 
 
 class Decision(SQLModel, table=True):

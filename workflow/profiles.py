@@ -144,6 +144,35 @@ class Trigger(_Strict):
     yes_needs_reason: bool = False
 
 
+TIME_RULE_TYPES = ("comment_period_end", "hearing_materials", "legality_window", "execution_report",
+                   "issue_report", "post_evaluation", "stale", "catalog_target")
+
+
+class TimeRule(_Strict):
+    """One time rule the worker watches ([deadlines.NAME]); offsets are counted on the working-day calendar."""
+
+    type: Literal["comment_period_end", "hearing_materials", "legality_window", "execution_report", "issue_report",
+                  "post_evaluation", "stale", "catalog_target"]
+    name_zh: str
+    name_en: str
+    article: str
+    days: int | str | None = None         # the rule's own length (number or a [params] name), in `unit`
+    unit: Literal["calendar", "working"] = "working"
+    months: int | str | None = None       # cadence or delay in calendar months (number or a [params] name)
+    remind_before: int = Field(default=0, ge=0)          # working days before the due date
+    escalate_after: int | None = Field(default=None, ge=0)  # working days after the due date; none = no escalation
+    notify: list[str] = []                # roles reminded (escalation goes to the undertaking unit's head and the organ)
+    threshold: int | None = Field(default=None, ge=1)   # post_evaluation: public feedback count that suggests it
+
+    @model_validator(mode="after")
+    def _shape(self) -> TimeRule:
+        if self.type in ("hearing_materials", "legality_window", "stale") and self.days is None:
+            raise ValueError(f"time rule '{self.type}' needs 'days'")
+        if self.type in ("execution_report", "post_evaluation") and self.months is None:
+            raise ValueError(f"time rule '{self.type}' needs 'months'")
+        return self
+
+
 class Profile(_Strict):
     name: str
     version: str
@@ -157,6 +186,7 @@ class Profile(_Strict):
     triggers: dict[str, Trigger]
     stages: dict[str, Stage]
     kinds: dict[str, Kind]
+    deadlines: dict[str, TimeRule] = {}
 
     @field_validator("version")
     @classmethod
@@ -193,6 +223,20 @@ class Profile(_Strict):
                 for key in [*rw.where, *rw.keys]:
                     if key not in k.meta:
                         errors.append(f"kinds.{name}.required_when: unknown meta key {key!r}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    @model_validator(mode="after")
+    def _check_deadlines(self) -> Profile:
+        errors = []
+        for name, rule in self.deadlines.items():
+            for value in (rule.days, rule.months):
+                if isinstance(value, str) and value not in self.params:
+                    errors.append(f"deadlines.{name}: unknown parameter {value!r} (not in [params])")
+            for role in rule.notify:
+                if role not in ROLES:
+                    errors.append(f"deadlines.{name}.notify: unknown role {role!r}")
         if errors:
             raise ValueError("; ".join(errors))
         return self

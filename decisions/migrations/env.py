@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import decisions.models  # noqa: F401  (registers the tables)
+import decisions.models_deadlines  # noqa: F401  (deadlines, catalog versions, after the decision)
 from decisions.models import metadata
 
 config = context.config
