@@ -397,39 +397,40 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         _require_state(profile, d, ["collective_discussion"], "记录集体讨论决定", "Art 30")
         organ = s.get(Office, d.organ_id)
         assert organ is not None
+        rules = profile.meeting
         unmet: list[Unmet] = []
+
+        def refuse(req: str, article: str, zh: str, en: str) -> None:
+            unmet.append(Unmet(f"collective_discussion.{req}", article, f"{zh}（{gates.cite(profile, article)}）", en))
+
         allowed_types = profile.meeting_types_for(organ.level)
         if m.type not in allowed_types:
-            unmet.append(Unmet("collective_discussion.meeting_type", "Art 30¶1",
-                               f"会议类型 {m.type} 不符合要求：{organ.name}应以{'/'.join(allowed_types)}讨论决定"
-                               f"（依据{profile.law_zh}第30条第1款）",
-                               f"meeting type {m.type} not allowed; expected {', '.join(allowed_types)}"))
-        if "head" not in head_actor.roles or head_actor.office_id != d.organ_id:
-            unmet.append(Unmet("collective_discussion.head", "Art 30¶1",
-                               f"--head {m.head} 不是{organ.name}的行政首长(head)（依据{profile.law_zh}第30条第1款）",
-                               f"{m.head} is not the head of the decision organ"))
+            refuse("meeting_type", rules.types_article,
+                   f"会议类型 {m.type} 不符合要求：{organ.name}应以{'/'.join(allowed_types)}讨论决定",
+                   f"meeting type {m.type} not allowed; expected {', '.join(allowed_types)}")
+        if rules.head_role not in head_actor.roles or head_actor.office_id != d.organ_id:
+            refuse("head", rules.head_article, f"--head {m.head} 不是{organ.name}的行政首长({rules.head_role})",
+                   f"{m.head} is not the head of the decision organ")
         outsiders = [u for u, row in members.items() if row and row.office_id != d.organ_id]
-        if outsiders:
-            unmet.append(Unmet("collective_discussion.members", "Art 30",
-                               f"非决策机关会议组成人员：{', '.join(outsiders)}（依据{profile.law_zh}第30条）",
-                               f"not members of the decision organ: {', '.join(outsiders)}"))
+        if rules.members_from_organ and outsiders:
+            refuse("members", rules.members_article, f"非决策机关会议组成人员：{', '.join(outsiders)}",
+                   f"not members of the decision organ: {', '.join(outsiders)}")
         if head_pos is None or m.positions[-1][0] != m.head:
-            unmet.append(Unmet("collective_discussion.head_last", "Art 30¶2",
-                               f"行政首长 {m.head} 应当最后发表意见（其意见须列在 --position 的最后）"
-                               f"（依据{profile.law_zh}第30条第2款）", "the head must speak last"))
+            refuse("head_last", rules.head_last_article,
+                   f"行政首长 {m.head} 应当最后发表意见（其意见须列在 --position 的最后）", "the head must speak last")
         present = len(m.positions)
-        if present * 2 <= m.members:
-            unmet.append(Unmet("collective_discussion.quorum", "Art 30",
-                               f"出席 {present} 人，未超过组成人员 {m.members} 人的半数，会议不得讨论决定"
-                               f"（依据{profile.law_zh}第30条）", f"{present} of {m.members} present: no quorum"))
+        if present <= m.members * rules.quorum_more_than:
+            share = "半数" if rules.quorum_more_than == 0.5 else f"{rules.quorum_more_than:.0%}"
+            refuse("quorum", rules.quorum_article,
+                   f"出席 {present} 人，未超过组成人员 {m.members} 人的{share}，会议不得讨论决定",
+                   f"{present} of {m.members} present: no quorum")
         others = [pos for u, pos in m.positions if u != m.head]
         majority = next((p for p in POSITIONS if others and others.count(p) * 2 > len(others)), None)
         head_decision = m.outcome if m.outcome in ("approve", "reject") else "other"
         if majority in ("approve", "reject") and head_decision != majority and not m.reason.strip():
-            unmet.append(Unmet("collective_discussion.head_reason", "Art 30¶2",
-                               f"行政首长的决定（{m.outcome}）与多数组成人员意见（{majority}）不一致，"
-                               f"应当在会上说明理由（--reason）（依据{profile.law_zh}第30条第2款）",
-                               "the head's decision differs from the majority: --reason is required"))
+            refuse("head_reason", rules.head_reason_article,
+                   f"行政首长的决定（{m.outcome}）与多数组成人员意见（{majority}）不一致，应当在会上说明理由（--reason）",
+                   "the head's decision differs from the majority: --reason is required")
         snap = snapshot_of(s, d, profile, meeting_date=meeting_day)
         unmet += gates.evaluate(profile, "collective_discussion", snap)
         dest, skipped = {"approve": gates.plan_next(profile, "collective_discussion", snap),

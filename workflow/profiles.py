@@ -21,6 +21,13 @@ SIDE_STATES = ("excluded", "rejected", "deferred", "suspended", "withdrawn", "cl
 META_TYPES = ("text", "enum", "date", "yesno", "int", "office")
 
 
+PARAM_TYPES: dict[str, type] = {
+    "comment_period_days": int, "hearing_materials_days": int, "expert_panel_size": int,
+    "legality_review_working_days": int, "meeting_types": list, "catalog_required": bool,
+    "calendar_extra_holidays": list, "calendar_extra_workdays": list,
+}
+
+
 class ProfileError(Exception):
     """A profile file is malformed: names the file, the key and what is wrong."""
 
@@ -137,6 +144,20 @@ class Stage(_Strict):
     skip_if_evidence: SkipIfEvidence | None = None
 
 
+class MeetingRules(_Strict):
+    """Art 30: who decides, who may sit, the quorum, the order of speaking, the articles cited."""
+
+    types_article: str
+    head_role: str = "head"
+    head_article: str
+    members_from_organ: bool = True
+    members_article: str
+    quorum_more_than: float = Field(ge=0, lt=1)
+    quorum_article: str
+    head_last_article: str
+    head_reason_article: str
+
+
 class Trigger(_Strict):
     name_zh: str
     name_en: str
@@ -186,7 +207,24 @@ class Profile(_Strict):
     triggers: dict[str, Trigger]
     stages: dict[str, Stage]
     kinds: dict[str, Kind]
+    meeting: MeetingRules
     deadlines: dict[str, TimeRule] = {}
+
+    @field_validator("params")
+    @classmethod
+    def _param_types(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """Known parameters must have their type; a province may add its own."""
+        for key, kind in PARAM_TYPES.items():
+            if key not in v:
+                raise ValueError(f"missing parameter {key!r}")
+            value = v[key]
+            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            if kind is list:
+                ok = ok and all(isinstance(x, str) for x in value)
+            if not ok or (kind is int and value < 0):
+                raise ValueError(f"parameter {key!r} must be a {'non-negative integer' if kind is int else kind.__name__}"
+                                 f", got {value!r}")
+        return v
 
     @field_validator("version")
     @classmethod
@@ -349,8 +387,11 @@ def load_file(path: Path) -> Profile:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            key = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"]).lstrip(".") or "(top level)"
             msg = err["msg"].removeprefix("Value error, ")
+            bad = err.get("input")
+            if isinstance(bad, str | int | float) and err["type"] != "value_error":
+                msg += f" (got {bad!r})"
             problems.append(f"{path}: key '{key}': {msg}")
         raise ProfileError("\n".join(problems)) from None
 

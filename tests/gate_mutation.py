@@ -1,0 +1,61 @@
+"""Mutation check of the gates: remove each rule of the profile in turn and run the gate tests.
+
+Every rule must make at least one test fail when it is removed ("a test that cannot fail is a defect").
+Not collected by pytest (it runs pytest itself, once per rule); run it by hand:
+
+    .venv/bin/python -m tests.gate_mutation            # every rule of state-council-2019
+    .venv/bin/python -m tests.gate_mutation --only Art 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
+TESTS = ["tests/test_gates.py", "tests/test_cli.py"]
+
+
+def rule_lines() -> list[tuple[int, str]]:
+    """(line number, text) of every rule entry: one rule per line inside rules = [...] / entry_rules = [...]."""
+    return [(i, line) for i, line in enumerate(PROFILE.read_text(encoding="utf-8").splitlines())
+            if line.lstrip().startswith("{ rule = ")]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="", help="only rules whose line contains this text")
+    args = ap.parse_args()
+    lines = PROFILE.read_text(encoding="utf-8").splitlines()
+    survivors = []
+    for number, text in rule_lines():
+        if args.only and args.only not in text:
+            continue
+        tmp = Path(tempfile.mkdtemp(prefix="juece-mut-"))
+        for p in PROFILE.parent.glob("*.toml"):
+            shutil.copy(p, tmp / p.name)
+        mutated = lines[:number] + lines[number + 1:]
+        (tmp / PROFILE.name).write_text("\n".join(mutated) + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS],
+                           cwd=ROOT, env={**os.environ, "JUECE_PROFILE_DIR": str(tmp)}, capture_output=True, text=True)
+        caught = r.returncode != 0
+        label = text.strip()[:100]
+        print(f"{'caught ' if caught else 'MISSED '} {time.perf_counter() - start:5.1f}s  line {number + 1}: {label}",
+              flush=True)
+        if not caught:
+            survivors.append(label)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n{len(survivors)} rule(s) removed without any test failing")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
