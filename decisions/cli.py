@@ -356,6 +356,7 @@ worker_note = "juece worker: 期限提醒、逾期督办、久拖不决 / deadli
 @app.command("worker")
 def worker_cmd(once: Annotated[bool, typer.Option("--once", help="处理当前到期事项后退出 / run what is due, exit")] = False,
                interval: Annotated[float, typer.Option("--interval", help="扫描间隔秒数 / seconds between scans")] = 300,
+               full: Annotated[bool, typer.Option("--full", help="全量扫描 / look at every open decision")] = False,
                json_: JsonOpt = False) -> None:
     """期限工作进程（APScheduler）/ the deadline worker; --once processes everything due at JUECE_NOW."""
     from decisions import deadlines
@@ -368,7 +369,7 @@ def worker_cmd(once: Annotated[bool, typer.Option("--once", help="处理当前�
                     f"通知 {r['notices']} · 新期限 {r['created']} · 已办 {r['done']} · 站内信 {r['notifications']} · "
                     f"邮件 {r['emails']}")
 
-        _run(deadlines.run_once, json_, human)
+        _run(lambda: deadlines.run_once(full=full), json_, human)
         return
     import logging
 
@@ -487,6 +488,20 @@ def calendar_unset(day: str, as_user: Annotated[str | None, typer.Option("--as")
     from decisions import deadlines
 
     _run(lambda: deadlines.remove_override(day, as_user), json_, lambda r: f"{r['day']}: removed")
+
+
+@calendar_app.command("import")
+def calendar_import(file: Path, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                    json_: JsonOpt = False) -> None:
+    """导入某年节假日安排（CSV: day,workday[,note]）/ load a year's holiday table into the override table."""
+    from decisions import deadlines
+
+    def human(r: dict) -> str:
+        if r["warning"]:
+            typer.echo(r["warning"], err=True)
+        return f"已导入 {r['rows']} 天 / imported {r['rows']} days: {', '.join(map(str, r['years']))}"
+
+    _run(lambda: deadlines.import_overrides(file, as_user), json_, human)
 
 
 @calendar_app.command("list")

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -54,7 +55,7 @@ from decisions.models_deadlines import (
 from decisions.service import calendar_for, profile_of, scope_of
 from decisions.unit_of_work import UnitOfWork
 from workflow import profiles
-from workflow.calendar import WorkCalendar, add_months, coverage_warning
+from workflow.calendar import WorkCalendar, add_months, coverage_warning, package_covers
 from workflow.profiles import Profile, TimeRule
 
 log = logging.getLogger("juece.worker")
@@ -545,37 +546,95 @@ def lease_info() -> dict:
 
 
 # ----------------------------------------------------------------- the job
+SCAN_STATE = "deadlines.scan"   # a worker_lease row: holder = day of the last full scan, acquired_at = watermark
+RENEW_EVERY = 100               # decisions between lease renewals during a long scan
+
+
+def _scan_state() -> tuple[str, str]:
+    with UnitOfWork() as uow:
+        row = uow.session.get(WorkerLease, SCAN_STATE)
+        return (row.holder, row.acquired_at) if row else ("", "")
+
+
+def _save_scan_state(full_day: str, watermark: str) -> None:
+    with UnitOfWork() as uow:
+        row = uow.session.get(WorkerLease, SCAN_STATE)
+        if row is None:
+            uow.session.add(WorkerLease(name=SCAN_STATE, holder=full_day, acquired_at=watermark))
+        else:
+            row.holder, row.acquired_at = full_day, watermark
+        try:
+            uow.commit()
+        except (Conflict, IntegrityError):
+            pass
+
+
+def _candidates(full: bool, today: date, watermark: str) -> tuple[list[int], list[int]]:
+    """Decisions and catalog items to look at: all of them in a full scan; otherwise those changed since the
+    last scan (every change of a decision bumps updated_at) and those with a reminder or escalation due."""
+    t = _iso(today)
+    with UnitOfWork() as uow:
+        s = uow.session
+        due = (Deadline.status == "open") & (((Deadline.reminded_at == "") & (col(Deadline.remind_on) <= t))
+                                             | ((Deadline.escalate_on != "") & (Deadline.escalated_at == "")
+                                                & (col(Deadline.escalate_on) <= t)))
+        due_rows = s.exec(select(Deadline.decision_id, Deadline.catalog_item_id).where(due)).all()
+        if full:
+            ids = set(s.exec(select(Decision.id).where(col(Decision.state).not_in(TERMINAL))))
+            ids |= {i for i in s.exec(select(Deadline.decision_id).where(
+                Deadline.status == "open", col(Deadline.decision_id).is_not(None)).distinct()) if i}
+            items = set(s.exec(select(CatalogItem.id).where(col(CatalogItem.version_removed).is_(None))))
+        else:
+            changed = s.exec(select(Decision.id, Decision.catalog_item_id)
+                             .where(col(Decision.updated_at) >= watermark)).all()
+            ids = {d for d, _ in changed}
+            items = {i for _, i in changed if i}     # a decision on an item settles the item's target date
+        ids |= {d for d, _ in due_rows if d}
+        items |= {i for _, i in due_rows if i}
+        items |= set(s.exec(select(Deadline.catalog_item_id).where(Deadline.status == "open",
+                                                                  col(Deadline.catalog_item_id).is_not(None))
+                            .where(col(Deadline.catalog_item_id).not_in(
+                                select(CatalogItem.id).where(col(CatalogItem.version_removed).is_(None)))))) - {None}
+    return sorted(i for i in ids if i), sorted(i for i in items if i)
+
+
 def run_once(*, holder: str | None = None, use_lease: bool = True, lease_seconds: float | None = None,
-             send_email: bool = True, _crash_after: int | None = None) -> dict:
-    """Process everything due at clock.now(): the worker's one job. Safe to run any number of times."""
+             send_email: bool = True, full: bool = False, _crash_after: int | None = None) -> dict:
+    """Process everything due at clock.now(): the worker's one job. Safe to run any number of times.
+
+    The first pass of a day (or `full=True`) looks at every open decision and catalog item; later passes
+    only at what changed since the previous pass and at what has a reminder or escalation due.
+    """
     holder = holder or _holder()
     seconds = lease_seconds if lease_seconds is not None else float(os.environ.get("JUECE_WORKER_LEASE_SECONDS", 600))
     if use_lease and not acquire_lease(holder, seconds):
         return {"ran": False, "reason": "另一个工作进程持有租约 / another worker holds the lease", **lease_info(),
                 "now": clock.now().isoformat(timespec="seconds")}
     stats = RunStats()
+    started = clock.now().isoformat(timespec="seconds")
+    today = clock.today()
+    full_day, watermark = _scan_state()
+    full = full or full_day != _iso(today) or not watermark or started < watermark
+    completed = False
     try:
-        today = clock.today()
-        with UnitOfWork() as uow:
-            ids = list(uow.session.exec(select(Decision.id).where(col(Decision.state).not_in(TERMINAL))
-                                        .order_by(col(Decision.id))))
-            open_elsewhere = list(uow.session.exec(
-                select(Deadline.decision_id).where(Deadline.status == "open", col(Deadline.decision_id).is_not(None))
-                .distinct()))
-            item_ids = list(uow.session.exec(select(CatalogItem.id).where(col(CatalogItem.version_removed).is_(None))
-                                             .order_by(col(CatalogItem.id))))
-        for n, did in enumerate(sorted({*ids, *(i for i in open_elsewhere if i)}), start=1):
-            _process_decision(did, today, stats)  # type: ignore[arg-type]
+        ids, item_ids = _candidates(full, today, watermark)
+        for n, did in enumerate(ids, start=1):
+            _process_decision(did, today, stats)
             if _crash_after is not None and n >= _crash_after:
                 raise RuntimeError("simulated crash")
+            if use_lease and n % RENEW_EVERY == 0 and not acquire_lease(holder, seconds):
+                raise Conflict("租约已失效 / the worker lease was lost")   # another worker took over
         for iid in item_ids:
-            _process_item(iid, today, stats)  # type: ignore[arg-type]
+            _process_item(iid, today, stats)
         if send_email:
             stats.emails = deliver_email()
+        completed = True
     finally:
+        if completed:
+            _save_scan_state(_iso(today) if full else full_day, started)
         if use_lease and _crash_after is None:
             release_lease(holder)
-    return {"ran": True, "holder": holder, "now": clock.now().isoformat(timespec="seconds"), **stats.as_dict()}
+    return {"ran": True, "holder": holder, "now": started, "full": full, **stats.as_dict()}
 
 
 def _process_decision(did: int, today: date, stats: RunStats) -> None:
@@ -825,6 +884,58 @@ def remove_override(day: str, as_user: str | None = None) -> dict:
                      detail={"day": d.isoformat()})
         uow.commit()
         return {"day": d.isoformat(), "removed": True}
+
+
+WORK_WORDS = {"1": True, "yes": True, "workday": True, "work": True, "上班": True, "工作日": True,
+              "0": False, "no": False, "rest": False, "holiday": False, "休息": False, "休息日": False, "放假": False}
+
+
+def import_overrides(path: Path, as_user: str | None = None) -> dict:
+    """Load a year's holiday table (CSV: day, workday[, note]) into the override table, all rows or none.
+
+    Meant for a year the package does not cover yet (the State Council publishes it in November); for a
+    covered year the table is still loaded, with a warning that it overrides the package.
+    """
+    import csv
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: 无法读取 / cannot read: {exc}") from None
+    if rows and rows[0][0].strip().lower() in ("day", "date", "日期"):
+        rows = rows[1:]
+    if not rows:
+        raise BadInput(f"{path}: 没有数据行 / no rows (expected: day,workday[,note])")
+    parsed: list[tuple[date, bool, str]] = []
+    for i, r in enumerate(rows, start=1):
+        if len(r) < 2:
+            raise BadInput(f"{path}: 第{i}行应为 day,workday[,note] / row {i}: expected day,workday[,note]")
+        day = clock.parse_date(r[0], f"{path.name} row {i}")
+        flag = WORK_WORDS.get(r[1].strip().lower())
+        if flag is None:
+            raise BadInput(f"{path.name} 第{i}行：{r[1]!r} 应为 workday/rest（1/0）/ row {i}: workday must be 1 or 0")
+        parsed.append((day, flag, r[2].strip() if len(r) > 2 else ""))
+    years = sorted({d.year for d, _, _ in parsed})
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office = _operator(s, as_user)
+        for day, flag, note in parsed:
+            row = s.get(CalendarOverride, day.isoformat())
+            if row is None:
+                s.add(CalendarOverride(day=day.isoformat(), is_workday=flag, note=note))
+            else:
+                row.is_workday, row.note = flag, note
+        audit.record(s, decision_id=None, actor=who, role=role, office=office, action="calendar_import",
+                     detail={"file": path.name, "rows": len(parsed), "years": years})
+        uow.commit()
+    covered = [y for y in years if package_covers(y)]
+    warning = coverage_warning(*(date(y, 6, 1) for y in years))
+    if covered:
+        warning = (warning + "\n" if warning else "") + (
+            f"注意：chinesecalendar 已收录 {'、'.join(map(str, covered))} 年，导入的调整优先于软件包 / "
+            "note: the package covers these years; the imported rows override it")
+    return {"file": path.name, "rows": len(parsed), "years": years, "warning": warning}
 
 
 def list_overrides(year: int | None = None) -> list[dict]:

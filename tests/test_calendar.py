@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from decisions import deadlines
 from decisions.cli import app
-from decisions.errors import NotPermitted
+from decisions.errors import BadInput, NotPermitted
 from tests.helpers import Walker, set_now
 from workflow import profiles
 from workflow.calendar import WorkCalendar, add_months, coverage_warning, package_covers
@@ -116,3 +116,19 @@ def test_profile_time_rules_are_validated(tmp_path):
     with pytest.raises(profiles.ProfileError) as err:
         profiles.load_file(bad)
     assert "no_such_param" in str(err.value) and "'mayor'" in str(err.value)
+
+
+def test_import_a_holiday_table_for_an_uncovered_year(org, tmp_path):
+    table = tmp_path / "2027.csv"
+    table.write_text("day,workday,note\n2027-01-01,0,元旦\n2027-02-05,0,春节\n2027-02-07,1,春节调休上班\n",
+                     encoding="utf-8")
+    r = deadlines.import_overrides(table)
+    assert r["rows"] == 3 and r["years"] == [2027] and "2027" in r["warning"]
+    assert not deadlines.check_day("2027-02-05")["workday"] and deadlines.check_day("2027-02-07")["workday"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("2027-03-01,maybe\n", encoding="utf-8")
+    with pytest.raises(BadInput):
+        deadlines.import_overrides(bad)
+    assert len(deadlines.list_overrides(2027)) == 3              # all rows or none
+    out = CliRunner().invoke(app, ["calendar", "import", str(table)])
+    assert out.exit_code == 0 and "imported 3 days" in out.output

@@ -255,3 +255,42 @@ def test_apscheduler_job_store_runs_the_scan(org):
     sched2.shutdown(wait=False)
     with UnitOfWork() as uow:
         assert uow.session.connection().exec_driver_sql("SELECT count(*) FROM apscheduler_jobs").scalar() == 1
+
+
+def test_later_passes_of_a_day_look_only_at_changes_and_due_items(org):
+    from decisions import directory
+
+    directory.add_user("drc_head", "发改委主任", "CITY-DRC", ["head"])   # the undertaking unit's head
+    at("2026-05-06")
+    busy, idle = Walker().walk_to("legality_review"), Walker().new("idle")
+    busy.ev("legality_submission", submitted="2026-05-06")
+    at("2026-05-06", "09:30")
+    first = deadlines.run_once()
+    assert first["full"] is True and first["decisions"] == 2
+    at("2026-05-06", "10:00")
+    second = deadlines.run_once()
+    assert second["full"] is False and second["decisions"] == 0          # nothing changed, nothing due
+    at("2026-05-06", "10:30")
+    busy.ev("legal_adviser_opinion", user="adviser")
+    at("2026-05-06", "11:00")
+    assert deadlines.run_once()["decisions"] == 1                        # only the changed decision
+    assert deadlines.run_once(full=True)["decisions"] == 2
+    at("2026-05-15", "08:00")                                            # the window closed on May 14
+    r = deadlines.run_once()
+    assert r["full"] is True and r["escalations"] == 1
+    assert [n["kind"] for n in deadlines.inbox("drc_head")] == ["escalation"]
+    assert idle.id not in {n["decision_id"] for n in deadlines.inbox("drc_head")}
+
+
+def test_hearing_materials_reminder(org):
+    at("2026-04-01")
+    w = Walker().walk_to("public_participation")
+    # a hearing on Apr 20 with the materials planned for Apr 15: later than 7 days before (Apr 13)
+    w.ev("participation_activity", form="hearing", hearing_date="2026-04-20", materials_delivered="2026-04-15")
+    deadlines.run_once()
+    row = next(r for r in deadlines.deadlines(w.id) if r["type"] == "hearing_materials")
+    assert (row["due"], row["remind_on"]) == ("2026-04-13", "2026-04-09")
+    at("2026-04-09")
+    deadlines.run_once()
+    box = deadlines.inbox("drafter")
+    assert [n["kind"] for n in box] == ["reminder"] and "Art 16¶3" in box[0]["article"]
