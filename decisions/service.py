@@ -259,8 +259,8 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
             select(Office.id).where(Office.code == code)).first() is not None)
         actor = actor_for(s, as_user)
         role = authorize(actor, scope_of(s, d), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
-        _require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", profile.stages[spec.stages[0]].article
-                       if spec.stages[0] in profile.stages else "Art 34")
+        home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
+        _require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
         ev = _store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
         if kind == "execution_assignment":
             d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
@@ -298,12 +298,12 @@ def blocking(session: Session, d: Decision) -> list[Unmet]:
     return unmet
 
 
-def _enter(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]],
-           leave_status: str = "done") -> None:
+def _enter(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]]) -> None:
+    """Mark the current stage done, the skipped ones skipped (with their reasons) and `dest` current."""
     stamp = now_iso()
     rows = {r.stage: r for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
     if d.state in rows and rows[d.state].status == "current":
-        rows[d.state].status, rows[d.state].left_at = leave_status, stamp
+        rows[d.state].status, rows[d.state].left_at = "done", stamp
     for stage, reason in skipped:
         r = rows[stage]
         r.status, r.note, r.entered_at, r.left_at, r.user_id = "skipped", reason, stamp, stamp, actor.user_id
@@ -311,6 +311,19 @@ def _enter(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, s
         rows[dest].status, rows[dest].entered_at, rows[dest].left_at = "current", stamp, ""
         rows[dest].user_id, rows[dest].note = actor.user_id, ""
     d.state_entered_at = stamp
+
+
+def _pause(s: Session, d: Decision, note: str, *, finished: bool = False) -> None:
+    """A side transition (defer, withdraw, exclude, suspend, reject, terminate): the stage row keeps its
+    history — still current while the decision may come back, done when the organ has decided."""
+    row = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id, StageStatus.stage == d.state)).first()
+    if row is None:  # already in a side state (e.g. deferred -> withdrawn): note it on the stage left current
+        row = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id, StageStatus.status == "current")).first()
+    if row is not None:
+        row.note = note
+        if finished:
+            row.status, row.left_at = "done", now_iso()
+    d.state_entered_at = now_iso()
 
 
 def advance(ident: str | int, *, as_user: str) -> dict:
@@ -463,8 +476,11 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
             trigger = "advance" if m.outcome == "approve" else m.outcome
             if m.outcome == "revise":
                 _restart_drafting(s, d, profile, actor)
-            else:
+            elif m.outcome == "approve":
                 _enter(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
+            else:
+                _pause(s, d, f"会议决定 / meeting outcome: {m.outcome}" + (f" — {m.reason.strip()}" if m.reason.strip()
+                                                                          else ""), finished=m.outcome == "reject")
             machine.fire(profile, d, trigger, dest)
             _record(s, d, actor, role, "transition", {"from": source, "to": dest, "by": f"meeting:{m.outcome}",
                                                       "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
@@ -488,7 +504,7 @@ def _restart_drafting(s: Session, d: Decision, profile: Profile, actor: Actor) -
 
 
 SIDE_ACTIONS = {
-    # action: (trigger, roles, allowed states or None for machine-decided, article, needs reason)
+    # action: (machine trigger, roles that may take it, article); the machine decides from which states
     "exclude": ("exclude", ["decision_organ"], "Art 3¶2"),
     "withdraw": ("withdraw", ["decision_organ"], "Art 10"),
     "suspend": ("suspend", ["head"], "Art 37"),
@@ -526,8 +542,10 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
         else:
             dest = targets.pop()
         source = d.state
-        leave = {"withdraw": "done", "exclude": "done"}.get(action, "done")
-        _enter(s, d, profile, actor, dest, [], leave_status=leave)
+        if action == "resume":
+            _pause(s, d, "")
+        else:
+            _pause(s, d, f"{action}: {reason.strip()}", finished=action == "terminate")
         machine.fire(profile, d, trigger, dest)
         _touch(d)
         _record(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip()})

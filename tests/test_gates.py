@@ -520,3 +520,23 @@ def test_a_profile_overlay_changes_the_panel_size(org):
     w.ev("expert_adoption", user="ln_drafter")
     u = requirement(blocked(w.advance, "ln_drafter"), "expert_review.expert_opinion")
     assert "5" in u.message
+
+
+def test_side_transitions_keep_the_stage_history_honest(org):
+    w = Walker().walk_to("legality_review")
+    with pytest.raises(NotPermitted):
+        service.side_transition(w.id, action="withdraw", reason="不再需要", as_user="drafter")
+    service.side_transition(w.id, action="withdraw", reason="上级政策调整，撤回决策事项", as_user="organ")
+    stages = {s["key"]: s for s in show(w.id)["stages"]}
+    assert show(w.id)["state"] == "withdrawn"
+    assert stages["legality_review"]["status"] == "current"  # not pretended done
+    assert "撤回" in stages["legality_review"]["note"]
+    assert "Art 30" in articles(blocked(w.advance, "drafter"))  # nothing moves a withdrawn decision on
+
+
+def test_rejected_meeting_completes_the_stage(org):
+    w = Walker().walk_to("collective_discussion")
+    positions = [(m, "reject") for m in MEMBERS[1:]] + [("mayor", "reject")]
+    w.meeting(outcome="reject", positions=positions)
+    stage = {s["key"]: s for s in show(w.id)["stages"]}["collective_discussion"]
+    assert show(w.id)["state"] == "rejected" and stage["status"] == "done" and "reject" in stage["note"]
