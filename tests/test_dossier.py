@@ -1,0 +1,220 @@
+"""The archived dossier of every demo decision (issue 5): it renders, passes the PDF/A checks we can
+run, its text is extractable, its page count is the sum of its parts, every original is embedded with
+its hash, two renders are byte-identical, and `verify --dossier` tells a true copy from a changed one.
+
+The demo is loaded once for the module (with a cheap argon2 setting: password hashing is not under
+test here) and each dossier rendered once; tests that change things work on copies of the bytes.
+
+Visual check (done by hand when the renderer changes, not automated): render every page of a demo
+dossier with ``pdftoppm -png -r 60 FILE.pdf /tmp/page`` and look at each PNG — Chinese text must show
+as glyphs, never as empty boxes. `test_every_character_has_a_glyph` is the automated counterpart: every
+character pdftotext extracts is covered by a font of the embedded chain (a character the font lacked
+would have been drawn with glyph 0, the empty box).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from argon2 import PasswordHasher
+from typer.testing import CliRunner
+
+from decisions import archive, demo, directory, views
+from decisions.cli import app
+from pdf import dossier, fonts, pdfa
+from tests.test_dossier_helpers import attachments, font_rows, outline_titles, page_count, text_of
+from workflow import profiles
+
+runner = CliRunner()
+READER = {1: "hd_archivist", 2: "hd_head", 3: "hd_organ", 4: "hd_auditor", 5: "hd_archivist", 6: "yk_organ"}
+
+
+@pytest.fixture(scope="module")
+def demo_dossiers(tmp_path_factory: pytest.TempPathFactory, template_db: Path):
+    data = tmp_path_factory.mktemp("dossier-demo")
+    shutil.copy(template_db, data / "juece.db")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUECE_DATA_DIR", str(data))
+    mp.setenv("JUECE_DATABASE_URL", f"sqlite:///{data / 'juece.db'}")
+    mp.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
+    mp.delenv("JUECE_LANG", raising=False)
+    mp.setattr(directory, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    try:
+        assert demo.load()["decisions"] == [1, 2, 3, 4, 5, 6]
+        out = {}
+        for did, user in READER.items():
+            r = archive.generate_dossier(did, as_user=user)
+            path = data / r["filename"]
+            path.write_bytes(r["data"])
+            out[did] = {**r, "path": path, "show": views.show(did)}
+        yield out
+    finally:
+        mp.undo()
+
+
+@pytest.fixture()
+def demo_env(demo_dossiers, monkeypatch: pytest.MonkeyPatch):
+    """Re-assert the module's deployment for a test (function fixtures of other tests may have run)."""
+    path = next(iter(demo_dossiers.values()))["path"].parent
+    monkeypatch.setenv("JUECE_DATA_DIR", str(path))
+    monkeypatch.setenv("JUECE_DATABASE_URL", f"sqlite:///{path / 'juece.db'}")
+    monkeypatch.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
+    return demo_dossiers
+
+
+def test_every_demo_dossier_renders_and_passes_the_pdfa_checks(demo_env):
+    for did, r in demo_env.items():
+        assert r["data"].startswith(b"%PDF-1.")
+        assert r["pages"] == page_count(r["path"]), did
+        assert pdfa.check(r["data"]) == [], did
+        with pikepdf.open(io.BytesIO(r["data"])) as pdf:
+            meta = pdf.open_metadata()
+            assert meta.pdfa_status == "3B"
+            assert meta["dc:title"] == r["show"]["title"]
+            assert pdf.Root.OutputIntents[0].S == pikepdf.Name.GTS_PDFA1
+            assert "/ID" in pdf.trailer and "/Encrypt" not in pdf.trailer
+            assert str(pdf.docinfo["/CreationDate"]).startswith("D:" + r["show"]["created_at"][:10].replace("-", ""))
+
+
+def test_key_texts_are_extractable(demo_env):
+    profile = profiles.load("state-council-2019")
+    for did, r in demo_env.items():
+        show = r["show"]
+        text = text_of(r["path"])
+        flat = "".join(text.split())  # poppler drops the spaces between CJK characters and digits
+        assert "".join(show["title"].split()) in flat, did
+        assert show["code"] in text
+        assert f"第1页共{r['pages']}页" in flat
+        assert f"第{r['pages']}页共{r['pages']}页" in flat
+        for key in profile.stage_order:
+            assert profile.stages[key].name_zh in text, (did, key)
+        for art in ("Art 10", "Art 12", "Art 25", "Art 30", "Art 32", "Art 34"):
+            assert art in text
+        for e in show["evidence"]:
+            assert e["sha256"][:16] in text  # the index prints each SHA-256 in lines of 16
+        if show["state"] not in ("execution", "closed"):
+            assert "阶段性案卷" in text, did
+    one = "".join(text_of(demo_env[1]["path"]).split())
+    for expected in ("李建国（区长）（hd_head）", "不同意（reject）", "行政首长，最后发言", "收到意见12条", "政府网站（website）",
+                     "依法跳过", "已完成", "经2022-06-16集体讨论决定通过", "意见采纳情况登记", "一事一档"):
+        assert expected in one, expected
+
+
+def test_page_count_is_the_sum_of_its_parts(demo_env):
+    for did, r in demo_env.items():
+        with pikepdf.open(io.BytesIO(r["data"])) as pdf:
+            manifest = dossier.read_manifest(pdf)
+        assert manifest is not None
+        evidence_pages = 0
+        for item in manifest["evidence"]:
+            store = Path(demo_env[did]["path"].parent / "objects" / item["sha256"][:2] / item["sha256"])
+            with pikepdf.open(store) as src:
+                n = len(src.pages)
+            assert item["merged"], item
+            assert item["pages"] == [item["pages"][0], item["pages"][0] + n - 1]
+            evidence_pages += n
+        assert manifest["front_pages"] + evidence_pages == r["pages"] == manifest["pages"], did
+        # every evidence page carries the stamp with its absolute number
+        first = manifest["evidence"][0]["pages"][0] if manifest["evidence"] else None
+        if first:
+            assert f"第{first}页共{r['pages']}页" in "".join(text_of(r["path"], first, first).split())
+
+
+def test_embedded_files_are_present_with_matching_hashes(demo_env):
+    for did, r in demo_env.items():
+        found = attachments(r["data"])
+        evidence = r["show"]["evidence"]
+        assert len(found) == len(evidence) + 1, did  # every original + the manifest
+        assert dossier.MANIFEST_NAME in found
+        for no, e in enumerate(evidence, start=1):
+            name = f"材料{no:03d}-{e['filename']}"
+            assert found[name] == e["sha256"], (did, name)
+        with pikepdf.open(io.BytesIO(r["data"])) as pdf:
+            af = {o.objgen for o in pdf.Root.AF}
+            for spec in pdf.attachments.values():
+                assert spec.obj.objgen in af
+                assert spec.obj.AFRelationship in (pikepdf.Name.Source, pikepdf.Name.Data)
+
+
+def test_two_renders_are_byte_identical_and_each_is_recorded(demo_env):
+    first = demo_env[1]
+    again = archive.generate_dossier(1, as_user="hd_auditor")
+    assert again["data"] == first["data"]
+    assert again["sha256"] == first["sha256"]
+    events = [e for e in views.show(1)["audit"] if e["action"] == "dossier"]
+    assert len(events) == 2
+    assert {e["actor"] for e in events} == {"hd_archivist", "hd_auditor"}
+    assert all(e["detail"]["sha256"] == first["sha256"] and e["detail"]["pages"] == first["pages"] for e in events)
+
+
+def test_fonts_are_embedded_subsets_only(demo_env):
+    for did, r in demo_env.items():
+        rows = font_rows(r["path"])
+        assert rows, did
+        for row in rows:
+            cols = row.split()
+            assert cols[-5:-2] == ["yes", "yes", "yes"], row  # emb sub uni
+            assert "Helvetica" not in row
+
+
+def test_every_character_has_a_glyph(demo_env):
+    chain = fonts.chain()
+    for did, r in demo_env.items():
+        text = text_of(r["path"])
+        missing = {ch for ch in text if not ch.isspace() and ch != "\x0c" and chain.font_for(ch) is None}
+        assert not missing, (did, sorted(missing))
+
+
+def test_bookmarks_per_section_and_stage(demo_env):
+    titles = outline_titles(demo_env[1]["data"])
+    for expected in ("封面", "目录", "一、程序时间线", "六、集体讨论决定", "八、材料目录", "十、材料原件", "决策建议", "集体讨论决定",
+                     "决策执行"):
+        assert expected in titles, expected
+    assert any(t.startswith("材料10 会议纪要") for t in titles)
+
+
+def test_verify_accepts_the_file_and_names_what_differs(demo_env, tmp_path: Path):
+    r = demo_env[2]
+    ok = archive.verify_dossier(r["path"])
+    assert ok["ok"], ok["problems"]
+    assert ok["recorded"] and ok["decision"]["code"] == r["show"]["code"]
+    result = runner.invoke(app, ["verify", "--dossier", str(r["path"])])
+    assert result.exit_code == 0, result.output
+    assert "dossier matches" in result.stdout
+
+    # an embedded original replaced inside the dossier file
+    victim = r["show"]["evidence"][3]
+    with pikepdf.open(io.BytesIO(r["data"])) as pdf:
+        name = f"材料004-{victim['filename']}"
+        pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, b"%PDF-1.7 forged", filename=name)
+        buf = io.BytesIO()
+        pdf.save(buf)
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(buf.getvalue())
+    bad = archive.verify_dossier(forged)
+    assert not bad["ok"]
+    assert bad["evidence_differs"] == [victim["id"]]
+    assert any(f"evidence #{victim['id']}" in p and "changed" in p for p in bad["problems"])
+    result = runner.invoke(app, ["verify", "--dossier", str(forged)])
+    assert result.exit_code == 6
+    assert f"evidence #{victim['id']}" in result.stderr
+
+    # the pages or metadata changed, evidence untouched
+    with pikepdf.open(io.BytesIO(r["data"])) as pdf:
+        pdf.docinfo["/Title"] = "另一个标题"
+        buf = io.BytesIO()
+        pdf.save(buf)
+    bad = archive.verify_dossier(buf.getvalue())
+    assert not bad["ok"] and bad["evidence_differs"] == []
+    assert any("fresh rendering" in p for p in bad["problems"])
+
+    # not a dossier at all
+    assert not archive.verify_dossier(b"%PDF-1.4 nothing")["ok"]
+    other = archive.verify_dossier(demo_env[3]["data"])
+    assert other["ok"]
+    result = runner.invoke(app, ["verify", "2", "--dossier", str(demo_env[3]["path"])])
+    assert result.exit_code == 6  # a dossier of another decision than the one named
