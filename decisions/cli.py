@@ -269,9 +269,15 @@ def list_cmd(state: Annotated[str | None, typer.Option("--state")] = None,
 
 
 @app.command("verify")
-def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None, json_: JsonOpt = False) -> None:
+def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
+               dossier: Annotated[Path | None, typer.Option("--dossier", help="核验案卷文件 / verify a dossier PDF")] = None,
+               json_: JsonOpt = False) -> None:
     """核验材料哈希与审计链 / verify evidence fixity and the audit chain (exit 6 on any break)."""
     from decisions import integrity
+
+    if dossier is not None:
+        _verify_dossier(dossier, ident, json_)
+        return
 
     def go() -> dict:
         result = integrity.verify(ident)
@@ -740,6 +746,63 @@ def decision_after(ident: Annotated[str, typer.Argument(metavar="ID")], json_: J
     from decisions import aftercare
 
     _run(lambda: aftercare.status(ident), json_, None)
+
+
+def _verify_dossier(path: Path, ident: str | None, json_: bool) -> None:
+    """`juece verify --dossier FILE`: exit 6 naming what differs, 0 when the file matches the record."""
+    from decisions import archive
+
+    def go() -> dict:
+        data = _read_file(path, "--dossier")
+        result = archive.verify_dossier(data)
+        dec = result.get("decision") or {}
+        if ident is not None and dec and ident not in (str(dec.get("id")), dec.get("code")):
+            result["ok"] = False
+            result["problems"].append(f"案卷属于 {dec.get('code')}，不是 {ident} / the dossier is of another decision")
+        if not result["ok"]:
+            if json_ or _state["json"]:
+                typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+            else:
+                typer.echo(f"案卷核验失败 / dossier does not match: {path}", err=True)
+                for p in result["problems"]:
+                    typer.echo(f"  - {p}", err=True)
+            raise typer.Exit(6)
+        return result
+
+    def human(r: dict) -> str:
+        lines = [f"案卷核验通过 / dossier matches: {r['decision']['code']} sha256={r['sha256']}"]
+        lines += [f"  {n}" for n in r["notes"]]
+        return "\n".join(lines)
+
+    _run(go, json_, human)
+
+
+@app.command("dossier")
+def dossier_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
+                output: Annotated[Path, typer.Option("-o", "--output", help="输出 PDF 文件 / output PDF file")],
+                as_user: Annotated[str | None, typer.Option("--as", help="执行操作的用户名 / acting username")] = None,
+                json_: JsonOpt = False) -> None:
+    """生成决策案卷（PDF/A-3b，一事一档）/ render the decision's archived dossier."""
+    from decisions import archive
+
+    def go() -> dict:
+        if output.exists() and output.is_dir():
+            raise BadInput(f"-o {str(output)!r} 是目录 / is a directory")
+        if not output.parent.is_dir():
+            raise BadInput(f"-o {str(output)!r}: 目录不存在 / directory does not exist")
+        r = archive.generate_dossier(ident, as_user=as_user)
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_bytes(r["data"])
+        tmp.replace(output)
+        return {"file": str(output), "filename": r["filename"], "sha256": r["sha256"], "pages": r["pages"],
+                "bytes": len(r["data"]), "warnings": r["warnings"]}
+
+    def human(r: dict) -> str:
+        lines = [f"已生成案卷 / dossier written: {r['file']} ({r['pages']} 页, {r['bytes']} bytes) sha256={r['sha256']}"]
+        lines += [f"  注意 / note: {w}" for w in r["warnings"]]
+        return "\n".join(lines)
+
+    _run(go, json_, human)
 
 
 def main() -> None:
