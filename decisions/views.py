@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
+from decisions.errors import BadInput
 from decisions.models import (
     AuditEvent,
     CoUndertaker,
@@ -16,7 +17,6 @@ from decisions.models import (
     TriggerDetermination,
     User,
 )
-from decisions.errors import BadInput
 from decisions.service import blocking, get_decision, profile_of
 from decisions.unit_of_work import UnitOfWork
 from workflow import profiles
