@@ -34,6 +34,11 @@ def main() -> int:
     ap.add_argument("--only", default="", help="only rules whose line contains this text")
     args = ap.parse_args()
     lines = PROFILE.read_text(encoding="utf-8").splitlines()
+    base = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS], cwd=ROOT,
+                          capture_output=True, text=True)
+    if base.returncode != 0:
+        print("the gate tests fail on the unmutated profile; fix that first:\n" + base.stdout[-2000:])
+        return 2
     survivors = []
     for number, text in rule_lines():
         if args.only and args.only not in text:
