@@ -93,6 +93,24 @@ def time_sha256sum(listfile: Path) -> float:
     return time.perf_counter() - t
 
 
+def _sha256sum_slow() -> bool:
+    """Is coreutils' sha256sum much slower than hashlib (OpenSSL) on 64 MB? Said in the output."""
+    blob = Path(tempfile.mkdtemp(prefix="juece-bench-hash-")) / "blob"
+    try:
+        blob.write_bytes(os.urandom(64 << 20))
+        t = time.perf_counter()
+        subprocess.run(["sha256sum", str(blob)], check=True, capture_output=True)
+        coreutils = time.perf_counter() - t
+        import hashlib
+
+        t = time.perf_counter()
+        with blob.open("rb") as fh:
+            hashlib.file_digest(fh, "sha256")
+        return coreutils > 2 * (time.perf_counter() - t)
+    finally:
+        shutil.rmtree(blob.parent, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=10_000)
@@ -130,6 +148,11 @@ def main() -> None:
             dt, result = time_verify()
             assert result["ok"]
             v_times.append(dt)
+        from decisions import integrity
+
+        integrity.THREADS = 1
+        one_thread = statistics.median([time_verify()[0] for _ in range(args.repeat)])
+        integrity.THREADS = None
         v, s = statistics.median(v_times), statistics.median(s_times)
         print(f"juece verify benchmark ({os.cpu_count()} CPUs, {'SQLite' if not args.database_url else 'PostgreSQL'})")
         print(f"  evidence files:   {len(files)} ({total / 1e6:.1f} MB, mean {total / len(files) / 1024:.1f} KiB); "
@@ -137,6 +160,8 @@ def main() -> None:
         print(f"  juece verify:     {v:.3f} s  (median of {args.repeat}: {', '.join(f'{x:.3f}' for x in v_times)})")
         print(f"  sha256sum:        {s:.3f} s  (median of {args.repeat}: {', '.join(f'{x:.3f}' for x in s_times)})")
         print(f"  ratio verify / sha256sum: {v / s:.2f}x  (aim <= 1.5x)")
+        print(f"  (verify hashing on one thread: {one_thread:.3f} s, {one_thread / s:.2f}x; this sha256sum runs "
+              f"{'without' if _sha256sum_slow() else 'with'} SHA extensions, OpenSSL in Python uses them when present)")
     finally:
         from decisions.db import dispose_engines
 

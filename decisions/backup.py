@@ -27,6 +27,7 @@ import decimal
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -42,6 +43,7 @@ from decisions.errors import BadInput, IntegrityFailure
 from decisions.settings import get_settings
 
 FORMAT = "juece-backup/1"
+_SHA = re.compile(r"[0-9a-f]{64}")
 SKIP_TABLES = {"alembic_version"}
 CHUNK = 1 << 20
 
@@ -243,6 +245,15 @@ def _read_manifest(src: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BadInput(f"备份格式不支持 / unsupported backup format: {manifest.get('format')!r}"
                        if isinstance(manifest, dict) else "manifest.json 格式错误 / malformed manifest")
+    database, objects = manifest.get("database"), manifest.get("objects")
+    ok = (isinstance(database, dict) and database.get("file") == "database.jsonl"
+          and isinstance(database.get("sha256"), str) and isinstance(database.get("tables"), dict)
+          and isinstance(objects, dict) and all(isinstance(k, str) and _SHA.fullmatch(k) and isinstance(v, int)
+                                                for k, v in objects.items())
+          and isinstance(manifest.get("revisions"), list) and isinstance(manifest.get("audit_heads"), dict))
+    if not ok:
+        raise IntegrityFailure("manifest.json 内容不合格式 / malformed manifest: expected database.jsonl, sha256 "
+                               "object names, revisions and audit heads")
     return manifest
 
 

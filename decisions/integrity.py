@@ -21,12 +21,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, select
+from sqlalchemy import Connection, MetaData, Table, column, inspect, select, table
 
 from decisions import audit, evidence_store
 from decisions.audit import AuditSm3
@@ -55,15 +54,20 @@ def _hash_file(item: tuple[int, str, int]) -> tuple[int, str | None, int | None]
         return ev_id, None, None
 
 
+#: threads hashing files (None: twice the CPUs, at most 16); 1 hashes in the calling thread
+THREADS: int | None = None
+
+
 def hash_files(items: list[tuple[int, str, int]]) -> dict[int, tuple[str | None, int | None]]:
-    workers = min(16, max(2, (os.cpu_count() or 1) * 2))
-    if len(items) < 64:
-        results: Iterable[tuple[int, str | None, int | None]] = map(_hash_file, items)
-    else:
-        pool = ThreadPoolExecutor(max_workers=workers)
-        results = list(pool.map(_hash_file, items, chunksize=32))
-        pool.shutdown()
-    return {ev_id: (sha, size) for ev_id, sha, size in results}
+    workers = THREADS or min(16, max(2, (os.cpu_count() or 1) * 2))
+    if len(items) < 64 or workers == 1:
+        return {ev_id: (sha, size) for ev_id, sha, size in map(_hash_file, items)}
+    # one batch per thread, largest files spread evenly: few futures, balanced work
+    ordered = sorted(items, key=lambda it: it[2], reverse=True)
+    batches = [ordered[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = pool.map(lambda batch: [_hash_file(it) for it in batch], batches)
+        return {ev_id: (sha, size) for batch in done for ev_id, sha, size in batch}
 
 
 def _resolve(uow: UnitOfWork, ident: str | int) -> int:
@@ -122,9 +126,9 @@ def verify(ident: str | int | None = None) -> dict[str, Any]:
             problems.append(f"{what}: file changed — expected sha256 {e.sha256} ({e.size} bytes), found "
                             f"sha256 {sha} ({size} bytes)")
 
-    for table, column, key, sha in others:
+    for ref_table, ref_column, key, sha in others:
         path = evidence_store.path_for(sha) if len(sha) == 64 else None
-        what = f"{table} {key} ({column})"
+        what = f"{ref_table} {key} ({ref_column})"
         if path is None or not path.is_file():
             problems.append(f"{what}: file missing from the store — expected sha256 {sha}, found nothing")
         elif evidence_store.file_sha256(path) != sha:
@@ -156,9 +160,8 @@ def verify(ident: str | int | None = None) -> dict[str, Any]:
 
 def _belongs(conn: Connection, ref: tuple[str, str, Any, str], decision_id: int) -> bool:
     """Does a referencing row belong to the decision (a ``decision_id`` column equal to it)?"""
-    table, _column, key, _sha = ref
-    md = MetaData()
-    t = Table(table, md, autoload_with=conn)
+    name, _column, key, _sha = ref
+    t = Table(name, MetaData(), autoload_with=conn)
     if "decision_id" not in t.c:
         return False
     pk = list(t.primary_key.columns)[:1] or list(t.columns)[:1]
@@ -261,17 +264,21 @@ def other_references(conn: Connection) -> list[tuple[str, str, Any, str]]:
     By convention a column called ``sha256`` or ``*_sha256`` names a file in the store (the
     post-evaluation report, ``postevaluation.report_sha256``); empty values name nothing.
     """
-    md = MetaData()
-    md.reflect(bind=conn)
+    insp = inspect(conn)
     refs = []
-    for t in md.sorted_tables:
-        if t.name == _EV.name:
+    for name in insp.get_table_names():
+        if name == _EV.name:
             continue
-        cols = [c for c in t.columns if c.name == "sha256" or c.name.endswith("_sha256")]
-        key = list(t.primary_key.columns)[:1] or list(t.columns)[:1]
-        for c in cols:
-            for k, v in conn.execute(select(key[0], c).where(c.is_not(None), c != "")):
-                refs.append((t.name, c.name, k, v))
+        info = insp.get_columns(name)
+        cols = [c["name"] for c in info if c["name"] == "sha256" or c["name"].endswith("_sha256")]
+        if not cols:
+            continue
+        pk = (insp.get_pk_constraint(name).get("constrained_columns") or [info[0]["name"]])[0]
+        for cname in cols:
+            t = table(name, column(pk), column(cname))
+            c = t.c[cname]
+            for k, v in conn.execute(select(t.c[pk], c).where(c.is_not(None), c != "")):
+                refs.append((name, cname, k, v))
     return refs
 
 

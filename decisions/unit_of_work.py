@@ -44,8 +44,10 @@ def _bump_versions(session: OrmSession, _ctx: object, _instances: object) -> Non
         if did is None or did in bumped:
             continue
         d = session.identity_map.get(identity_key(Decision, did))
-        if d is None or d in session.new:
+        if d is None or d in session.new or d in session.deleted:
             continue
+        if "updated_at" not in d.__dict__:  # expired (after a rollback): load it before flagging it
+            d.updated_at  # noqa: B018
         flag_modified(d, "updated_at")
         bumped.add(did)
 

@@ -120,6 +120,18 @@ def test_damaged_or_misplaced_backups_are_refused(record, tmp_path, monkeypatch,
     code, out = cli("restore", str(tmp_path / "b"))
     assert code == 6 and "database.jsonl" in out
     dump.write_text(text, "utf-8")
+    # a manifest naming a file outside the backup, or malformed
+    mf = tmp_path / "b" / "manifest.json"
+    good = mf.read_text("utf-8")
+    m = json.loads(good)
+    m["objects"]["../../../../etc/passwd"] = 1
+    mf.write_text(json.dumps(m), "utf-8")
+    assert cli("restore", str(tmp_path / "b"))[0] == 6
+    mf.write_text("{not json", "utf-8")
+    assert cli("restore", str(tmp_path / "b"))[0] == 6
+    mf.write_text(json.dumps({"format": "something-else"}), "utf-8")
+    assert cli("restore", str(tmp_path / "b"))[0] == 2
+    mf.write_text(good, "utf-8")
     # nothing was written by the refused restores: the target is still empty, and then it restores
     assert not list(evidence_store.iter_objects())
     assert cli("restore", str(tmp_path / "b"))[0] == 0

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
-from decisions import audit, evidence_store, integrity, service
+from decisions import audit, evidence_store, integrity
 from decisions.cli import app
 from decisions.db import get_engine
 from decisions.errors import IntegrityFailure
@@ -248,10 +248,9 @@ def test_sm3_is_the_national_standard_hash():
 
 
 def test_every_mutation_bumps_the_version_even_with_a_pinned_clock(org):
-    w = UniqueWalker().new()
-    versions = [service.advance if False else None]
     from decisions.views import show
 
+    w = UniqueWalker().new()
     versions = [show(w.id)["version"]]
     w.ev("proposal", user="organ", source="department")
     versions.append(show(w.id)["version"])
@@ -275,3 +274,28 @@ def test_sweep_removes_orphans_and_temp_files_only_when_old(walked, env: Path):
     assert removed == {orphan, ".tmp-crashed"}
     assert {p.name for p in evidence_store.iter_objects()} == kept
     assert integrity.verify()["ok"]
+
+
+def test_files_named_by_other_tables_are_kept_checked_and_backed_up(walked, tmp_path):
+    """A `*_sha256` column of any table (the post-evaluation report) names a store file too."""
+    sha = evidence_store.put(b"%PDF-1.4\n% a report kept outside the evidence table\n%%EOF\n")
+    old = time.time() - 2 * evidence_store.ORPHAN_GRACE_SECONDS
+    os.utime(evidence_store.path_for(sha), (old, old))
+    with get_engine().begin() as conn:
+        conn.execute(text("CREATE TABLE side_report (id INTEGER PRIMARY KEY, report_sha256 VARCHAR(64))"))
+        conn.execute(text("INSERT INTO side_report (id, report_sha256) VALUES (1, :s), (2, '')"), {"s": sha})
+    try:
+        assert integrity.sweep() == []
+        assert evidence_store.path_for(sha).is_file()
+        assert integrity.verify()["ok"]
+        from decisions import backup
+
+        assert sha in json.loads((Path(backup.backup(tmp_path / "b")["path"]) / "manifest.json")
+                                 .read_text())["objects"]
+        p = evidence_store.path_for(sha)
+        p.write_bytes(p.read_bytes() + b" ")
+        found = problems()
+        assert any("side_report 1 (report_sha256): file changed" in f for f in found), found
+    finally:
+        with get_engine().begin() as conn:
+            conn.execute(text("DROP TABLE side_report"))
