@@ -102,7 +102,6 @@ def verify_chain(events: Iterable[AuditEvent | Mapping[str, Any]], sm3: Mapping[
     problems = []
     prev = GENESIS
     prev_sm3 = GENESIS
-    prev_at = ""
     check_sm3 = bool(sm3) and SM3_AVAILABLE  # a chain written where SM3 was unavailable has no rows
     for expected_seq, ev in enumerate(events, start=1):
         f = ev if isinstance(ev, Mapping) else {k: getattr(ev, k) for k in (*FIELDS, "id", "hash")}
@@ -118,8 +117,6 @@ def verify_chain(events: Iterable[AuditEvent | Mapping[str, Any]], sm3: Mapping[
         if found != f["hash"]:
             problems.append(f"{where} was altered: expected hash {f['hash']} (stored), found {found} "
                             "(recomputed)")
-        if f["at"] < prev_at:
-            problems.append(f"{where}: time goes backwards — expected at ≥ {prev_at}, found {f['at']}")
         if check_sm3:
             assert sm3 is not None
             stored = sm3.get(seq)
@@ -133,5 +130,4 @@ def verify_chain(events: Iterable[AuditEvent | Mapping[str, Any]], sm3: Mapping[
                                     f"{stored} (stored)")
                 prev_sm3 = stored
         prev = f["hash"]
-        prev_at = max(prev_at, f["at"])
     return problems

@@ -6,7 +6,7 @@ What is checked (each break is named with what was expected and what was found):
   truncated or a missing file);
 * every audit chain (one per decision, 0 for the organisation): sequence numbers without gaps,
   each event's ``prev_hash`` = the previous event's hash, each hash recomputed over the canonical
-  serialisation, time never going backwards, and the SM3 chain beside it;
+  serialisation, and the SM3 chain beside it;
 * the links between the rows and the trail: each evidence row against its ``evidence`` event (id,
   kind, file name, SHA-256, size, stage, metadata); each meeting and each member's position against
   its ``meeting`` event; each decision's code, title, state and round against its trail; each
