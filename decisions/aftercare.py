@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from decisions import clock, evidence_store, filetypes
+from decisions import audit, clock, evidence_store, filetypes
 from decisions.directory import actor_for, office_by_code
-from decisions.errors import BadInput, Blocked, NotFound, NotPermitted, Unmet
+from decisions.errors import BadInput, Blocked, NotPermitted, Unmet
 from decisions.models import Decision, Evidence, Office, StageStatus
 from decisions.models_deadlines import PostEvaluation, PublicFeedback
 from decisions.permissions import authorize
@@ -78,8 +78,6 @@ def add_feedback(ident: str | int, *, channel: str, content: str, contact: str =
         s.add(fb)
         s.flush()
         count = len(s.exec(select(PublicFeedback.id).where(PublicFeedback.decision_id == d.id)).all())
-        from decisions import audit
-
         _touch(d)
         audit.record(s, decision_id=d.id, actor=recorder, role="public" if recorder == "public" else "",
                      office="", action="feedback", detail={"feedback_id": fb.id, "channel": channel, "count": count})
@@ -298,8 +296,3 @@ def status(ident: str | int) -> dict:
                 "feedback": count, "feedback_threshold": _threshold(d),
                 "evaluations": [evaluation_view(x, s.get(Office, x.evaluator_office_id)) for x in evals],
                 "parent": parent.code if parent else None, "adjustments": [c.code for c in children]}
-
-
-def require_found(value: object, what: str) -> None:
-    if value is None:
-        raise NotFound(what)

@@ -26,7 +26,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from decisions import audit, clock
@@ -640,7 +641,7 @@ def run_once(*, holder: str | None = None, use_lease: bool = True, lease_seconds
 def _process_decision(did: int, today: date, stats: RunStats) -> None:
     try:
         _process_decision_tx(did, today, stats)
-    except (Conflict, IntegrityError, OperationalError):  # a user or another worker got here first: next run
+    except (Conflict, DBAPIError, StaleDataError):  # a user or another worker got here first: next run
         stats.conflicts += 1
 
 
@@ -665,7 +666,7 @@ def _process_decision_tx(did: int, today: date, stats: RunStats) -> None:
 def _process_item(iid: int, today: date, stats: RunStats) -> None:
     try:
         _process_item_tx(iid, today, stats)
-    except (Conflict, IntegrityError, OperationalError):
+    except (Conflict, DBAPIError, StaleDataError):
         stats.conflicts += 1
 
 
