@@ -9,6 +9,7 @@ created from a migrated template database in a few milliseconds.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import itertools
 import os
@@ -72,9 +73,13 @@ class Cluster:
         subprocess.run(c._cmd(str(bindir / "pg_ctl"), "-D", str(c.datadir), "-l", str(c.base / "server.log"),
                               "-o", opts, "-w", "-t", "60", "start"),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        owner = os.getpid()
+        atexit.register(lambda: c.stop() if os.getpid() == owner else None)  # not from a forked child
         return c
 
     def stop(self) -> None:
+        if not self.base.exists():
+            return
         subprocess.run(self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop"),
                        check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.base, ignore_errors=True)
