@@ -398,18 +398,25 @@ class RunStats:
     notifications: int = 0
     emails: int = 0
     conflicts: int = 0
+    updated: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: RunStats, *,
-           decision: Decision | None, organ_id: int, undertaker_ids: set[int]) -> bool:
+           decision: Decision | None, organ_id: int, undertaker_ids: set[int] | None) -> bool:
     """Upsert the deadlines, close what is done, fire what is due. True when a decision event was recorded."""
     today = clock.today()
     stamp = clock.now().isoformat(timespec="seconds")
     recorded = False
     wanted = {sp.key for sp in specs}
+
+    def und() -> set[int]:   # the undertaking units, looked up only when something fires
+        if undertaker_ids is not None:
+            return undertaker_ids
+        return set(scope_of(s, decision).undertaker_ids) if decision is not None else set()
+
     label = decision.code if decision is not None else ""
     for key, row in existing.items():
         if key not in wanted and row.status == "open":
@@ -434,13 +441,17 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
             stats.created += 1
         elif row.status != "done":
             # dates follow the record (a corrected submission date, a new calendar override) until it fires
+            values: dict = {"due": _iso(sp.due), "provisional": sp.provisional, "title": sp.title}
             if not row.reminded_at:
-                row.remind_on = _iso(sp.remind_on)
+                values["remind_on"] = _iso(sp.remind_on)
             if not row.escalated_at:
-                row.escalate_on = _iso(sp.escalate_on) if sp.escalate_on else ""
-            row.due, row.provisional, row.title = _iso(sp.due), sp.provisional, sp.title
+                values["escalate_on"] = _iso(sp.escalate_on) if sp.escalate_on else ""
             if row.status == "cancelled":
-                row.status, row.done_at = "open", ""
+                values.update(status="open", done_at="")
+            for name, value in values.items():
+                if getattr(row, name) != value:   # set only what changed: an unchanged pass writes nothing
+                    setattr(row, name, value)
+                    stats.updated += 1
         if row.status != "open":
             continue
         if sp.done:
@@ -453,7 +464,7 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
             if decision is not None:
                 users = recipients(s, decision, sp.notify)
                 if kind == "stale":
-                    users = sorted({u.id: u for u in [*users, *escalation_recipients(s, organ_id, undertaker_ids)]}
+                    users = sorted({u.id: u for u in [*users, *escalation_recipients(s, organ_id, und())]}
                                    .values(), key=lambda u: u.id or 0)
             else:
                 users = _users(s, {organ_id}, sp.notify)
@@ -479,7 +490,7 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
                 row.status, row.done_at = "done", stamp
                 continue
         if row.escalate_on and row.escalate_on <= _iso(today) and not row.escalated_at:
-            users = escalation_recipients(s, organ_id, undertaker_ids)
+            users = escalation_recipients(s, organ_id, und())
             stats.notifications += notify(s, users, dedupe=f"{sp.key}:escalate", kind="escalation",
                                           subject=f"【逾期督办】{label} {sp.title}（期限 {sp.due} 已过）",
                                           body=f"逾期未办 / overdue since {sp.due}：\n{sp.body}", article=sp.article,
@@ -657,10 +668,11 @@ def _process_decision_tx(did: int, today: date, stats: RunStats) -> None:
             log.warning("decision %s: %s", d.code, exc.message)
             return
         existing = {r.key: r for r in s.exec(select(Deadline).where(Deadline.decision_id == did))}
-        scope = scope_of(s, d)
-        _apply(s, specs, existing, stats, decision=d, organ_id=d.organ_id, undertaker_ids=set(scope.undertaker_ids))
+        before = stats.as_dict()
+        _apply(s, specs, existing, stats, decision=d, organ_id=d.organ_id, undertaker_ids=None)
         stats.decisions += 1
-        uow.commit()
+        if stats.as_dict() != {**before, "decisions": stats.decisions} or s.new or s.dirty or s.deleted:
+            uow.commit()                    # most passes change nothing: no write transaction then
 
 
 def _process_item(iid: int, today: date, stats: RunStats) -> None:
@@ -687,10 +699,12 @@ def _process_item_tx(iid: int, today: date, stats: RunStats) -> None:
         existing = {r.key: r for r in s.exec(select(Deadline).where(Deadline.catalog_item_id == iid))}
         if not specs and not existing:
             return
+        before = stats.as_dict()
         _apply(s, specs, existing, stats, decision=None, organ_id=item.organ_id,
                undertaker_ids={item.undertaker_id} if item.undertaker_id else set())
         stats.catalog_items += 1
-        uow.commit()
+        if stats.as_dict() != {**before, "catalog_items": stats.catalog_items} or s.new or s.dirty or s.deleted:
+            uow.commit()
 
 
 # ----------------------------------------------------------------- e-mail
