@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from decisions import service
 from decisions.errors import JueceError
-from decisions.models import Decision, Evidence, Meeting, StageStatus, TriggerDetermination
+from decisions.models import Decision, Evidence, Meeting, MeetingPosition, StageStatus, TriggerDetermination
 from decisions.unit_of_work import UnitOfWork
 from tests.helpers import ALL_NO, MEMBERS, Walker
 from workflow import gates, profiles
@@ -47,6 +47,64 @@ META = {
 }
 
 
+def stage_actions(w: Walker, state: str) -> list[tuple]:
+    """(good, bad) pieces of one stage's work; bad variants break exactly one duty of the decree."""
+    t = {**ALL_NO, **w.triggers}
+    ev = w.ev
+    if state == "proposed":
+        return [(lambda: ev("proposal", user="organ", source="leader"), None),
+                (lambda: ev("start_decision", user="organ"), None)]
+    if state == "drafting":
+        reasons = {k: "理由" for k, v in t.items() if v == "no"}
+        return [(lambda: service.set_triggers(w.id, sets=t, reasons=reasons, as_user="drafter"),
+                 lambda: service.set_triggers(w.id, sets=t, reasons={}, as_user="drafter")),
+                (lambda: ev("draft"), None), (lambda: ev("legal_basis"), None),
+                (lambda: ev("interagency_consultation", consensus="yes"),
+                 lambda: ev("interagency_consultation", consensus="no"))]
+    if state == "public_participation":
+        return [(lambda: ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02"),
+                 lambda: ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-03-10")),
+                (lambda: ev("participation_activity", form="hearing", hearing_date="2026-03-20",
+                            materials_delivered="2026-03-10"),
+                 lambda: ev("participation_activity", form="hearing", hearing_date="2026-03-20",
+                            materials_delivered="2026-03-18")),
+                (lambda: ev("participation_activity", form="group_consultation"), None),
+                (lambda: ev("participation_activity", form="enterprise_consultation"), None),
+                (lambda: ev("opinion_register", received=2, adopted=1, partially_adopted=0, not_adopted=1), None)]
+    if state == "expert_review":
+        return [*[(lambda i=i: ev("expert_opinion", user=f"expert{i}", expert=f"e{i}", signed="yes",
+                                  direct_interest="no"),
+                   lambda i=i: ev("expert_opinion", user=f"expert{i}", expert=f"e{i}", signed="yes",
+                                  direct_interest="yes")) for i in (1, 2, 3)],
+                (lambda: ev("expert_adoption"), None)]
+    if state == "risk_assessment":
+        return [(lambda: ev("risk_report", conclusion="controllable", level="low"),
+                 lambda: ev("risk_report", conclusion="uncontrollable", level="high"))]
+    if state == "fair_competition_review":
+        return [(lambda: ev("fair_competition_review", conclusion="pass"),
+                 lambda: ev("fair_competition_review", conclusion="fail"))]
+    if state == "legality_review":
+        return [(lambda: ev("legality_submission", submitted="2026-05-06"),
+                 lambda: ev("legality_submission", submitted="2026-05-18")),
+                (lambda: ev("legal_adviser_opinion", user="adviser"), None),
+                (lambda: ev("legality_opinion", user="reviewer", conclusion="lawful"),
+                 lambda: ev("legality_opinion", user="reviewer", conclusion="returned"))]
+    if state == "collective_discussion":
+        return [(lambda: w.meeting(),
+                 lambda: w.meeting(positions=[("mayor", "approve"), ("vm1", "approve"), ("vm2", "approve"),
+                                              ("vm3", "approve")]))]
+    if state == "party_report":
+        return [(lambda: ev("party_committee_report", user="organ", reported="2026-05-22"), None),
+                (lambda: ev("npc_report", user="organ"), None),
+                (lambda: ev("execution_assignment", user="organ", executing_unit="CITY-FIN"), None)]
+    if state == "publication":
+        return [(lambda: ev("publication_record", user="organ", channel="website", date="2026-05-28"), None),
+                (lambda: ev("adoption_explanation", user="organ"), None)]
+    if state == "execution":
+        return [(lambda: ev("execution_report", user="executor"), None)]
+    return []
+
+
 def independent_expectations(s, d: Decision) -> list[str]:
     """The decree's core duties, written out by hand (not read from the profile)."""
     problems = []
@@ -56,6 +114,33 @@ def independent_expectations(s, d: Decision) -> list[str]:
     trig = {t.name: t.value for t in s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))}
     if set(trig) != set(TRIGGERS):
         problems.append("not every trigger determined (Art 3)")
+    reasons = {t.name: t.reason for t in s.exec(select(TriggerDetermination)
+                                                .where(TriggerDetermination.decision_id == d.id))}
+    if any(not trig[n] and not reasons[n].strip() for n in trig):
+        problems.append("a 'no' without reason (Art 3)")
+    if trig.get("interagency") and "interagency_consultation" not in kinds:
+        problems.append("no inter-agency consultation (Art 13)")
+    if any(e.kind == "interagency_consultation" and e.meta.get("consensus") == "no" for e in ev) \
+            and "dispute_statement" not in kinds:
+        problems.append("no dispute statement (Art 13)")
+    for e in ev:
+        if e.kind == "participation_activity" and e.meta.get("form") == "open_comment" \
+                and (date.fromisoformat(e.meta["end"]) - date.fromisoformat(e.meta["start"])).days < 30 \
+                and not e.meta.get("shortened_reason"):
+            problems.append("comment period under 30 days (Art 15)")
+        if e.kind == "participation_activity" and e.meta.get("form") == "hearing" \
+                and (date.fromisoformat(e.meta["hearing_date"])
+                     - date.fromisoformat(e.meta["materials_delivered"])).days < 7:
+            problems.append("hearing materials late (Art 16)")
+    forms = {e.meta.get("form") for e in ev if e.kind == "participation_activity"}
+    if trig.get("specific_groups") and not trig.get("non_disclosable") and "group_consultation" not in forms:
+        problems.append("no group consultation (Art 14¶3)")
+    if trig.get("market_entities") and not trig.get("non_disclosable") and "enterprise_consultation" not in forms:
+        problems.append("no enterprise consultation")
+    if trig.get("professional_technical") and "expert_adoption" not in kinds:
+        problems.append("no expert adoption (Art 29(3))")
+    if trig.get("npc_scope") and d.state != "party_report" and "npc_report" not in kinds:
+        problems.append("no NPC report (Art 8)")
     for k in ("proposal", "start_decision", "draft", "legal_basis", "legality_submission", "legal_adviser_opinion",
               "legality_opinion"):
         if k not in kinds:
@@ -81,9 +166,23 @@ def independent_expectations(s, d: Decision) -> list[str]:
         if last in ("returned",) or (last == "unlawful" and not (trig.get("exploratory_reform") and any(
                 e.kind == "legal_risk_disclosure" and e.id > opinions[-1].id for e in ev))):
             problems.append(f"legality opinion {last} (Art 25)")
-    if not s.exec(select(Meeting).where(Meeting.decision_id == d.id, Meeting.round == d.round,
-                                        Meeting.outcome == "approve")).first():
+    meeting = s.exec(select(Meeting).where(Meeting.decision_id == d.id, Meeting.round == d.round,
+                                           Meeting.outcome == "approve")).first()
+    if not meeting:
         problems.append("no approving meeting (Art 30)")
+    else:
+        pos = s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == meeting.id)
+                     .order_by(MeetingPosition.seq)).all()
+        if meeting.type not in ("executive", "plenary") or len(pos) * 2 <= meeting.members_total \
+                or not pos[-1].is_head:
+            problems.append("meeting type, quorum or head-last violated (Art 30)")
+        subs = [e for e in ev if e.kind == "legality_submission"]
+        if subs and not subs[-1].meta.get("short_review_reason"):
+            from workflow.calendar import WorkCalendar
+            days, _ = WorkCalendar().workdays_between(date.fromisoformat(subs[-1].meta["submitted"]),
+                                                      date.fromisoformat(meeting.date))
+            if days < 7:
+                problems.append("review window under 7 working days (Art 26¶2)")
     if d.state in ("publication", "execution", "closed", "suspended") and "party_committee_report" not in kinds:
         problems.append("no party committee report before publication (Art 31)")
     return problems
@@ -186,22 +285,24 @@ class Procedure(RuleBasedStateMachine):
 
     @rule(data=st.data(), stages=st.integers(min_value=1, max_value=10))
     def stage_work(self, data, stages: int) -> None:
-        """Do the current stage's work compliantly (what a diligent office would do), then advance —
-        for up to `stages` stages in a row, so that deep states are reached between the noise."""
+        """Do the current stage's work and advance, for up to `stages` stages in a row, so that deep
+        states are reached. Each piece of work is usually done right, sometimes left out, sometimes
+        done wrong: a gate that fails to notice lets a decision through and the invariant catches it."""
         w = self._pick(data)
         if w is None:
             return
         for _ in range(stages):
-            self._one_stage(w)
-
-    def _one_stage(self, w: Walker) -> None:
-        state = w.state()
-        if state in PROFILE.stages and state != "collective_discussion":
-            self._try(getattr(w, f"do_{state}"))
-            user = {"proposed": "organ", "party_report": "organ", "publication": "organ", "execution": "organ"}
-            self._try(w.advance, user.get(state, "drafter"))
-        elif state == "collective_discussion":
-            self._try(w.meeting)
+            state = w.state()
+            if state not in PROFILE.stages:
+                return
+            for good, bad in stage_actions(w, state):
+                choice = data.draw(st.integers(0, 19))
+                action = good if choice < 17 else (bad if choice < 19 else None)
+                if action is not None:
+                    self._try(action)
+            if state != "collective_discussion":
+                user = {"proposed": "organ", "party_report": "organ", "publication": "organ", "execution": "organ"}
+                self._try(w.advance, user.get(state, "drafter"))
 
     @rule(data=st.data(), action=st.sampled_from(["withdraw", "suspend", "resume", "exclude"]))
     def side(self, data, action: str) -> None:
