@@ -1,0 +1,784 @@
+"""Read models of the Streamlit workbench: my tasks, the decision page, the meeting checklist,
+dashboard figures, the catalog overview and the public page. Nothing here writes.
+
+Each function opens its own UnitOfWork and checks what the user may see (the same scopes as
+decisions/permissions.py). Lists are built with a few indexed queries and bounded pages, so a page
+costs about the same with 100 or 10,000 decisions in the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists, false, or_, text
+from sqlmodel import Session, col, func, select
+
+from decisions import clock
+from decisions.directory import actor_for
+from decisions.errors import NotFound, NotPermitted
+from decisions.models import (
+    CatalogItem,
+    CoUndertaker,
+    Decision,
+    Evidence,
+    Office,
+    StageStatus,
+    TriggerDetermination,
+    User,
+    UserRole,
+)
+from decisions.permissions import ROLE_NAMES_ZH, Actor, DecisionScope, role_applies
+from decisions.service import SIDE_ACTIONS, blocking, calendar_for, get_decision, profile_of, scope_of, snapshot_of
+from decisions.unit_of_work import UnitOfWork
+from workflow import gates, machine, profiles
+from workflow.profiles import Profile
+
+ROLE_NAMES_EN = {
+    "admin": "Administrator", "decision_organ": "Decision organ", "head": "Head of government",
+    "drafter": "Undertaking unit", "legality_reviewer": "Legality reviewer", "legal_adviser": "Legal adviser",
+    "expert": "Expert", "secretary": "Meeting secretary", "executor": "Executing unit", "archivist": "Archivist",
+    "auditor": "Auditor (read-only)",
+}
+TERMINAL = ("closed", "excluded", "rejected", "withdrawn")
+OVERVIEW_ROLES = ("admin", "auditor", "decision_organ", "head", "secretary", "archivist")
+DRAFTER_STATES = ("proposed", "drafting", "public_participation", "expert_review", "risk_assessment",
+                  "fair_competition_review", "legality_review")
+ROLE_STATES: dict[str, tuple[str, ...]] = {
+    "decision_organ": ("proposed", "party_report", "publication", "execution", "deferred"),
+    "head": ("collective_discussion", "suspended"),
+    "secretary": ("collective_discussion",),
+    "drafter": DRAFTER_STATES,
+    "legality_reviewer": ("legality_review",),
+    "legal_adviser": ("legality_review",),
+    "expert": ("expert_review",),
+    "executor": ("execution", "suspended"),
+    "archivist": ("closed",),
+}
+
+
+# ----------------------------------------------------------------- identity
+def whoami(username: str) -> dict:
+    """The signed-in user as the workbench needs it: name, office, roles (fresh from the database)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, username)
+        user = s.get(User, actor.user_id)
+        office = s.get(Office, actor.office_id)
+        assert user is not None and office is not None
+        return {"username": actor.username, "name": user.name, "office": office.code, "office_name": office.name,
+                "office_level": office.level, "roles": list(actor.roles)}
+
+
+def role_name(role: str, lang: str = "zh") -> str:
+    return (ROLE_NAMES_ZH if lang == "zh" else ROLE_NAMES_EN).get(role, role)
+
+
+# ----------------------------------------------------------------- scopes
+def _ancestors(s: Session, office_id: int) -> list[int]:
+    out, cur = [], s.get(Office, office_id)
+    while cur is not None and cur.id not in out:
+        out.append(cur.id or 0)
+        cur = s.get(Office, cur.parent_id) if cur.parent_id else None
+    return out
+
+
+def _subtree(s: Session, office_id: int) -> list[int]:
+    ids, frontier = {office_id}, [office_id]
+    while frontier:
+        children = s.exec(select(Office.id).where(col(Office.parent_id).in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return sorted(ids)
+
+
+def _undertakes(office_id: int):  # noqa: ANN202 - a SQL expression
+    co = exists().where(CoUndertaker.decision_id == Decision.id, CoUndertaker.office_id == office_id)
+    return or_(Decision.undertaker_id == office_id, co)
+
+
+def _role_clause(s: Session, actor: Actor, role: str):  # noqa: ANN202
+    """Where `role` of `actor` applies (mirrors permissions.role_applies as SQL)."""
+    office = actor.office_id
+    if role in ("decision_organ", "head", "secretary"):
+        return Decision.organ_id == office
+    if role == "drafter":
+        return _undertakes(office)
+    if role in ("legality_reviewer", "archivist"):
+        clause = col(Decision.organ_id).in_(_ancestors(s, office))
+        return and_(clause, ~_undertakes(office)) if role == "legality_reviewer" else clause
+    if role in ("legal_adviser", "expert"):
+        return ~_undertakes(office)
+    if role == "executor":
+        return or_(Decision.executing_unit_id == office,
+                   and_(col(Decision.executing_unit_id).is_(None), _undertakes(office)))
+    return false()
+
+
+def _visible_clause(s: Session, actor: Actor):  # noqa: ANN202
+    """Decisions the actor may open: auditors and admins all, everyone else within a role's scope."""
+    if {"auditor", "admin"} & set(actor.roles):
+        return None
+    clauses = [_role_clause(s, actor, r) for r in actor.roles]
+    return or_(*clauses) if clauses else false()
+
+
+def can_view(actor: Actor, scope: DecisionScope) -> bool:
+    if {"auditor", "admin"} & set(actor.roles):
+        return True
+    return any(role_applies(r, actor, scope) for r in actor.roles)
+
+
+def _overview_clause(s: Session, actor: Actor):  # noqa: ANN202
+    """Dashboard/catalog scope: all for auditors and admins, else decisions of the user's organ subtree."""
+    if {"auditor", "admin"} & set(actor.roles):
+        return None
+    if not set(OVERVIEW_ROLES) & set(actor.roles):
+        raise NotPermitted(f"用户 {actor.username} 无权查看统计 / only the organ, its head, secretary, archivist, "
+                           "auditor or admin may see the dashboard")
+    return col(Decision.organ_id).in_(_subtree(s, actor.office_id))
+
+
+# ----------------------------------------------------------------- due dates
+_CN_DATE = re.compile(r"(?:(\d{4})年)?\s*(\d{1,2})月(?:\s*(\d{1,2})日)?")
+
+
+def planned_date(planned_time: str, year: int) -> date | None:
+    """The catalog's planned time ('10月30日', '2022年6月', '2026-06-30') as a date, or None."""
+    t = (planned_time or "").strip()
+    if not t:
+        return None
+    try:
+        return date.fromisoformat(t[:10])
+    except ValueError:
+        pass
+    m = _CN_DATE.search(t)
+    if not m:
+        return None
+    y, mo = int(m.group(1) or year), int(m.group(2))
+    if not 1 <= mo <= 12:
+        return None
+    if m.group(3):
+        try:
+            return date(y, mo, int(m.group(3)))
+        except ValueError:
+            return None
+    nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(y, m, day)
+        except ValueError:
+            continue
+    return date(y, m, 28)
+
+
+def _iso_day(text_: str) -> date | None:
+    try:
+        return datetime.fromisoformat(text_).date() if "T" in text_ else date.fromisoformat(text_[:10])
+    except (ValueError, TypeError):
+        return None
+
+
+def _external_deadlines(decision_id: int) -> list[dict] | None:
+    """The open deadlines the scheduler (decisions.deadlines, `juece worker`) keeps for this decision;
+    None when that module is not installed or has no row for the decision yet."""
+    try:
+        from decisions import deadlines as scheduler
+    except ImportError:
+        return None
+    try:
+        rows = scheduler.deadlines(decision_id, status="open")
+    except Exception:  # noqa: BLE001 - an older schema: the workbench computes its own dates
+        return None
+    today = clock.today()
+    out = []
+    for r in rows:
+        due = _iso_day(str(r.get("due", "")))
+        if due is None:
+            continue
+        out.append({"what": r.get("title") or r.get("rule", ""), "due": due.isoformat(), "article": r.get("article", ""),
+                    "overdue": due < today, "days_left": (due - today).days, "source": "scheduler",
+                    "provisional": bool(r.get("provisional"))})
+    return out or None
+
+
+def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> list[dict]:
+    """What is due for this decision. The scheduler's deadline table when it has rows for the decision
+    (issue 6: reminders, escalation); otherwise computed here from the record: review window, comment
+    period end, report cadence, catalog plan. The legality review window is always computed here (the
+    reviewer's countdown in working days)."""
+    today = clock.today()
+    out: list[dict] = []
+    external = _external_deadlines(d.id or 0)
+
+    def add(what_zh: str, what_en: str, due: date, article: str, overdue: bool, **extra: object) -> None:
+        out.append({"what": what_zh if lang == "zh" else what_en, "due": due.isoformat(), "article": article,
+                    "overdue": overdue, "days_left": (due - today).days, **extra})
+
+    def newest(kind: str) -> Evidence | None:
+        return s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == kind,
+                                             Evidence.round == d.round)
+                      .order_by(col(Evidence.id).desc()).limit(1)).first()
+
+    if d.state == "legality_review":
+        sub = newest("legality_submission")
+        submitted = _iso_day(str(sub.meta.get("submitted", ""))) if sub else None
+        if submitted:
+            need = int(profile.params.get("legality_review_working_days", 7))
+            cal = calendar_for(s, profile)
+            end, provisional = cal.add_workdays(submitted, need)
+            used, _ = cal.workdays_between(submitted, max(today, submitted))
+            add(f"合法性审查期（不少于{need}个工作日）届满", f"legality review window ({need} working days) ends",
+                end, "Art 26¶2", False, workdays_left=max(need - used, 0), workdays_total=need,
+                provisional=provisional)
+    if external is not None:
+        return sorted(out + external, key=lambda o: o["due"])
+    if d.state == "public_participation":
+        acts = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == "participation_activity",
+                                             Evidence.round == d.round)).all()
+        for a in acts:
+            end = _iso_day(str(a.meta.get("end", "")))
+            if a.meta.get("form") == "open_comment" and end:
+                add("公开征求意见截止", "open comment period ends", end, "Art 15", False)
+            hearing = _iso_day(str(a.meta.get("hearing_date", "")))
+            if a.meta.get("form") == "hearing" and hearing:
+                add("听证会", "hearing", hearing, "Art 16", False)
+    if d.state == "execution":
+        months = int(profile.params.get("execution_report_months", 6))
+        last = newest("execution_report")
+        since = _iso_day(last.at if last else d.state_entered_at) or today
+        due = _add_months(since, months)
+        add(f"执行情况报告（每{months}个月）", f"execution report (every {months} months)", due, "Art 34", due < today)
+    if d.catalog_item_id and d.state in profile.stage_order and \
+            profile.stage_index(d.state) <= profile.stage_index("collective_discussion"):
+        item = s.get(CatalogItem, d.catalog_item_id)
+        planned = planned_date(item.planned_time, item.year) if item else None
+        if planned:
+            add("目录计划完成时间", "catalog planned completion", planned, "Art 3¶3", planned < today)
+    return sorted(out, key=lambda o: o["due"])
+
+
+# ----------------------------------------------------------------- my tasks
+def _fixers(profile: Profile, requirement: str) -> list[str]:
+    """Roles that can satisfy one unmet requirement ('stage.kind...', 'stage.trigger.x', ...)."""
+    parts = requirement.split(".")
+    if len(parts) < 2:
+        return []
+    stage, what = parts[0], parts[1]
+    if what == "trigger":
+        return ["drafter"]
+    if what in ("meeting", "meeting_type", "head", "members", "head_last", "quorum", "head_reason"):
+        return ["secretary"]
+    if what == "state":
+        return []
+    if what in profile.kinds:
+        return list(profile.kinds[what].roles)
+    st = profile.stages.get(stage)
+    return list(st.advance_roles) if st else []
+
+
+def _advance_roles(profile: Profile, state: str) -> list[str]:
+    st = profile.stages.get(state)
+    return list(st.advance_roles) if st else []
+
+
+def _scopes(s: Session, rows: list[Decision]) -> dict[int, DecisionScope]:
+    """service.scope_of for a page of decisions in two queries (co-undertakers; each organ's subtree once)."""
+    co: dict[int, set[int]] = {}
+    ids = [d.id for d in rows]
+    if ids:
+        for did, office in s.exec(select(CoUndertaker.decision_id, CoUndertaker.office_id)
+                                  .where(col(CoUndertaker.decision_id).in_(ids))):
+            co.setdefault(did, set()).add(office)
+    trees: dict[int, frozenset[int]] = {}
+    out = {}
+    for d in rows:
+        if d.organ_id not in trees:
+            trees[d.organ_id] = frozenset(_subtree(s, d.organ_id))
+        out[d.id or 0] = DecisionScope(d.organ_id, frozenset({d.undertaker_id, *co.get(d.id or 0, set())}),
+                                       trees[d.organ_id], d.executing_unit_id)
+    return out
+
+
+def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 0) -> dict:
+    """What is waiting for this user: decisions in a stage where one of their roles acts, oldest first,
+    each with its due dates (overdue marked), its blocking requirements and which of them are theirs."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, username)
+        clauses = []
+        for role in actor.roles:
+            states = ROLE_STATES.get(role)
+            if states:
+                # an adviser may act on any decision outside their own unit, but works for the organs above
+                # their office; experts come from pools outside the organ tree and see every open review
+                scope_role = "legality_reviewer" if role == "legal_adviser" else role
+                clauses.append(and_(col(Decision.state).in_(states), _role_clause(s, actor, scope_role)))
+        if not clauses:
+            return {"total": 0, "tasks": [], "overdue": 0}
+        where = or_(*clauses)
+        total = s.exec(select(func.count()).select_from(Decision).where(where)).one()
+        rows = s.exec(select(Decision).where(where).order_by(col(Decision.state_entered_at), col(Decision.id))
+                      .offset(offset).limit(limit)).all()
+        tasks = []
+        today = clock.today()
+        scopes = _scopes(s, rows)
+        for d in rows:
+            profile = profile_of(d)
+            scope = scopes[d.id or 0]
+            mine = [r for r in actor.roles if role_applies(r, actor, scope)]
+            unmet = blocking(s, d)
+            yours = [u for u in unmet if set(_fixers(profile, u.requirement)) & set(mine)]
+            adv_roles = _advance_roles(profile, d.state)
+            can_advance = not unmet and bool(set(adv_roles) & set(mine))
+            if d.state == "collective_discussion":
+                action = "meeting" if "secretary" in mine else "await_meeting"
+            elif d.state in ("deferred", "suspended"):
+                action = "resume" if {"decision_organ", "head"} & set(mine) else "wait"
+            elif d.state == "closed":
+                action = "archive"
+            elif can_advance:
+                action = "advance"
+            elif yours:
+                action = "provide"
+            else:
+                action = "wait"
+            dues = deadlines(s, d, profile, lang)
+            entered = _iso_day(d.state_entered_at) or today
+            st = profile.stages.get(d.state)
+            tasks.append({
+                "id": d.id, "code": d.code, "title": d.title, "state": d.state,
+                "state_name": getattr(st, f"name_{lang}") if st else d.state,
+                "article": st.article if st else "", "entered_at": d.state_entered_at,
+                "days_in_stage": (today - entered).days, "roles": mine, "action": action,
+                "blocking": [u.to_json() for u in unmet], "yours": [u.to_json() for u in yours],
+                "can_advance": can_advance, "deadlines": dues,
+                "due": dues[0]["due"] if dues else None,
+                "overdue": any(x["overdue"] for x in dues),
+            })
+        return {"total": total, "tasks": tasks, "overdue": sum(t["overdue"] for t in tasks)}
+
+
+# ----------------------------------------------------------------- lists and the decision page
+def decisions(username: str, *, state: str | list[str] | None = None, query: str = "", limit: int = 50,
+              offset: int = 0, ids: list[int] | None = None) -> dict:
+    """Decisions the user may open, newest first, filtered by state and a title/code search."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, username)
+        q = select(Decision.id, Decision.code, Decision.title, Decision.state, Decision.updated_at, Office.code) \
+            .join(Office, Office.id == Decision.organ_id)
+        cq = select(func.count()).select_from(Decision)
+        conds = []
+        vis = _visible_clause(s, actor)
+        if vis is not None:
+            conds.append(vis)
+        if isinstance(state, list):
+            conds.append(col(Decision.state).in_(state))
+        elif state:
+            conds.append(Decision.state == state)
+        if ids is not None:
+            conds.append(col(Decision.id).in_(ids))
+        if query.strip():
+            like = f"%{query.strip()}%"
+            conds.append(or_(col(Decision.title).like(like), col(Decision.code).like(like)))
+        for c in conds:
+            q, cq = q.where(c), cq.where(c)
+        total = s.exec(cq).one()
+        rows = s.exec(q.order_by(col(Decision.id).desc()).offset(offset).limit(limit)).all()
+        return {"total": total, "rows": [{"id": i, "code": c, "title": t, "state": st, "organ": o, "updated_at": u}
+                                         for i, c, t, st, u, o in rows]}
+
+
+def _kind_schema(profile: Profile, name: str, lang: str) -> dict:
+    k = profile.kinds[name]
+    intervals = []
+    for stage in k.stages:
+        st = profile.stages.get(stage)
+        for r in (st.rules if st else []):
+            if r.rule == "interval" and name in r.kinds:
+                intervals.append({"where": dict(r.where), "from": r.from_, "to": r.to,
+                                  "min_days": profile.param(r.min_days or 0), "unless": r.unless,
+                                  "article": r.article})
+    return {"kind": name, "name": getattr(k, f"name_{lang}"), "name_zh": k.name_zh, "name_en": k.name_en,
+            "roles": list(k.roles),
+            "meta": {key: {"type": f.type, "values": list(f.values), "required": f.required}
+                     for key, f in k.meta.items()},
+            "required_when": [{"where": dict(rw.where), "keys": list(rw.keys)} for rw in k.required_when],
+            "order_keys": [list(p) for p in k.order_keys],
+            "sum_check": ({"total": k.sum_check.total, "parts": list(k.sum_check.parts),
+                           "article": k.sum_check.article} if k.sum_check else None),
+            "intervals": intervals}
+
+
+def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
+    """views.show plus what this user may do on it now (after checking that they may see it)."""
+    from decisions import views
+
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        actor = actor_for(s, username)
+        scope = scope_of(s, d)
+        if not can_view(actor, scope):
+            raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} / you may not open this decision")
+        profile = profile_of(d)
+        mine = [r for r in actor.roles if role_applies(r, actor, scope)]
+        kinds = [name for name, k in profile.kinds.items()
+                 if d.state in k.stages and not k.via_meeting and set(k.roles) & set(mine)]
+        side = []
+        m = machine.build(profile)
+        for action, (trigger, roles, article) in SIDE_ACTIONS.items():
+            if set(roles) & set(mine) and m.get_transitions(trigger=trigger, source=d.state):
+                side.append({"action": action, "article": article})
+        adv_roles = _advance_roles(profile, d.state) if d.state in profile.stages else []
+        if d.state in profile.stages and not adv_roles and d.state != "collective_discussion":
+            adv_roles = list(profiles.ROLES)
+        dues = deadlines(s, d, profile, lang)
+        decision_id, state = d.id or 0, d.state
+    page = views.show(decision_id, lang=lang)
+    page["actions"] = {
+        "roles": mine,
+        "can_advance": bool(set(adv_roles) & set(mine)),
+        "can_set_triggers": "drafter" in mine and state in ("proposed", "drafting"),
+        "kinds": [_kind_schema(profile, k, lang) for k in kinds],
+        "side": side,
+        "meeting": "secretary" in mine and state == "collective_discussion",
+    }
+    page["profile_stages"] = [{"key": k, "name": getattr(profile.stages[k], f"name_{lang}"),
+                               "article": profile.stages[k].article, "applies": profile.stages[k].applies}
+                              for k in profile.stage_order]
+    page["trigger_defs"] = [{"name": n, "label": getattr(t, f"name_{lang}"), "article": t.article,
+                             "yes_needs_reason": t.yes_needs_reason} for n, t in profile.triggers.items()]
+    page["deadlines"] = dues
+    page["law"] = profile.law_zh
+    return page
+
+
+def kind_schema(ident: str | int, kind: str, *, lang: str = "zh") -> dict:
+    with UnitOfWork() as uow:
+        d = get_decision(uow.session, ident)
+        profile = profile_of(d)
+        if kind not in profile.kinds:
+            raise NotFound(f"未知材料类型 / unknown evidence kind {kind!r}")
+        return _kind_schema(profile, kind, lang)
+
+
+def offices() -> list[dict]:
+    with UnitOfWork() as uow:
+        return [{"code": o.code, "name": o.name, "level": o.level}
+                for o in uow.session.exec(select(Office).order_by(col(Office.code)))]
+
+
+# ----------------------------------------------------------------- legality review and meeting
+def legality_package(ident: str | int, username: str, *, lang: str = "zh") -> dict:
+    """The submission package for the reviewing office: newest draft, legal basis, submission,
+    adviser opinions, the procedure record so far, and the working-day window."""
+    page = decision_page(ident, username, lang=lang)
+    ev = [e for e in page["evidence"] if e["round"] == page["round"]]
+
+    def newest(kind: str) -> list[dict]:
+        items = [e for e in ev if e["kind"] == kind]
+        return items[-1:] if items else []
+
+    window = next((x for x in page["deadlines"] if "workdays_total" in x), None)
+    return {
+        "decision": page,
+        "package": newest("draft") + newest("legal_basis") + newest("legality_submission"),
+        "adviser_opinions": [e for e in ev if e["kind"] == "legal_adviser_opinion"],
+        "opinions": [e for e in ev if e["kind"] == "legality_opinion"],
+        "procedure": [{"stage": st["name"], "status": st["status"], "note": st["note"], "left_at": st["left_at"]}
+                      for st in page["stages"]],
+        "window": window,
+    }
+
+
+def meeting_context(ident: str | int, username: str, *, meeting_date: str | None = None,
+                    lang: str = "zh") -> dict:
+    """For the secretary: the organ's members, its head, allowed meeting types and the Art 29 checklist
+    (each rule of the collective discussion stage, met or not, evaluated for the planned meeting date)."""
+    day = None
+    if meeting_date:
+        try:
+            day = date.fromisoformat(meeting_date)
+        except ValueError:
+            day = None
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        actor = actor_for(s, username)
+        scope = scope_of(s, d)
+        if not can_view(actor, scope):
+            raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} / you may not open this decision")
+        profile = profile_of(d)
+        organ = s.get(Office, d.organ_id)
+        assert organ is not None
+        users = s.exec(select(User).where(User.office_id == d.organ_id, User.active == True)  # noqa: E712
+                       .order_by(col(User.username))).all()
+        roles: dict[int, list[str]] = {}
+        for r in s.exec(select(UserRole).where(col(UserRole.user_id).in_([u.id for u in users]))):
+            roles.setdefault(r.user_id, []).append(r.role)
+        members = [{"username": u.username, "name": u.name, "roles": sorted(roles.get(u.id or 0, []))}
+                   for u in users if set(roles.get(u.id or 0, [])) & {"decision_organ", "head"}]
+        heads = [m["username"] for m in members if "head" in m["roles"]]
+        snap = snapshot_of(s, d, profile, meeting_date=day)
+        checklist = []
+        stage = profile.stages["collective_discussion"]
+        for rule in stage.rules:
+            if rule.rule == "meeting_approved":
+                continue
+            if rule.when and not profiles.eval_expr(rule.when, snap.trigger_values):
+                continue
+            unmet = gates.RULES[rule.rule](profile, "collective_discussion", rule, snap)
+            if rule.rule == "meeting_window":
+                label = (f"合法性审查时间（不少于{profile.param(rule.min_days or 0)}个工作日）" if lang == "zh"
+                         else f"legality review time ({profile.param(rule.min_days or 0)} working days)")
+                if day is None:
+                    checklist.append({"item": label, "article": rule.article, "met": None, "messages": []})
+                    continue
+            elif rule.rule == "evidence" and rule.if_newest and not unmet:
+                pool = snap.of([rule.if_newest.kind])
+                if not pool or pool[-1] not in snap.of([rule.if_newest.kind], rule.if_newest.where):
+                    continue
+                label = gates._kind_names(profile, rule.kinds, lang)
+            else:
+                label = gates._kind_names(profile, rule.kinds, lang) if rule.kinds else rule.rule
+            checklist.append({"item": label, "article": rule.article, "met": not unmet,
+                              "messages": [u.message if lang == "zh" else (u.message_en or u.message) for u in unmet]})
+        return {"id": d.id, "code": d.code, "title": d.title, "state": d.state, "organ": organ.code,
+                "organ_name": organ.name, "meeting_types": profile.meeting_types_for(organ.level),
+                "members": members, "heads": heads, "checklist": checklist,
+                "package_complete": all(c["met"] is not False for c in checklist),
+                "can_record": "secretary" in actor.roles and role_applies("secretary", actor, scope)}
+
+
+def majority(positions: list[str]) -> str | None:
+    """The position held by more than half of the members other than the head (Art 30¶2), if any."""
+    for p in ("approve", "reject", "abstain"):
+        if positions and positions.count(p) * 2 > len(positions):
+            return p
+    return None
+
+
+# ----------------------------------------------------------------- dashboard
+def _days_expr(dialect: str, left: str, right: str) -> str:
+    if dialect == "sqlite":
+        return f"(julianday({left}) - julianday({right}))"
+    return f"(EXTRACT(EPOCH FROM (CAST({left} AS timestamptz) - CAST({right} AS timestamptz))) / 86400.0)"
+
+
+_DASHBOARD_CACHE: dict[tuple, dict] = {}
+
+
+def dashboard(username: str, *, year: int | None = None, lang: str = "zh") -> dict:
+    """Figures for the organ's overview: decisions by stage, overdue items, median days per stage,
+    the risk-assessment rate of decisions flagged stability_risk, and catalog coverage.
+
+    The figures are aggregates over every decision in scope; they are recomputed only when something
+    they depend on changed: every change to a decision bumps its indexed `updated_at` (service._touch),
+    catalog rows only grow, and overdue items depend on the day. The key costs two index look-ups."""
+    today = clock.today()
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, username)
+        scope = _overview_clause(s, actor)
+        organ_ids = None if scope is None else _subtree(s, actor.office_id)
+        key = (str(s.get_bind().url), tuple(organ_ids or ()), year, lang, today.isoformat(),
+               s.exec(select(func.max(Decision.updated_at))).one(), s.exec(select(func.max(Decision.id))).one(),
+               s.exec(select(func.max(CatalogItem.id))).one())
+        cached = _DASHBOARD_CACHE.get(key)
+        if cached is not None:
+            return cached
+        if len(_DASHBOARD_CACHE) > 64:
+            _DASHBOARD_CACHE.clear()
+        _DASHBOARD_CACHE[key] = result = _dashboard(s, scope, organ_ids, year, lang, today)
+        return result
+
+
+def _dashboard(s: Session, scope, organ_ids: list[int] | None, year: int | None, lang: str,  # noqa: ANN001
+               today: date) -> dict:
+    def scoped(q):  # noqa: ANN001, ANN202
+        return q if scope is None else q.where(scope)
+
+    by_state = dict(s.exec(scoped(select(Decision.state, func.count()).group_by(Decision.state))).all())
+    total = sum(by_state.values())
+    names = {}
+    for pname in profiles.available():
+        p = profiles.load(pname)
+        names.update({k: getattr(st, f"name_{lang}") for k, st in p.stages.items()})
+    stage_order = profiles.load("state-council-2019").stage_order
+    states = [*stage_order, *profiles.SIDE_STATES]
+    by_stage = [{"state": k, "name": names.get(k, k), "count": by_state.get(k, 0)} for k in states
+                if by_state.get(k) or k in stage_order]
+
+    # median days per stage (done stages), in SQL: row_number over each stage's durations
+    dialect = s.get_bind().dialect.name
+    days = _days_expr(dialect, "ss.left_at", "ss.entered_at")
+    scope_sql = "" if organ_ids is None else f"AND d.organ_id IN ({','.join(str(int(i)) for i in organ_ids)})"
+    sql = text(f"""
+        WITH durations AS (
+          SELECT ss.stage AS stage, {days} AS days
+          FROM stagestatus ss JOIN decision d ON d.id = ss.decision_id
+          WHERE ss.status = 'done' AND ss.left_at != '' AND ss.entered_at != '' {scope_sql}
+        ), ranked AS (
+          SELECT stage, days, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY days) AS rn,
+                 COUNT(*) OVER (PARTITION BY stage) AS n
+          FROM durations
+        )
+        SELECT stage, AVG(days) AS median, MAX(n) AS n FROM ranked
+        WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY stage""")
+    med = {r[0]: (float(r[1]), int(r[2])) for r in s.exec(sql).all()}  # type: ignore[call-overload]
+    median_days = [{"state": k, "name": names.get(k, k), "median_days": round(med[k][0], 1), "n": med[k][1]}
+                   for k in stage_order if k in med]
+
+    # risk-assessment rate: decisions determined stability_risk=yes that have an assessment on record
+    flagged = scoped(select(Decision.id).join(TriggerDetermination, TriggerDetermination.decision_id == Decision.id)
+                     .where(TriggerDetermination.name == "stability_risk",
+                            TriggerDetermination.value == True))  # noqa: E712
+    flagged_ids = flagged.subquery()
+    n_flagged = s.exec(select(func.count()).select_from(flagged_ids)).one()
+    n_assessed = s.exec(select(func.count(func.distinct(Evidence.decision_id)))
+                        .where(col(Evidence.decision_id).in_(select(flagged_ids.c.id)),
+                               col(Evidence.kind).in_(["risk_report", "prior_risk_assessment"]))).one()
+
+    # catalog coverage: items of the year with a decision linked to them
+    cat_q = select(CatalogItem.year, func.count())
+    if organ_ids is not None:
+        cat_q = cat_q.where(col(CatalogItem.organ_id).in_(organ_ids))
+    years = dict(s.exec(cat_q.group_by(CatalogItem.year)).all())
+    cat_year = year or (max(years) if years else today.year)
+    items_q = select(func.count()).select_from(CatalogItem).where(CatalogItem.year == cat_year)
+    covered_q = select(func.count(func.distinct(Decision.catalog_item_id))) \
+        .join(CatalogItem, CatalogItem.id == Decision.catalog_item_id).where(CatalogItem.year == cat_year)
+    if organ_ids is not None:
+        items_q = items_q.where(col(CatalogItem.organ_id).in_(organ_ids))
+        covered_q = covered_q.where(col(CatalogItem.organ_id).in_(organ_ids))
+    n_items, n_covered = s.exec(items_q).one(), s.exec(covered_q).one()
+
+    overdue = _overdue(s, scope, organ_ids, today, lang)
+    return {
+        "total": total, "by_stage": by_stage, "median_days": median_days,
+        "risk": {"flagged": n_flagged, "assessed": n_assessed,
+                 "rate": (n_assessed / n_flagged) if n_flagged else None},
+        "catalog": {"year": cat_year, "years": sorted(years), "items": n_items, "covered": n_covered,
+                    "rate": (n_covered / n_items) if n_items else None},
+        "overdue": overdue,
+    }
+
+
+def _overdue(s: Session, scope, organ_ids: list[int] | None, today: date, lang: str,  # noqa: ANN001
+             limit: int = 50) -> dict:
+    """Execution reports past their cadence (Art 34) and catalog items past their planned time."""
+    items: list[dict] = []
+    # execution reports: newest report (or entry into execution) older than the cadence
+    last_report = select(Evidence.decision_id, func.max(Evidence.at).label("last")) \
+        .where(Evidence.kind == "execution_report").group_by(Evidence.decision_id).subquery()
+    q = select(Decision.id, Decision.code, Decision.title, Decision.profile_name, Decision.state_entered_at,
+               last_report.c.last).outerjoin(last_report, last_report.c.decision_id == Decision.id) \
+        .where(Decision.state == "execution")
+    if scope is not None:
+        q = q.where(scope)
+    months_by_profile = {p: int(profiles.load(p).params.get("execution_report_months", 6))
+                         for p in profiles.available()}
+    n_exec = 0
+    for did, code, title, pname, entered, last in s.exec(q).all():
+        since = _iso_day(last or entered)
+        if since is None:
+            continue
+        due = _add_months(since, months_by_profile.get(pname, 6))
+        if due < today:
+            n_exec += 1
+            if len(items) < limit:
+                items.append({"id": did, "code": code, "title": title,
+                              "what": "执行情况报告逾期" if lang == "zh" else "execution report overdue",
+                              "due": due.isoformat(), "article": "Art 34"})
+    # catalog items: planned time passed and no decision of the item decided yet (or none started at all)
+    decided = ("party_report", "publication", "execution", "closed", "excluded", "rejected", "withdrawn")
+    done = exists().where(Decision.catalog_item_id == CatalogItem.id, col(Decision.state).in_(decided))
+    cq = select(CatalogItem.id, CatalogItem.item_name, CatalogItem.year, CatalogItem.planned_time) \
+        .where(CatalogItem.planned_time != "", ~done)
+    if organ_ids is not None:
+        cq = cq.where(col(CatalogItem.organ_id).in_(organ_ids))
+    n_cat = 0
+    for _iid, name, year, planned in s.exec(cq).all():
+        due = planned_date(planned, year)
+        if due and due < today:
+            n_cat += 1
+            if len(items) < limit:
+                items.append({"id": None, "code": "", "title": name,
+                              "what": "目录事项逾期未决策" if lang == "zh" else "catalog item past its planned time",
+                              "due": due.isoformat(), "article": "Art 3¶3"})
+    return {"execution_reports": n_exec, "catalog_items": n_cat, "total": n_exec + n_cat, "items": items}
+
+
+# ----------------------------------------------------------------- catalog and public page
+def catalog_overview(username: str | None, *, organ: str | None = None, year: int | None = None,
+                     published_only: bool = False) -> dict:
+    """Catalog items with the decision linked to each (code and state; for the public only published ones)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        if username is not None:
+            actor_for(s, username)
+        q = select(CatalogItem, Office.code, Office.name).join(Office, Office.id == CatalogItem.organ_id)
+        if organ:
+            q = q.where(Office.code == organ)
+        if year:
+            q = q.where(CatalogItem.year == year)
+        if published_only:
+            q = q.where(CatalogItem.published_at != "")
+        rows = s.exec(q.order_by(col(Office.code), col(CatalogItem.year), col(CatalogItem.seq))).all()
+        ids = [i.id for i, _, _ in rows]
+        linked: dict[int, tuple[int, str]] = {}
+        if ids and not published_only:
+            for iid, n, newest in s.exec(select(Decision.catalog_item_id, func.count(), func.max(Decision.code))
+                                         .where(col(Decision.catalog_item_id).in_(ids))
+                                         .group_by(Decision.catalog_item_id)):
+                linked[iid] = (n, newest)
+        groups = sorted({(oc, on, i.year) for i, oc, on in rows})
+        items = []
+        for i, oc, on in rows:
+            n, newest = linked.get(i.id or 0, (0, ""))
+            items.append({"id": i.id, "organ": oc, "organ_name": on, "year": i.year, "seq": i.seq,
+                          "item_name": i.item_name, "undertaking_unit": i.undertaking_unit,
+                          "planned_time": i.planned_time, "main_content": i.main_content,
+                          "published_at": i.published_at, "source": i.source,
+                          "decisions": n, "newest_decision": newest})
+        return {"items": items, "groups": [{"organ": g[0], "organ_name": g[1], "year": g[2]} for g in groups],
+                "covered": sum(1 for i in items if linked.get(i["id"])), "total": len(items)}
+
+
+def published(limit: int = 50, offset: int = 0) -> list[dict]:
+    """Published decisions only: publication stage done and not non_disclosable; no draft material.
+    Newest first, one page at a time (two queries whatever the size of the database)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        secret = exists().where(TriggerDetermination.decision_id == Decision.id,
+                                TriggerDetermination.name == "non_disclosable",
+                                TriggerDetermination.value == True)  # noqa: E712
+        pub = exists().where(StageStatus.decision_id == Decision.id, StageStatus.stage == "publication",
+                             StageStatus.status == "done")
+        q = select(Decision.id, Decision.code, Decision.title, Office.name).join(Office, Office.id == Decision.organ_id) \
+            .where(pub, ~secret).order_by(col(Decision.id).desc()).offset(offset).limit(limit)
+        rows = s.exec(q).all()
+        records: dict[int, Evidence] = {}
+        if rows:
+            for rec in s.exec(select(Evidence).where(col(Evidence.decision_id).in_([r[0] for r in rows]),
+                                                     Evidence.kind == "publication_record")
+                              .order_by(col(Evidence.id))):
+                records[rec.decision_id] = rec  # the newest record of each decision wins
+        out = []
+        for did, code, title, organ_name in rows:
+            rec = records.get(did)
+            if rec is None:
+                continue
+            url = str(rec.meta.get("url", ""))
+            out.append({"code": code, "title": title, "organ": organ_name,
+                        "published": str(rec.meta.get("date", "")), "channel": str(rec.meta.get("channel", "")),
+                        "url": url if url.startswith(("https://", "http://")) else ""})
+        return out

@@ -1,0 +1,37 @@
+"""The juece workbench (Streamlit): `juece ui` / `make run`. Pages are listed per role (st.navigation)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from decisions import db  # noqa: E402
+from ui import common  # noqa: E402
+
+st.set_page_config(page_title="juece 决策", page_icon=":material/account_balance:", layout="wide")
+
+if not db.is_initialised():
+    st.error("数据库尚未初始化：请先运行 `juece init`（或 `make run`）。/ The database is not initialised: run "
+             "`juece init` (or `make run`).")
+    st.stop()
+
+user = common.current_user()
+pages = common.pages_for(user)
+_zh = common.lang() == "zh"  # public participation (issue 8): the consultation page for everyone, the ledger for staff
+_here = Path(__file__).resolve().parent / "pages"
+if (_here / "public_consultation.py").is_file():
+    list(pages.values())[-1].append(st.Page("pages/public_consultation.py",
+                                            title="公开征求意见" if _zh else "Public consultation",
+                                            icon=":material/campaign:", url_path="public_consultation"))
+if user is not None and (_here / "opinion_ledger.py").is_file():
+    list(pages.values())[0].append(st.Page("pages/opinion_ledger.py", title="意见台账" if _zh else "Opinion ledger",
+                                           icon=":material/fact_check:", url_path="opinion_ledger"))
+navigation = st.navigation(pages)
+common.sidebar(user)
+navigation.run()

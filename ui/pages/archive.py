@@ -1,0 +1,52 @@
+"""归档 / Archive: generate a decision's dossier (decisions.archive, when installed) with a progress bar,
+and download it."""
+
+from __future__ import annotations
+
+import inspect
+
+import streamlit as st
+
+from decisions import workbench
+from ui import common
+from ui.common import escape, t
+
+user = common.require_user(("archivist", "auditor", "decision_organ", "admin"))
+common.show_flash()
+st.title(t("archive_title"))
+
+try:
+    from decisions import archive  # issue 5: the dossier; optional until it lands
+except ImportError:
+    archive = None
+
+rows = workbench.decisions(user["username"], state=["closed", "execution", "rejected", "withdrawn", "excluded"],
+                          limit=100)["rows"]
+if not rows:
+    st.info(t("no_data"))
+    st.stop()
+did = common.pick_decision(rows, key="archive_pick")
+chosen = next(r for r in rows if r["id"] == did)
+st.text(f"{chosen['code']} · {chosen['state']} · {chosen['title']}")
+
+generate = getattr(archive, "generate_dossier", None) if archive else None
+if generate is None:
+    st.info(t("dossier_missing"))
+    st.stop()
+
+if st.button(t("generate"), type="primary", key=f"dossier_{did}"):
+    bar = st.progress(0.0, text=t("generating"))
+    kwargs = {"as_user": user["username"]}
+    if "progress" in inspect.signature(generate).parameters:
+        kwargs["progress"] = lambda done, total=1.0, *_: bar.progress(min(float(done) / float(total or 1), 1.0),
+                                                                       text=t("generating"))
+    ok, res = common.call(generate, did, **kwargs)
+    bar.progress(1.0)
+    if ok:
+        st.session_state[f"dossier_{did}_result"] = res
+result = st.session_state.get(f"dossier_{did}_result")
+if result:
+    st.success(t("dossier_done", name=escape(result["filename"]), pages=result.get("pages", "?"),
+                 sha=result.get("sha256", "")))
+    st.download_button(t("download"), data=result["data"], file_name=result["filename"], mime="application/pdf",
+                       key=f"dossier_{did}_download", type="primary")

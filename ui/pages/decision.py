@@ -1,0 +1,197 @@
+"""决策详情 / The decision page: procedure diagram, determinations, evidence (list and upload),
+audit trail, and the advance button that names every unmet requirement with its article."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from decisions import service, workbench
+from ui import common, forms
+from ui.common import escape, t
+
+user = common.require_user()
+common.show_flash()
+st.title(t("nav_decision"))
+recent = workbench.decisions(user["username"], limit=50)["rows"]
+current = st.session_state.get(common.DECISION_KEY)
+if current and current not in [r["id"] for r in recent]:
+    recent.insert(0, {"id": current, "code": "", "title": ""})
+did = common.pick_decision(recent, key="decision_pick") if recent else None
+if not did:
+    st.info(t("no_decision"))
+    st.stop()
+ok, page = common.call(workbench.decision_page, did, user["username"], lang=common.lang())
+if not ok:
+    st.stop()
+did = page["id"]
+st.session_state[common.DECISION_KEY] = did
+acts = page["actions"]
+
+st.header(escape(page["title"]))
+st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
+           f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {page['profile']} {page['profile_version']}")
+
+tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
+    [t("overview"), t("triggers"), t("evidence"), t("audit"), t("other_actions")], key="decision_tabs")
+
+
+def dot_graph(p: dict) -> str:
+    """The procedure diagram from the profile's stages; statuses from the record (no user text)."""
+    colours = {"done": ("#2e7d32", "#e8f5e9", "solid"), "current": ("#1565c0", "#e3f2fd", "bold"),
+               "skipped": ("#9e9e9e", "#f5f5f5", "dashed"), "pending": ("#616161", "#ffffff", "solid"),
+               "blocked": ("#c62828", "#ffebee", "bold")}
+    lines = ['digraph procedure {', 'rankdir=LR; node [shape=box, style="rounded,filled", fontname="WenQuanYi Zen Hei"];']
+    status = {s["key"]: s["status"] for s in p["stages"]}
+    keys = [s["key"] for s in p["profile_stages"]]
+    for s in p["profile_stages"]:
+        st_ = status.get(s["key"], "pending")
+        if st_ == "current" and p["blocked"]:
+            st_ = "blocked"
+        border, fill, style = colours[st_]
+        label = f"{s['name']}\\n{common.status_label(st_)}".replace('"', "'")
+        lines.append(f'"{s["key"]}" [label="{label}", color="{border}", fillcolor="{fill}", '
+                     f'style="rounded,filled,{style}"];')
+    lines += [f'"{a}" -> "{b}";' for a, b in zip(keys, keys[1:], strict=False)]
+    if p["state"] not in keys:
+        lines.append(f'"{p["state"]}" [label="{p["state_name"]}", shape=octagon, color="#6a1b9a"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+with tab_over:
+    st.subheader(t("diagram"))
+    st.graphviz_chart(dot_graph(page), width="stretch")
+    st.dataframe([{t("stage"): s["name"], t("state"): common.status_label(s["status"]), t("article"): s["article"],
+                   t("entered"): s["entered_at"], t("left"): s["left_at"], t("note"): s["note"]}
+                  for s in page["stages"]], hide_index=True, width="stretch", height=36 * (len(page["stages"]) + 1) + 4)
+    if page["deadlines"]:
+        st.subheader(t("deadlines"))
+        for d in page["deadlines"]:
+            line = f"{d['due']} — {escape(d['what'])} [{escape(d['article'])}]"
+            (st.error if d["overdue"] else st.info)((t("overdue") + " · " if d["overdue"] else "") + line)
+    left, right = st.columns([1, 2])
+    with right:
+        if page["blocked"]:
+            st.warning(t("blocking_now") + "\n\n" + "\n".join(common.unmet_lines(page["blocked"])),
+                       icon=":material/block:")
+        elif page["state"] in [s["key"] for s in page["profile_stages"]]:
+            st.success(t("nothing_blocks"))
+    with left:
+        if acts["can_advance"]:
+            if st.button(t("advance"), type="primary", key="advance"):
+                ok, res = common.call(service.advance, did, as_user=user["username"], where=right)
+                if ok:
+                    common.flash(t("advanced", src=res["from"], dst=res["to"]))
+                    st.rerun()
+        elif page["state"] in [s["key"] for s in page["profile_stages"]]:
+            st.caption(t("cannot_advance"))
+
+with tab_trig:
+    current = {x["name"]: x for x in page["triggers"]}
+    if acts["can_set_triggers"]:
+        with st.form("triggers_form"):
+            values, reasons, slots = {}, {}, {}
+            for td in page["trigger_defs"]:
+                c1, c2, c3 = st.columns([2, 1, 3])
+                c1.text(f"{td['label']}\n{td['name']} · {td['article']}")
+                have = current.get(td["name"])
+                values[td["name"]] = c2.radio(td["name"], ["yes", "no"], index=None if not have else
+                                              (0 if have["value"] == "yes" else 1), format_func=forms.enum_label,
+                                              key=f"trig_{did}_{td['name']}", label_visibility="collapsed")
+                reasons[td["name"]] = c3.text_input(t("reason"), value=have["reason"] if have else "",
+                                                    key=f"trig_{did}_{td['name']}_reason",
+                                                    label_visibility="collapsed", placeholder=t("reason"))
+                slots[td["name"]] = st.empty()
+            submitted = st.form_submit_button(t("save_triggers"), type="primary")
+        if submitted:
+            errors = {}
+            for td in page["trigger_defs"]:
+                v, r = values[td["name"]], reasons[td["name"]].strip()
+                if v is None:
+                    errors[td["name"]] = t("choose_yes_no")
+                elif v == "no" and not r:
+                    errors[td["name"]] = t("reason_needed")
+                elif v == "yes" and td["yes_needs_reason"] and not r:
+                    errors[td["name"]] = t("basis_needed")
+            if errors:
+                forms.show_errors(errors, slots)
+            else:
+                ok, _ = common.call(service.set_triggers, did, sets=values,
+                                    reasons={k: v.strip() for k, v in reasons.items() if v.strip()},
+                                    as_user=user["username"])
+                if ok:
+                    common.flash(t("saved"))
+                    st.rerun()
+    else:
+        st.caption(t("triggers_readonly"))
+        labels = {td["name"]: td["label"] for td in page["trigger_defs"]}
+        st.dataframe([{t("trigger"): f"{labels.get(x['name'], x['name'])} ({x['name']})",
+                       t("value"): forms.enum_label(x["value"]), t("reason"): x["reason"], t("by"): x["by"],
+                       t("time"): x["at"]} for x in page["triggers"]], hide_index=True, width="stretch")
+
+with tab_ev:
+    st.dataframe([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"], t("filename"): e["filename"],
+                   t("uploader"): f"{e['uploader']} ({e['role']}, {e['office']})", t("time"): e["at"],
+                   "SHA-256": e["sha256"], t("detail"): json.dumps(e["meta"], ensure_ascii=False)}
+                  for e in page["evidence"]], hide_index=True, width="stretch")
+    st.subheader(t("upload"))
+    kinds = {k["kind"]: k for k in acts["kinds"]}
+    if not kinds:
+        st.caption(t("no_kinds"))
+    else:
+        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda k: f"{kinds[k]['name']} ({k})",
+                            key=f"ev_kind_{did}")
+        schema = kinds[kind]
+        offices = [o["code"] for o in workbench.offices()] if any(
+            f["type"] == "office" for f in schema["meta"].values()) else []
+        with st.form(f"ev_form_{did}_{kind}"):
+            raw, slots = forms.meta_fields(schema, f"ev_{did}_{kind}", offices)
+            uploaded = st.file_uploader(t("file") + " *" + common.upload_limit(), key=f"ev_file_{did}_{kind}")
+            file_slot = st.empty()
+            submitted = st.form_submit_button(t("upload_button"), type="primary")
+        if submitted:
+            errors = forms.validate_meta(schema, raw)
+            name, data, file_error = forms.check_file(uploaded)
+            if file_error:
+                file_slot.error(file_error, icon=":material/error:")
+            forms.show_errors(errors, slots)
+            if not errors and not file_error:
+                ok, res = common.call(service.add_evidence, did, kind=kind, filename=name, data=data,
+                                      meta=forms.clean_meta(raw), as_user=user["username"])
+                if ok:
+                    common.flash(t("evidence_saved", sha=res["sha256"]))
+                    st.rerun()
+
+with tab_audit:
+    st.dataframe([{"#": a["seq"], t("time"): a["at"], t("actor"): a["actor"], t("role"): a["role"],
+                   t("organ"): a["office"], t("action"): a["action"],
+                   t("detail"): json.dumps(a["detail"], ensure_ascii=False)} for a in page["audit"]],
+                 hide_index=True, width="stretch")
+
+with tab_other:
+    if page["meetings"]:
+        st.subheader(t("meetings"))
+        for m in page["meetings"]:
+            st.text(f"{m['date']} {m['type']} · {m['present']}/{m['members']} · {t('outcome')}: {m['outcome']}"
+                    + (f" · {t('reason')}: {m['reason']}" if m["reason"] else ""))
+            st.dataframe([{"#": p["seq"], t("head"): "✓" if p["is_head"] else "", "user": p["user"],
+                           t("position"): p["position"]} for p in m["positions"]], hide_index=True)
+    side = {s["action"]: s for s in acts["side"]}
+    if not side:
+        st.caption(t("side_none"))
+    else:
+        action = st.selectbox(t("side_action"), list(side), key=f"side_{did}",
+                              format_func=lambda a: f"{t('side_' + a)} [{side[a]['article']}]")
+        reason = st.text_area(t("side_reason") + " *", key=f"side_reason_{did}")
+        reason_slot = st.empty()
+        if st.button(t("side_button"), key=f"side_go_{did}"):
+            if not reason.strip():
+                reason_slot.error(t("required"))
+            else:
+                ok, res = common.call(service.side_transition, did, action=action, reason=reason,
+                                      as_user=user["username"])
+                if ok:
+                    common.flash(t("side_done", src=res["from"], dst=res["to"]))
+                    st.rerun()

@@ -1,0 +1,52 @@
+"""登录 / Sign in: local accounts (argon2id), optional OIDC single sign-on configured in secrets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from decisions import directory
+from ui import common
+from ui.common import t
+
+st.title(t("login_title"))
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file
+        return False
+
+
+with st.form("login"):
+    username = st.text_input(t("username"), key="login_username")
+    user_err = st.empty()
+    password = st.text_input(t("password"), type="password", key="login_password")
+    pass_err = st.empty()
+    submitted = st.form_submit_button(t("login_button"), type="primary")
+
+if submitted:
+    ok = True
+    if not username.strip():
+        user_err.error(t("required"))
+        ok = False
+    if not password:
+        pass_err.error(t("required"))
+        ok = False
+    if ok:
+        actor = directory.authenticate(username.strip(), password)
+        if actor is None:
+            st.error(t("login_failed"))
+        else:
+            st.session_state[common.USER_KEY] = actor.username
+            st.rerun()
+
+st.caption(t("login_demo_hint"))
+
+if _sso_configured():
+    st.divider()
+    if st.button(t("sso_button"), key="sso"):
+        st.login()
+    sso = common._sso_username()
+    if sso and common.current_user() is None:
+        st.warning(t("sso_unknown") + sso)
