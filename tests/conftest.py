@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,42 +63,60 @@ def pg_cluster() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path | str:
-    """A migrated, empty database: a SQLite file, or the name of a PostgreSQL template database."""
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database file (on both runs; for a deployment on the run's own
+    database — PostgreSQL with JUECE_TEST_DB=postgresql — use ``new_deployment``)."""
     d = tmp_path_factory.mktemp("template")
-    if BACKEND == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        name = cluster.create_database()
-        _migrate_into(cluster.url(name), d)
-        return name
     _migrate_into(f"sqlite:///{d / 'juece.db'}", d)
     return d / "juece.db"
 
 
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory: pytest.TempPathFactory, pg_cluster) -> str:  # noqa: ANN001
+    """The name of a migrated, empty PostgreSQL template database."""
+    name = pg_cluster.create_database()
+    _migrate_into(pg_cluster.url(name), tmp_path_factory.mktemp("pg-template"))
+    return name
+
+
+@pytest.fixture(scope="session")
+def new_deployment(request: pytest.FixtureRequest) -> Callable[[Path], str]:
+    """``new_deployment(data_dir) -> database URL``: a fresh migrated database on the run's backend,
+    usable from fixtures of any scope (set JUECE_DATA_DIR / JUECE_DATABASE_URL to use it)."""
+    if BACKEND == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        template = request.getfixturevalue("pg_template")
+
+        def make(data_dir: Path) -> str:
+            return cluster.url(cluster.create_database(template=template))
+    else:
+        template_file = request.getfixturevalue("template_db")
+
+        def make(data_dir: Path) -> str:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(template_file, data_dir / "juece.db")
+            return f"sqlite:///{data_dir / 'juece.db'}"
+    return make
+
+
 @pytest.fixture()
-def env(tmp_path: Path, template_db: Path | str, monkeypatch: pytest.MonkeyPatch,
+def env(tmp_path: Path, new_deployment: Callable[[Path], str], monkeypatch: pytest.MonkeyPatch,
         request: pytest.FixtureRequest) -> Iterator[Path]:
     """A fresh, migrated deployment in tmp_path; the clock pinned at 2026-03-02 09:00 China time."""
     from decisions.db import dispose_engines
 
     data = tmp_path / "data"
     data.mkdir()
-    dropped = None
-    if BACKEND == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        dropped = cluster.create_database(template=str(template_db))
-        url = cluster.url(dropped)
-    else:
-        shutil.copy(template_db, data / "juece.db")
-        url = f"sqlite:///{data / 'juece.db'}"
+    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None
+    url = new_deployment(data)
     monkeypatch.setenv("JUECE_DATA_DIR", str(data))
     monkeypatch.setenv("JUECE_DATABASE_URL", url)
     monkeypatch.setenv("JUECE_NOW", NOW)
     monkeypatch.delenv("JUECE_LANG", raising=False)
     yield data
     dispose_engines(url)
-    if dropped is not None:
-        request.getfixturevalue("pg_cluster").drop_database(dropped)
+    if cluster is not None:
+        cluster.drop_database(url.split("/")[-1].split("?")[0])
 
 
 @pytest.fixture()
