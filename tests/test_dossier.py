@@ -15,7 +15,6 @@ would have been drawn with glyph 0, the empty box).
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pikepdf
@@ -34,12 +33,12 @@ READER = {1: "hd_archivist", 2: "hd_head", 3: "hd_organ", 4: "hd_auditor", 5: "h
 
 
 @pytest.fixture(scope="module")
-def demo_dossiers(tmp_path_factory: pytest.TempPathFactory, template_db: Path):
+def demo_dossiers(tmp_path_factory: pytest.TempPathFactory, new_deployment):
     data = tmp_path_factory.mktemp("dossier-demo")
-    shutil.copy(template_db, data / "juece.db")
+    url = new_deployment(data)
     mp = pytest.MonkeyPatch()
     mp.setenv("JUECE_DATA_DIR", str(data))
-    mp.setenv("JUECE_DATABASE_URL", f"sqlite:///{data / 'juece.db'}")
+    mp.setenv("JUECE_DATABASE_URL", url)
     mp.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
     mp.delenv("JUECE_LANG", raising=False)
     mp.setattr(directory, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
@@ -50,7 +49,7 @@ def demo_dossiers(tmp_path_factory: pytest.TempPathFactory, template_db: Path):
             r = archive.generate_dossier(did, as_user=user)
             path = data / r["filename"]
             path.write_bytes(r["data"])
-            out[did] = {**r, "path": path, "show": views.show(did)}
+            out[did] = {**r, "path": path, "show": views.show(did), "url": url}
         yield out
     finally:
         mp.undo()
@@ -61,7 +60,7 @@ def demo_env(demo_dossiers, monkeypatch: pytest.MonkeyPatch):
     """Re-assert the module's deployment for a test (function fixtures of other tests may have run)."""
     path = next(iter(demo_dossiers.values()))["path"].parent
     monkeypatch.setenv("JUECE_DATA_DIR", str(path))
-    monkeypatch.setenv("JUECE_DATABASE_URL", f"sqlite:///{path / 'juece.db'}")
+    monkeypatch.setenv("JUECE_DATABASE_URL", next(iter(demo_dossiers.values()))["url"])
     monkeypatch.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
     return demo_dossiers
 
