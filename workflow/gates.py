@@ -243,10 +243,37 @@ def _r_meeting_approved(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Un
                    "the decision must be discussed at an executive or plenary meeting (juece meeting)")]
 
 
+def _r_ledger_complete(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    """Art 18: every opinion in the decision's ledger (this round) has a disposition, and the newest
+    register (`kind`) carries the ledger's counts. The ledger lives in its own tables; the one rule that
+    reads beyond the snapshot asks decisions.participation for the round's counts (none: nothing to check)."""
+    from decisions.participation import ledger_counts
+
+    counts = ledger_counts([i.id for i in s.items])
+    if not counts or not counts["received"]:
+        return []
+    out = []
+    if counts["pending"]:
+        out.append(_unmet(p, stage, r, "ledger.pending",
+                          "意见台账中尚有{pending}条意见未作出采纳处理（采纳、部分采纳或不予采纳并说明理由）",
+                          "{pending} opinion(s) in the ledger have no disposition yet", pending=counts["pending"]))
+    kinds = r.kinds or ["opinion_register"]
+    newest = s.of(kinds)[-1] if s.of(kinds) else None
+    keys = ("received", "adopted", "partially_adopted", "not_adopted")
+    if not counts["pending"] and (newest is None or any(str(newest.meta.get(k, "")) != str(counts[k]) for k in keys)):
+        out.append(_unmet(p, stage, r, "ledger.register",
+                          "{names}须由意见台账生成且与台账一致（台账：收到{received}条，采纳{adopted}条，部分采纳"
+                          "{partially_adopted}条，不予采纳{not_adopted}条），请重新生成",
+                          "the {names_en} must be generated from the opinion ledger and match it ({received} received)",
+                          names=_kind_names(p, kinds, "zh"), names_en=_kind_names(p, kinds, "en"),
+                          **{k: counts[k] for k in keys}))
+    return out
+
+
 RULES: dict[str, Callable[[Profile, str, Rule, Snapshot], list[Unmet]]] = {
     "evidence": _r_evidence, "forbid": _r_forbid, "interval": _r_interval, "newest": _r_newest,
     "revision": _r_revision, "triggers_determined": _r_triggers, "meeting_window": _r_meeting_window,
-    "meeting_approved": _r_meeting_approved,
+    "meeting_approved": _r_meeting_approved, "ledger_complete": _r_ledger_complete,
 }
 
 

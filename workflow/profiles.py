@@ -84,7 +84,7 @@ class Exception_(_Strict):
 
 class Rule(_Strict):
     rule: Literal["evidence", "forbid", "interval", "newest", "revision", "triggers_determined",
-                  "meeting_window", "meeting_approved"]
+                  "meeting_window", "meeting_approved", "ledger_complete"]
     article: str
     kind: str | list[str] | None = None
     where: dict[str, str] = {}

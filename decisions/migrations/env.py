@@ -5,6 +5,7 @@ from sqlalchemy import engine_from_config, pool
 
 import decisions.models  # noqa: F401  (registers the tables)
 import decisions.models_deadlines  # noqa: F401  (deadlines, catalog versions, after the decision)
+import decisions.models_participation  # noqa: F401  (consultations, the opinion ledger, feedback)
 from decisions.models import metadata
 
 config = context.config

@@ -1,0 +1,139 @@
+"""Real browser (Playwright for Python driving Debian's Chromium, headless): a member of the public submits
+an opinion on the public consultation page, and the undertaking unit finds it in its opinion ledger.
+
+The server is started like tests/test_browser_walk.py does: a fresh demo deployment served by
+`streamlit run ui/app.py` on a free localhost port; the demo decision HD-2022-00003 (in public
+participation) gets an open comment period through the CLI first. Screenshots go to
+test-output/browser-participation/ (or $JUECE_TEST_OUTPUT).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PASSWORD = "juece-demo-2026"
+NOW = "2026-03-02T09:00:00+08:00"
+CODE = "HD-2022-00003"
+OPINION = "<b>请保留村口古树</b><script>alert(1)</script> 浏览器测试意见"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUECE_")}
+    env.update({"JUECE_DATA_DIR": str(data), "JUECE_NOW": NOW, "PYTHONPATH": str(ROOT)})
+    for args in (["init"], ["demo"], ["consultation", "open", CODE, "--start", "2026-03-02", "--end", "2026-04-01",
+                                      "--explanation", "规划草案起草说明", "--as", "gzj_drafter"]):
+        subprocess.run([sys.executable, "-m", "decisions.cli", *args], env=env, check=True, cwd=ROOT,
+                       capture_output=True)
+    port = _free_port()
+    log_path = tmp_path / "streamlit.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit did not start: " + log_path.read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_public_opinion_reaches_the_reviewers_ledger(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    out = Path(os.environ.get("JUECE_TEST_OUTPUT", ROOT / "test-output")) / "browser-participation"
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+            main = page.locator('[data-testid="stMain"]')
+
+            def idle() -> None:
+                page.wait_for_timeout(150)
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)
+                page.wait_for_timeout(150)
+                exc = page.locator('[data-testid="stException"]')
+                if exc.count():
+                    page.screenshot(path=str(out / "exception.png"), full_page=True)
+                    raise AssertionError(f"Streamlit exception on the page: {exc.first.inner_text()}")
+
+            # 1. the public page, no login: from the start page's navigation
+            page.goto(server, wait_until="networkidle")
+            idle()
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="公开征求意见").click()
+            idle()
+            expect(main.get_by_text("征求意见中").first).to_be_visible(timeout=20000)
+            box = main.get_by_label("您的意见").first
+            box.fill(OPINION)
+            main.get_by_label("姓名").first.fill("张<i>三</i>")
+            main.get_by_role("button", name="提交意见").click()
+            idle()
+            ok = main.get_by_text(re.compile("回执号：YJ-")).first
+            expect(ok).to_be_visible(timeout=20000)
+            receipt = re.search(r"YJ-[A-Z0-9]{10}", ok.inner_text()).group(0)  # type: ignore[union-attr]
+            page.screenshot(path=str(out / "01-public-submitted.png"), full_page=True)
+            assert page.locator("b", has_text="请保留村口古树").count() == 0  # never rendered as HTML
+
+            # 2. the undertaking unit signs in and finds it in the ledger
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="登录").click()
+            idle()
+            page.get_by_label("用户名").fill("gzj_drafter")
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            idle()
+            expect(main.get_by_text("我的待办").first).to_be_visible(timeout=20000)
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="意见台账").click()
+            idle()
+            expect(main.get_by_text(CODE).first).to_be_visible(timeout=20000)
+            search = main.get_by_label("搜索（回执号或内容）").first
+            search.fill(receipt)
+            search.press("Enter")
+            idle()
+            expect(main.get_by_text(OPINION).first).to_be_visible(timeout=20000)
+            expect(main.get_by_text(receipt).first).to_be_visible()
+            assert page.locator("b", has_text="请保留村口古树").count() == 0
+            page.screenshot(path=str(out / "02-ledger-found.png"), full_page=True)
+        finally:
+            browser.close()
