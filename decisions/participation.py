@@ -145,22 +145,15 @@ def _clean_text(value: str, what: str, limit: int) -> str:
     return text
 
 
-def ledger_counts(evidence_ids: list[int]) -> dict | None:
-    """The ledger's counts for the decision and round the given evidence rows belong to (the gate
-    `ledger_complete` passes the ids of a snapshot's items); None when there is no evidence."""
-    if not evidence_ids:
-        return None
-    with UnitOfWork() as uow:
-        s = uow.session
-        ev = s.get(Evidence, max(evidence_ids))
-        if ev is None:
-            return None
-        rows = s.exec(select(Opinion.disposition, func.count()).where(
-            Opinion.decision_id == ev.decision_id, Opinion.round == ev.round).group_by(Opinion.disposition)).all()
-        by = dict(rows)
-        return {"received": sum(by.values()), "adopted": by.get("adopted", 0),
-                "partially_adopted": by.get("partially_adopted", 0), "not_adopted": by.get("not_adopted", 0),
-                "pending": by.get("", 0)}
+def ledger_counts(session: Session, decision_id: int, round_: int) -> dict[str, int]:
+    """The ledger's counts for one decision and round (the `ledger_complete` gate reads them from the
+    snapshot that decisions.service.snapshot_of builds with this function)."""
+    rows = session.exec(select(Opinion.disposition, func.count()).where(
+        Opinion.decision_id == decision_id, Opinion.round == round_).group_by(Opinion.disposition)).all()
+    by = dict(rows)
+    return {"received": sum(by.values()), "adopted": by.get("adopted", 0),
+            "partially_adopted": by.get("partially_adopted", 0), "not_adopted": by.get("not_adopted", 0),
+            "pending": by.get("", 0)}
 
 
 # ----------------------------------------------------------------- open the comment period (Art 15)

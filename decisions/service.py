@@ -95,8 +95,10 @@ def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: d
     items = [gates.Item(e.id or 0, e.kind, dict(e.meta), e.stage, e.role, e.filename) for e in rows]
     approved = session.exec(select(Meeting.id).where(Meeting.decision_id == d.id, Meeting.round == d.round,
                                                      Meeting.outcome == "approve")).first() is not None
+    from decisions.participation import ledger_counts  # participation builds on this module
+
     return gates.Snapshot(triggers=triggers, items=items, approved_meeting=approved, meeting_date=meeting_date,
-                          calendar=calendar_for(session, profile))
+                          calendar=calendar_for(session, profile), ledger=ledger_counts(session, d.id or 0, d.round))
 
 
 def _touch(d: Decision) -> None:

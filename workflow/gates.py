@@ -42,6 +42,7 @@ class Snapshot:
     items: list[Item]
     approved_meeting: bool = False
     meeting_date: date | None = None
+    ledger: dict[str, int] | None = None  # opinion ledger counts of the round (received, adopted, ..., pending)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
@@ -246,10 +247,8 @@ def _r_meeting_approved(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Un
 def _r_ledger_complete(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
     """Art 18: every opinion in the decision's ledger (this round) has a disposition, and the newest
     register (`kind`) carries the ledger's counts. The ledger lives in its own tables; the one rule that
-    reads beyond the snapshot asks decisions.participation for the round's counts (none: nothing to check)."""
-    from decisions.participation import ledger_counts
-
-    counts = ledger_counts([i.id for i in s.items])
+    counts come with the snapshot (an empty ledger: nothing to check)."""
+    counts = s.ledger
     if not counts or not counts["received"]:
         return []
     out = []
