@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from decisions import backup, db, evidence_store, integrity
@@ -158,16 +159,25 @@ def test_backup_while_the_app_keeps_writing(org, tmp_path, monkeypatch, request)
         except BaseException:  # noqa: BLE001
             code = 1
         os._exit(code)
+    def rows_now() -> int:
+        with db.get_engine().connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM evidence")).scalar_one()
+
+    def wait_for_more(than: int) -> None:  # the writer is slow on a loaded machine: wait for it
+        deadline = time.monotonic() + 60
+        while rows_now() <= than and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     try:
-        time.sleep(0.3)
+        wait_for_more(4)
         taken = []
         for n in range(3):
             taken.append(backup.backup(tmp_path / f"live{n}"))
-            time.sleep(0.1)
+            wait_for_more(taken[-1]["tables"]["evidence"])
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    assert taken[-1]["objects"] > taken[0]["objects"] > 2, taken  # the writer kept writing
+    assert taken[-1]["objects"] > taken[0]["objects"] > 2, taken  # the writer kept writing during the backups
     assert integrity.verify()["ok"]
     for n in range(3):
         use_empty_deployment(tmp_path / f"r{n}", monkeypatch, request) if (tmp_path / f"r{n}").mkdir() is None \
