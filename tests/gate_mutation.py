@@ -32,6 +32,7 @@ def rule_lines() -> list[tuple[int, str]]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="only rules whose line contains this text")
+    ap.add_argument("--from-line", type=int, default=0, help="only rules on this line of the profile or later")
     args = ap.parse_args()
     lines = PROFILE.read_text(encoding="utf-8").splitlines()
     base = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS], cwd=ROOT,
@@ -41,7 +42,7 @@ def main() -> int:
         return 2
     survivors = []
     for number, text in rule_lines():
-        if args.only and args.only not in text:
+        if (args.only and args.only not in text) or number + 1 < args.from_line:
             continue
         tmp = Path(tempfile.mkdtemp(prefix="juece-mut-"))
         for p in PROFILE.parent.glob("*.toml"):
