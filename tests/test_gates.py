@@ -540,3 +540,29 @@ def test_rejected_meeting_completes_the_stage(org):
     w.meeting(outcome="reject", positions=positions)
     stage = {s["key"]: s for s in show(w.id)["stages"]}["collective_discussion"]
     assert show(w.id)["state"] == "rejected" and stage["status"] == "done" and "reject" in stage["note"]
+
+
+def test_art_29_meeting_package_is_checked_at_the_meeting_itself():
+    """The package rules of collective_discussion, evaluated on a snapshot that lacks each item (a province's
+    overlay may loosen an earlier stage; the meeting still refuses an incomplete Art 29 package)."""
+    from datetime import date
+
+    from workflow import gates, profiles
+    profile = profiles.load("state-council-2019")
+    yes = {t: gates.Determination(True, "basis") for t in ("market_entities", "professional_technical",
+                                                          "stability_risk")}
+    no = {t: gates.Determination(False, "r") for t in ("non_disclosable", "exploratory_reform")}
+    empty = gates.Snapshot(triggers={**yes, **no}, items=[], meeting_date=date(2026, 5, 20))
+    unmet = {u.requirement: u.article for u in gates.evaluate(profile, "collective_discussion", empty)}
+    assert unmet == {
+        "collective_discussion.draft": "Art 29(1)",
+        "collective_discussion.fair_competition_review": "Art 29(1)",
+        "collective_discussion.opinion_register": "Art 29(2)",
+        "collective_discussion.expert_adoption": "Art 29(3)",
+        "collective_discussion.risk_report": "Art 29(4)",
+        "collective_discussion.legality_opinion": "Art 29(5)",
+    }
+    unlawful = gates.Snapshot(triggers={**no}, items=[gates.Item(1, "legality_opinion", {"conclusion": "unlawful"})],
+                              meeting_date=date(2026, 5, 20))
+    assert "collective_discussion.legal_risk_disclosure" in {
+        u.requirement for u in gates.evaluate(profile, "collective_discussion", unlawful)}
