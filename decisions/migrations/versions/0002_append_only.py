@@ -48,7 +48,7 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {table}_append_only_truncate BEFORE TRUNCATE ON {table} "
                        "FOR EACH STATEMENT EXECUTE FUNCTION juece_append_only()")
     else:  # pragma: no cover
-        raise NotImplementedError(f"append-only triggers not written for {dialect}")
+        raise RuntimeError(f"juece supports SQLite and PostgreSQL only; append-only triggers for {dialect!r} are not defined")
 
 
 def downgrade() -> None:
