@@ -142,11 +142,12 @@ class Walker:
         if not self.id:
             self.new()
         advancer = {"proposed": "organ", "party_report": "organ", "publication": "organ", "execution": "organ"}
-        while self.state() != target:
-            st = self.state()
+        st = self.state()
+        while st != target:
             getattr(self, f"do_{st}")() if st != "collective_discussion" else None
             if st == "collective_discussion":
                 self.meeting()
             else:
                 self.advance(advancer.get(st, "drafter"))
+            st = self.state()
         return self

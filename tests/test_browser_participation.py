@@ -1,8 +1,8 @@
 """Real browser (Playwright for Python driving Debian's Chromium, headless): a member of the public submits
 an opinion on the public consultation page, and the undertaking unit finds it in its opinion ledger.
 
-The server is started like tests/test_browser_walk.py does: a fresh demo deployment served by
-`streamlit run ui/app.py` on a free localhost port; the demo decision HD-2022-00003 (in public
+The server is started by tests/streamlit_server.py: a fresh demo deployment (SQLite or PostgreSQL, as
+the run) served by `streamlit run ui/app.py` on a free localhost port; the demo decision HD-2022-00003 (in public
 participation) gets an open comment period through the CLI first. Screenshots go to
 test-output/browser-participation/ (or $JUECE_TEST_OUTPUT).
 """
@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
+
+ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
 CODE = "HD-2022-00003"
@@ -32,51 +28,18 @@ OPINION = "<b>请保留村口古树</b><script>alert(1)</script> 浏览器测试
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
-def server(tmp_path: Path):
-    data = tmp_path / "data"
-    data.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUECE_")}
-    env.update({"JUECE_DATA_DIR": str(data), "JUECE_NOW": NOW, "PYTHONPATH": str(ROOT)})
+def server(env: Path, tmp_path: Path):
+    """The demo loaded through the CLI into the `env` deployment (SQLite or PostgreSQL), an open comment
+    period on CODE, served by streamlit on a free port."""
+    environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=NOW)
     for args in (["init"], ["demo"], ["consultation", "open", CODE, "--start", "2026-03-02", "--end", "2026-04-01",
                                       "--explanation", "规划草案起草说明", "--as", "gzj_drafter"]):
-        subprocess.run([sys.executable, "-m", "decisions.cli", *args], env=env, check=True, cwd=ROOT,
-                       capture_output=True)
-    port = _free_port()
-    log_path = tmp_path / "streamlit.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start: " + log_path.read_text())
-            time.sleep(0.3)
+        done = subprocess.run([sys.executable, "-m", "decisions.cli", *args], env=environ, cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"juece {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+    with streamlit_server(environ, tmp_path / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_public_opinion_reaches_the_reviewers_ledger(server: str) -> None:

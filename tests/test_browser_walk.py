@@ -11,31 +11,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
+
+ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
 CODE = "HD-2026-00007"  # the demo holds decisions 1-6; the walk creates the seventh
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -46,37 +35,9 @@ def server(env: Path, tmp_path: Path):
 
     demo.load()
     get_engine().dispose()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("JUECE_")}
-    environ.update({"JUECE_DATA_DIR": str(env), "JUECE_DATABASE_URL": os.environ["JUECE_DATABASE_URL"],
-                    "JUECE_NOW": NOW, "PYTHONPATH": str(ROOT)})
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
-        env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start: " + (tmp_path / "streamlit.log").read_text())
-            time.sleep(0.3)
+    environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=NOW)
+    with streamlit_server(environ, tmp_path / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 class Browser:

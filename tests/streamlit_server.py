@@ -1,0 +1,66 @@
+"""Start the Streamlit workbench (`streamlit run ui/app.py`) as a subprocess on a free localhost port, for
+the real-browser and multi-process tests. One place for the command line, the health wait and the shutdown."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def juece_environ(**juece: str) -> dict[str, str]:
+    """This process's environment without any JUECE_* variable, plus the given ones (JUECE_DATA_DIR=...)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("JUECE_")}
+    environ.update({f"JUECE_{k}": v for k, v in juece.items() if v is not None})
+    environ["PYTHONPATH"] = str(ROOT)
+    return environ
+
+
+@contextmanager
+def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: float = 60) -> Iterator[str]:
+    """Serve the workbench with `environ`; yield its base URL once /_stcore/health answers ok; stop it after."""
+    port = free_port()
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
+        env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + start_timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit did not start: " + log_path.read_text(errors="replace"))
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
