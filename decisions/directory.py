@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from decisions import audit
-from decisions.errors import BadInput, NotFound, NotPermitted
+from decisions import audit, clock
+from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
 from decisions.models import Office, User, UserRole
 from decisions.permissions import Actor
+from decisions.settings import get_settings
 from decisions.unit_of_work import UnitOfWork
 from workflow import profiles
 
 LEVELS = ("province", "city", "county", "department", "township")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _hasher = PasswordHasher()  # argon2id by default
+_DUMMY_HASH = _hasher.hash("juece-no-such-user")  # unknown users cost the same verification time
+
+
+class AccountLocked(NotPermitted):
+    """A local account locked after repeated failed logins (exit 4); carries when it opens again."""
+
+    def __init__(self, username: str, until: str):
+        super().__init__(f"账户 {username} 因连续登录失败已被锁定，请于 {until} 后重试或请系统管理员解锁 / "
+                         f"account {username} is locked after repeated failed logins until {until}; "
+                         "try again later or ask an admin to unlock it")
+        self.username = username
+        self.until = until
 
 
 def hash_password(password: str) -> str:
@@ -110,14 +125,91 @@ def add_user(username: str, name: str, office: str, roles: list[str], password: 
         return {"id": user.id, "username": username, "name": user.name, "office": office, "roles": sorted(set(roles))}
 
 
+def _login_record(s: Session, action: str, username: str, detail: dict) -> None:
+    """A security event on the system chain (never the password)."""
+    audit.record(s, decision_id=None, actor=username, role="", office="", action=action, detail=detail)
+
+
+def _safe_name(username: str) -> str:
+    """What a failed login with an unknown name records: the name if it could be one, else a marker."""
+    return username if _CODE.match(username) else "(invalid username)"
+
+
 def authenticate(username: str, password: str) -> Actor | None:
-    """The actor when the password matches its argon2id hash; None otherwise (no detail leaked)."""
+    """The actor when the password matches its argon2id hash; None otherwise (no detail leaked).
+
+    Consecutive failures are counted per account; at ``login_max_failures`` the account is locked for
+    ``login_lockout_minutes`` (settings, JUECE_LOGIN_*) and refused with AccountLocked even with the right
+    password until then or until an admin unlocks it. A success resets the count. Failures and lock-outs
+    write security events to the system audit chain, without the password.
+    """
+    for attempt in range(3):  # two failures at once may race for the system chain's next seq: retry
+        try:
+            return _authenticate(username, password)
+        except Conflict:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover
+
+
+def _authenticate(username: str, password: str) -> Actor | None:
+    settings = get_settings()
+    now = clock.now()
     with UnitOfWork() as uow:
-        user = uow.session.exec(select(User).where(User.username == username)).first()
+        s = uow.session
+        user = s.exec(select(User).where(User.username == username)).first()
         if user is None or not user.active or not user.password_hash:
+            try:
+                _hasher.verify(_DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                pass
+            _login_record(s, "login_failed", _safe_name(username), {"username": _safe_name(username),
+                                                                     "reason": "unknown_or_inactive"})
+            uow.commit()
             return None
+        if user.locked_until:
+            until = clock.parse_datetime(user.locked_until, "locked_until")
+            if now < until:
+                _login_record(s, "login_refused_locked", username,
+                              {"username": username, "locked_until": user.locked_until})
+                uow.commit()
+                raise AccountLocked(username, user.locked_until)
+            user.failed_logins, user.locked_until = 0, ""  # the lock has run out: a fresh count
         try:
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
+            s.flush()
+            s.exec(update(User).where(User.id == user.id)  # type: ignore[call-overload]
+                   .values(failed_logins=User.failed_logins + 1))
+            s.refresh(user)
+            _login_record(s, "login_failed", username, {"username": username, "failures": user.failed_logins})
+            if user.failed_logins >= settings.login_max_failures:
+                until_at = now + timedelta(minutes=settings.login_lockout_minutes)
+                user.locked_until = until_at.isoformat(timespec="seconds")
+                _login_record(s, "login_locked", username,
+                              {"username": username, "failures": user.failed_logins,
+                               "locked_until": user.locked_until, "minutes": settings.login_lockout_minutes})
+            uow.commit()
             return None
-        return actor_for(uow.session, username)
+        if user in s.dirty or user.failed_logins or user.locked_until:
+            user.failed_logins, user.locked_until = 0, ""
+            uow.commit()
+        return actor_for(s, username)
+
+
+def unlock_user(username: str, as_user: str | None = None) -> dict:
+    """Admin: open a locked account now and reset its failure count (recorded on the system chain)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = _operator(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        was = {"failures": user.failed_logins, "locked_until": user.locked_until}
+        locked = bool(user.locked_until) and clock.now() < clock.parse_datetime(user.locked_until, "locked_until")
+        user.failed_logins, user.locked_until = 0, ""
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_unlock",
+                     detail={"username": username, "was_locked": locked, **was})
+        uow.commit()
+        return {"username": username, "was_locked": locked, "failures": was["failures"],
+                "locked_until": was["locked_until"]}

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from io import BytesIO
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+#: a zip container (docx, xlsx, ofd) whose members claim more than this many bytes, and this many times its
+#: own size, is a decompression bomb: refused without ever inflating a member
+ZIP_MAX_EXPANDED = 512 * 1024 * 1024
+ZIP_MAX_RATIO = 100
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
@@ -42,8 +48,17 @@ def _zip_has(data: bytes, member_prefix: str) -> bool:
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             return any(n.startswith(member_prefix) for n in zf.namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return False
+
+
+def _zip_expanded(data: bytes) -> int:
+    """What the members of a zip container claim to expand to (read from its directory, nothing inflated)."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            return sum(max(0, i.file_size) for i in zf.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return 0
 
 
 def check(filename: str, data: bytes) -> tuple[str | None, str]:
@@ -53,7 +68,7 @@ def check(filename: str, data: bytes) -> tuple[str | None, str]:
     if ctype is None:
         return None, f"不支持的文件类型 / unsupported file type {ext or '(none)'}; allowed: {', '.join(CONTENT_TYPES)}"
     ok = {
-        ".pdf": data.startswith(b"%PDF-"),
+        ".pdf": _PDF_HEADER.match(data) is not None,
         ".png": data.startswith(b"\x89PNG\r\n\x1a\n"),
         ".jpg": data.startswith(b"\xff\xd8\xff"),
         ".jpeg": data.startswith(b"\xff\xd8\xff"),
@@ -69,4 +84,9 @@ def check(filename: str, data: bytes) -> tuple[str | None, str]:
         ok = _is_text(data)
     if not ok:
         return None, f"文件内容与其类型 {ext} 不符 / content does not match its claimed type {ext}"
+    if ext in (".docx", ".xlsx", ".ofd"):
+        expanded = _zip_expanded(data)
+        if expanded > ZIP_MAX_EXPANDED and expanded > ZIP_MAX_RATIO * len(data):
+            return None, (f"压缩包解压后达 {expanded} 字节（文件本身 {len(data)} 字节），疑似解压炸弹 / "
+                          f"a decompression bomb: its members expand to {expanded} bytes from {len(data)}")
     return ctype, ""

@@ -8,34 +8,57 @@ from datetime import date
 from decisions.errors import BadInput
 from workflow.profiles import Kind
 
+#: the longest metadata value accepted (a list of laws, a reason); anything longer is refused, not truncated
+MAX_VALUE_CHARS = 10_000
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value as an error message names it: repr, cut to `limit` characters for huge values."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}…（共 {len(value)} 字符 / {len(value)} characters）"
+
+
+def check_text(value: str, what: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """Text that can be stored as given: no NUL, valid Unicode (no undecodable bytes), at most `limit` characters."""
+    if "\x00" in value:
+        raise BadInput(f"{what} {shown(value)}: 不得包含 NUL 字符 / must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{what} {shown(value)}: 不是有效的 UTF-8 文本 / not valid UTF-8 text") from None
+    if len(value) > limit:
+        raise BadInput(f"{what} {shown(value)}: 过长，最多 {limit} 字符 / too long, at most {limit} characters")
+    return value
+
 
 def validate(kind_name: str, kind: Kind, raw: dict[str, str], office_exists: Callable[[str], bool]) -> dict:
     """Normalised metadata, or BadInput naming the offending key or value."""
     unknown = [k for k in raw if k not in kind.meta]
     if unknown:
         allowed = ", ".join(kind.meta) or "（无 / none）"
-        raise BadInput(f"「{kind.name_zh}」({kind_name}) 没有元数据项 {unknown[0]!r} / unknown metadata key "
-                       f"{unknown[0]!r}; allowed: {allowed}")
+        raise BadInput(f"「{kind.name_zh}」({kind_name}) 没有元数据项 {shown(unknown[0])} / unknown metadata key "
+                       f"{shown(unknown[0])}; allowed: {allowed}")
     out: dict[str, object] = {}
     for key, value in raw.items():
         spec = kind.meta[key]
-        value = str(value).strip()
+        value = check_text(str(value), f"--meta {key}=").strip()
         if spec.type == "enum" and value not in spec.values:
-            raise BadInput(f"{key}={value!r} 不是允许的值 / not allowed; expected one of: {', '.join(spec.values)}")
+            raise BadInput(f"{key}={shown(value)} 不是允许的值 / not allowed; expected one of: {', '.join(spec.values)}")
         if spec.type == "yesno" and value not in ("yes", "no"):
-            raise BadInput(f"{key}={value!r} 应为 yes 或 no / must be yes or no")
+            raise BadInput(f"{key}={shown(value)} 应为 yes 或 no / must be yes or no")
         if spec.type == "date":
             try:
                 value = date.fromisoformat(value).isoformat()
             except ValueError:
-                raise BadInput(f"{key}={value!r} 日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
+                raise BadInput(f"{key}={shown(value)} 日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
         if spec.type == "int":
-            if not value.isdigit():
-                raise BadInput(f"{key}={value!r} 应为非负整数 / must be a non-negative integer")
+            if not (value.isascii() and value.isdigit()):
+                raise BadInput(f"{key}={shown(value)} 应为非负整数 / must be a non-negative integer")
             out[key] = int(value)
             continue
         if spec.type == "office" and not office_exists(value):
-            raise BadInput(f"{key}={value!r}: 未知单位 / unknown office code")
+            raise BadInput(f"{key}={shown(value)}: 未知单位 / unknown office code")
         out[key] = value
     required = [k for k, s in kind.meta.items() if s.required]
     for rw in kind.required_when:
@@ -63,9 +86,10 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         if "=" not in pair or not pair.split("=", 1)[0].strip():
-            raise BadInput(f"{what} {pair!r}: 应为 KEY=VALUE / expected KEY=VALUE")
+            raise BadInput(f"{what} {shown(pair)}: 应为 KEY=VALUE / expected KEY=VALUE")
         key, value = pair.split("=", 1)
-        key = key.strip()
+        key = check_text(key.strip(), what, 100)
+        check_text(value, f"{what} {key}=")
         if key in out:
             raise BadInput(f"{what} {key!r} 重复 / given twice")
         out[key] = value

@@ -40,6 +40,8 @@ class User(SQLModel, table=True):
     office_id: int = Field(foreign_key="office.id", index=True)
     password_hash: str = Field(default="")
     active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)   # consecutive failed logins (reset by a success or an unlock)
+    locked_until: str = Field(default="")   # ISO timestamp; refused before it even with the right password
 
 
 class UserRole(SQLModel, table=True):

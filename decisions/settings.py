@@ -16,6 +16,8 @@ class Settings:
     profile_dir: Path
     max_file_bytes: int
     lang: str
+    login_max_failures: int = 5        # consecutive failed logins that lock a local account
+    login_lockout_minutes: float = 15  # how long the lock lasts (an admin may unlock earlier)
 
 
 def get_settings() -> Settings:
@@ -25,10 +27,14 @@ def get_settings() -> Settings:
     profile_dir = Path(os.environ.get("JUECE_PROFILE_DIR", PROJECT_ROOT / "data" / "procedures"))
     max_mb = float(os.environ.get("JUECE_MAX_FILE_MB", "50"))
     lang = os.environ.get("JUECE_LANG", "zh")
+    max_failures = int(os.environ.get("JUECE_LOGIN_MAX_FAILURES", "5"))
+    lockout_minutes = float(os.environ.get("JUECE_LOGIN_LOCKOUT_MINUTES", "15"))
     return Settings(
         database_url=url,
         data_dir=data_dir,
         profile_dir=profile_dir,
         max_file_bytes=int(max_mb * 1024 * 1024),
         lang="en" if lang.lower().startswith("en") else "zh",
+        login_max_failures=max(1, max_failures),
+        login_lockout_minutes=max(0.0, lockout_minutes),
     )

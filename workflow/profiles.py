@@ -293,6 +293,7 @@ class Profile(_Strict):
         return list(by_level.get(level, self.params["meeting_types"]))
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 _EXPR_TOKEN = re.compile(r"\s+(?:and|or)\s+")
 
 
@@ -360,6 +361,10 @@ def _read(path: Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
@@ -371,7 +376,10 @@ def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, 
         raise ProfileError(f"{path}: key 'name': must equal the file name {name!r}, got {data.get('name')!r}")
     parent = data.get("extends")
     if parent:
-        if parent in seen:
+        if not isinstance(parent, str) or not _NAME.fullmatch(parent):
+            raise ProfileError(f"{path}: key 'extends': must be the name of a profile file in the same folder "
+                               f"(letters, digits, - _ .), got {parent!r}")
+        if parent in seen or parent == name:
             raise ProfileError(f"{path}: key 'extends': circular reference via {parent!r}")
         base, _ = _raw(parent, directory, (*seen, name))
         base.pop("extends", None)

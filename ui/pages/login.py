@@ -34,10 +34,17 @@ if submitted:
         pass_err.error(t("required"))
         ok = False
     if ok:
-        actor = directory.authenticate(username.strip(), password)
-        if actor is None:
-            st.error(t("login_failed"))
+        try:
+            actor = directory.authenticate(username.strip(), password)
+        except directory.AccountLocked as exc:
+            actor = None
+            st.error(f"账户已锁定：连续登录失败次数过多，请于 {exc.until} 后重试或请系统管理员解锁。 / "
+                     f"Account locked after too many failed sign-ins: try again after {exc.until} "
+                     "or ask an administrator to unlock it.")
         else:
+            if actor is None:
+                st.error(t("login_failed"))
+        if actor is not None:
             st.session_state[common.USER_KEY] = actor.username
             st.rerun()
 
