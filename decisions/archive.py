@@ -22,9 +22,8 @@ import pikepdf
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from decisions import audit, evidence_store
-from decisions.directory import actor_for
-from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound, NotPermitted
+from decisions import audit, evidence_store, scope
+from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound
 from decisions.models import (
     AuditEvent,
     CatalogItem,
@@ -38,36 +37,25 @@ from decisions.models import (
     TriggerDetermination,
     User,
 )
-from decisions.permissions import ROLE_NAMES_ZH, Actor, DecisionScope, role_applies
-from decisions.service import get_decision, profile_of, scope_of
+from decisions.permissions import ROLE_NAMES_ZH, Actor
+from decisions.service import get_decision, profile_of
 from decisions.unit_of_work import UnitOfWork
 from pdf import dossier, fonts
 
-DOSSIER_ROLES = ("archivist", "decision_organ", "head", "auditor")
+DOSSIER_ROLES = scope.DOSSIER_ROLES
 FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
 SIDE_ZH = {"excluded": "不属于重大行政决策", "rejected": "不予通过", "deferred": "暂缓决策", "suspended": "中止执行",
            "withdrawn": "已撤回", "closed": "办结"}
 
 
 # ----------------------------------------------------------------- permission
-def authorize_dossier(actor: Actor, scope: DecisionScope) -> str:
-    """The role under which `actor` may read the whole record of a decision for its dossier.
-
-    Archivists, the organ's decision_organ and head act within their usual scope
-    (`permissions.role_applies`). Auditors take no procedural action, so `role_applies` never admits
-    them; here, and only for reading, an auditor counts within the decision organ's office subtree.
-    """
-    for role in DOSSIER_ROLES:
-        if role not in actor.roles:
-            continue
-        if role == "auditor":
-            if actor.office_id in scope.organ_subtree:
-                return role
-        elif role_applies(role, actor, scope):
-            return role
-    wanted = "、".join(f"{ROLE_NAMES_ZH[r]}({r})" for r in DOSSIER_ROLES)
-    raise NotPermitted(f"用户 {actor.username}（{', '.join(actor.roles) or 'none'}，{actor.office_code}）无权生成案卷；"
-                       f"需要本决策范围内的角色：{wanted} / may not generate this decision's dossier")
+def authorize_dossier(s: Session, actor_name: str, d: Decision) -> tuple[Actor, str]:
+    """The role under which a user may read the whole record of a decision for its dossier:
+    archivist, decision_organ, head or auditor, each within its read scope (decisions.scope: the organ's own,
+    or a subordinate organ's for oversight, read-only)."""
+    r = scope.reader(s, actor_name)
+    assert r.actor is not None
+    return r.actor, scope.dossier_role(s, r, d)
 
 
 # ----------------------------------------------------------------- the record
@@ -239,8 +227,7 @@ def _load(ident: str | int, as_user: str | None) -> tuple[dict, Actor | None, st
         actor = None
         role = "operator"
         if as_user is not None:
-            actor = actor_for(s, as_user)
-            role = authorize_dossier(actor, scope_of(s, d))
+            actor, role = authorize_dossier(s, as_user, d)
         return build_record(s, d), actor, role
 
 

@@ -16,9 +16,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from decisions import audit, clock
+from decisions import audit, clock, scope
 from decisions.directory import actor_for, office_by_code
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
 from decisions.models import CatalogItem, Decision, Evidence, Office, StageStatus
@@ -398,24 +399,36 @@ def version_view(v: CatalogVersion, items: int | None) -> dict:
             "published_at": v.published_at, "publication_ref": v.publication_ref, "items": items}
 
 
-def versions(organ: str, year: int) -> list[dict]:
+def versions(organ: str, year: int, *, as_user: str | None = None) -> list[dict]:
+    """The versions of a catalog year; `as_user` outside the organ's scope sees the published ones only."""
     with UnitOfWork() as uow:
         s = uow.session
         office = office_by_code(s, organ)
         all_items = list(s.exec(select(CatalogItem).where(CatalogItem.organ_id == office.id, CatalogItem.year == year)))
+        drafts = _drafts_readable(s, as_user)
+        public = drafts is not None and (office.id or 0) not in drafts
         return [version_view(v, sum(_visible(i, v.version) for i in all_items))
-                for v in _versions(s, office.id or 0, year)]
+                for v in _versions(s, office.id or 0, year) if not public or v.status == "published"]
+
+
+def _drafts_readable(s: Session, as_user: str | None) -> frozenset[int] | None:
+    """Organs whose unpublished catalog the user may read (decisions.scope); None: all (the operator)."""
+    return scope.catalog_organs(scope.reader(s, as_user))
 
 
 def items(organ: str | None = None, year: int | None = None, *, version: int | None = None,
-          include_removed: bool = False) -> list[dict]:
-    """Catalog items (current ones by default; `version` = as in that version)."""
+          include_removed: bool = False, as_user: str | None = None) -> list[dict]:
+    """Catalog items (current ones by default; `version` = as in that version). `as_user`: unpublished items
+    only of the organs in that user's scope (decisions.scope), published ones of every organ."""
     with UnitOfWork() as uow:
         q = select(CatalogItem)
         if organ:
             q = q.where(CatalogItem.organ_id == office_by_code(uow.session, organ).id)
         if year:
             q = q.where(CatalogItem.year == year)
+        drafts = _drafts_readable(uow.session, as_user)
+        if drafts is not None:
+            q = q.where(or_(CatalogItem.published_at != "", col(CatalogItem.organ_id).in_(drafts)))
         rows = uow.session.exec(q.order_by(CatalogItem.year, CatalogItem.seq, col(CatalogItem.id))).all()
         if version is not None:
             rows = [i for i in rows if _visible(i, version)]

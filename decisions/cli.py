@@ -32,6 +32,9 @@ app.add_typer(profile_app, name="profile")
 _state = {"json": False}
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读输出 / machine-readable output")]
 AsOpt = Annotated[str, typer.Option("--as", help="执行操作的用户名 / acting username")]
+ReadAsOpt = Annotated[str | None, typer.Option(
+    "--as", help="以该用户的查看范围读取（缺省为服务器操作员，可见全部）/ read within this user's scope "
+                 "(default: the server operator, who sees everything)")]
 
 
 @app.callback()
@@ -122,6 +125,16 @@ def user_add(username: str, name: Annotated[str, typer.Option("--name")],
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     _run(lambda: directory.add_user(username, name, office, role, password, as_user), json_,
          lambda r: f"已添加用户 / user added: {r['username']} ({', '.join(r['roles'])}) @ {r['office']}")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                json_: JsonOpt = False) -> None:
+    """解除账户锁定 / unlock an account locked after repeated failed logins (admin)."""
+    from decisions import directory
+
+    _run(lambda: directory.unlock_user(username, as_user), json_,
+         lambda r: f"已解锁 / unlocked: {r['username']}" + ("" if r["was_locked"] else "（未锁定 / was not locked）"))
 
 
 # ------------------------------------------------------------------ decisions
@@ -229,12 +242,13 @@ def meeting_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
 
 
 @app.command("show")
-def show_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
-    """决策详情 / state, stages, evidence, audit trail."""
+def show_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: ReadAsOpt = None,
+             json_: JsonOpt = False) -> None:
+    """决策详情 / state, stages, evidence, audit trail (--as: exit 4 outside that user's scope)."""
     from decisions import settings, views
 
     lang = settings.get_settings().lang
-    _run(lambda: views.show(ident, lang=lang), json_, _show_human)
+    _run(lambda: views.show(ident, lang=lang, as_user=as_user), json_, _show_human)
 
 
 def _show_human(r: dict) -> str:
@@ -260,11 +274,12 @@ def _show_human(r: dict) -> str:
 
 @app.command("list")
 def list_cmd(state: Annotated[str | None, typer.Option("--state")] = None,
-             organ: Annotated[str | None, typer.Option("--organ")] = None, json_: JsonOpt = False) -> None:
-    """列出决策 / list decisions."""
+             organ: Annotated[str | None, typer.Option("--organ")] = None, as_user: ReadAsOpt = None,
+             json_: JsonOpt = False) -> None:
+    """列出决策 / list decisions (--as: only those that user may open)."""
     from decisions import views
 
-    _run(lambda: views.list_decisions(state=state, organ=organ), json_,
+    _run(lambda: views.list_decisions(state=state, organ=organ, as_user=as_user), json_,
          lambda rows: "\n".join(f"#{r['id']}\t{r['code']}\t{r['state']}\t{r['title']}" for r in rows) or "（无 / none）")
 
 
@@ -388,11 +403,12 @@ def worker_cmd(once: Annotated[bool, typer.Option("--once", help="处理当前�
 
 @app.command("report")
 def report_cmd(year: Annotated[int, typer.Option("--year")], organ: Annotated[str | None, typer.Option("--organ")] = None,
-               json_: JsonOpt = False) -> None:
-    """年度统计 / yearly figures: catalog coverage, risk-assessment rate, legality window, stage days, overdue, stale."""
+               as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
+    """年度统计 / yearly figures: catalog coverage, risk-assessment rate, legality window, stage days, overdue, stale
+    (--as: only the organs that user oversees)."""
     from decisions import report
 
-    _run(lambda: report.yearly(year, organ), json_, report.human)
+    _run(lambda: report.yearly(year, organ, as_user=as_user), json_, report.human)
 
 
 @app.command("deadlines")
@@ -613,20 +629,20 @@ def catalog_close(organ: str, year: int, as_user: AsOpt, summary: Annotated[str,
 
 @catalog_app.command("list")
 def catalog_list(organ: str, year: int, version: Annotated[int | None, typer.Option("--version")] = None,
-                 json_: JsonOpt = False) -> None:
-    """目录事项 / the items (current, or as in --version)."""
+                 as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
+    """目录事项 / the items (current, or as in --version; --as: drafts only within that user's scope)."""
     from decisions import catalog
 
-    _run(lambda: catalog.items(organ, year, version=version), json_,
+    _run(lambda: catalog.items(organ, year, version=version, as_user=as_user), json_,
          lambda rows: "\n".join(_catalog_item_human(r) for r in rows) or "（无 / none）")
 
 
 @catalog_app.command("versions")
-def catalog_versions(organ: str, year: int, json_: JsonOpt = False) -> None:
-    """目录版本及同意、公布记录 / versions with consent and publication."""
+def catalog_versions(organ: str, year: int, as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
+    """目录版本及同意、公布记录 / versions with consent and publication (--as: drafts only within scope)."""
     from decisions import catalog
 
-    _run(lambda: catalog.versions(organ, year), json_,
+    _run(lambda: catalog.versions(organ, year, as_user=as_user), json_,
          lambda rows: "\n".join(f"v{r['version']}\t{r['status']}\t同意 {r['party_consent_at'] or '—'}\t"
                                 f"公布 {r['published_at'] or '—'}\t{r['items']} 项\t{r['reason']}" for r in rows)
          or "（无 / none）")

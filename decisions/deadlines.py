@@ -53,6 +53,7 @@ from decisions.models_deadlines import (
     UserContact,
     WorkerLease,
 )
+from decisions.scope import decision_scope
 from decisions.service import calendar_for, profile_of, scope_of
 from decisions.unit_of_work import UnitOfWork
 from workflow import profiles
@@ -335,8 +336,9 @@ def _users(s: Session, office_ids: set[int], roles: list[str]) -> list[User]:
 
 
 def recipients(s: Session, d: Decision, roles: list[str]) -> list[User]:
-    """Users holding one of `roles` within this decision's scope (the same scoping as permissions)."""
-    scope = scope_of(s, d)
+    """Users holding one of `roles` within this decision's scope (the same scoping as permissions, with the
+    organ's own offices: a county's reviewers are never told about a city's decision, decisions.scope)."""
+    scope = decision_scope(s, d)
     out: dict[int, User] = {}
     for role in roles:
         if role == "drafter":
@@ -622,6 +624,8 @@ def run_once(*, holder: str | None = None, use_lease: bool = True, lease_seconds
     if use_lease and not acquire_lease(holder, seconds):
         return {"ran": False, "reason": "另一个工作进程持有租约 / another worker holds the lease", **lease_info(),
                 "now": clock.now().isoformat(timespec="seconds")}
+    if use_lease:   # the real-time span each worker held the lease (tests/test_multiprocess.py reads these lines)
+        log.info("lease taken by %s", holder)
     stats = RunStats()
     started = clock.now().isoformat(timespec="seconds")
     today = clock.today()
@@ -645,6 +649,7 @@ def run_once(*, holder: str | None = None, use_lease: bool = True, lease_seconds
         if completed:
             _save_scan_state(_iso(today) if full else full_day, started)
         if use_lease and _crash_after is None:
+            log.info("lease released by %s", holder)
             release_lease(holder)
     return {"ran": True, "holder": holder, "now": started, "full": full, **stats.as_dict()}
 

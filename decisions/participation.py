@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from sqlmodel import Session, col, func, select
 
-from decisions import clock, metadata
+from decisions import clock, metadata, scope
 from decisions.directory import actor_for
 from decisions.errors import BadInput, Blocked, Conflict, NotFound, NotPermitted, Unmet
 from decisions.models import Decision, Evidence, Office, StageStatus, TriggerDetermination
@@ -91,13 +91,13 @@ def _actor_role(s: Session, d: Decision, as_user: str, roles: list[str], action:
 
 
 def _may_view(s: Session, d: Decision, username: str) -> None:
-    actor = actor_for(s, username)
-    if {"auditor", "admin"} & set(actor.roles):
-        return
-    try:
-        authorize(actor, scope_of(s, d), VIEW_ROLES, "查看意见台账 / view the opinion ledger")
-    except NotPermitted:
-        raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} 的意见台账 / you may not view this ledger") from None
+    """The ledger (with contributors' names and contacts): a user who may open the decision (decisions.scope)
+    and holds a staff role that works with opinions, or an auditor or admin."""
+    r = scope.reader(s, username)
+    scope.require_read(s, r, d, "查看意见台账 / view the opinion ledger of")
+    if not set(VIEW_ROLES + ["auditor", "admin"]) & set(r.roles):
+        raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} 的意见台账 / user {username} may not view the "
+                           f"opinion ledger of {d.code}")
 
 
 def _non_disclosable(s: Session, d: Decision) -> bool:

@@ -2,6 +2,8 @@
 
 A role counts only within its scope: drafters in the undertaking unit(s), the organ's own roles in
 the organ, reviewers and advisers never from the undertaking unit (separation of duties).
+What a user may *read* (oversight of subordinate organs, auditors, the CLI's --as) is decided in
+decisions/scope.py, which builds on these rules and never lets anyone act.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def role_applies(role: str, actor: Actor, scope: DecisionScope) -> bool:
     if role in INDEPENDENT:
         if office in scope.undertaker_ids:
             return False
-        return office in scope.organ_subtree if role == "legality_reviewer" else True
+        # reviewers and legal advisers work for the organ their office belongs to; expert pools may sit
+        # outside every government, so an expert applies wherever they are not of the undertaking unit
+        return office in scope.organ_subtree if role in ("legality_reviewer", "legal_adviser") else True
     if role == "executor":
         if scope.executing_unit_id is not None:
             return office == scope.executing_unit_id

@@ -14,7 +14,7 @@ from statistics import median
 
 from sqlmodel import Session, col, select
 
-from decisions import clock
+from decisions import clock, scope
 from decisions.catalog import compare_in
 from decisions.deadlines import TERMINAL, specs_for_catalog_item, specs_for_decision
 from decisions.directory import office_by_code
@@ -35,18 +35,24 @@ def _day(text: str) -> date | None:
         return None
 
 
-def yearly(year: int, organ: str | None = None) -> dict:
+def yearly(year: int, organ: str | None = None, *, as_user: str | None = None) -> dict:
+    """The figures of `year` (for `organ`'s subtree, or everything). `as_user`: only the organs that user
+    oversees (decisions.scope, as the dashboard); NotPermitted (exit 4) for an organ outside them."""
     with UnitOfWork() as uow:
-        return _yearly(uow.session, year, organ)
+        s = uow.session
+        organ_ids = None
+        if as_user is not None:
+            organ_ids = scope.organ_ids_for_report(s, scope.reader(s, as_user), organ)
+        elif organ:
+            organ_ids = scope.OfficeTree.load(s).subtree(office_by_code(s, organ).id or 0)
+        result = _yearly(s, year, organ, organ_ids)
+        if as_user is not None:
+            result["as_user"] = as_user
+        return result
 
 
-def _yearly(s: Session, year: int, organ: str | None) -> dict:
+def _yearly(s: Session, year: int, organ: str | None, organ_ids: frozenset[int] | None) -> dict:
     today = clock.today()
-    organ_ids: set[int] | None = None
-    if organ:
-        from decisions.service import subtree
-
-        organ_ids = subtree(s, office_by_code(s, organ).id or 0)
     q = select(Decision).where(col(Decision.created_at).startswith(f"{year}-")).order_by(col(Decision.id))
     decisions = [d for d in s.exec(q) if organ_ids is None or d.organ_id in organ_ids]
     ids = [d.id for d in decisions]

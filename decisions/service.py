@@ -29,6 +29,7 @@ from decisions.models import (
     User,
 )
 from decisions.permissions import Actor, DecisionScope, authorize
+from decisions.scope import OfficeTree, decision_scope
 from decisions.settings import get_settings
 from decisions.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
@@ -51,12 +52,17 @@ def now_iso() -> str:
 def get_decision(session: Session, ident: str | int) -> Decision:
     """By numeric id or by code; NotFound names the value."""
     text = str(ident).strip()
-    row = session.get(Decision, int(text)) if text.isdigit() else None
+    row = session.get(Decision, int(text)) if _is_row_id(text) else None
     if row is None:
         row = session.exec(select(Decision).where(Decision.code == text)).first()
     if row is None:
-        raise NotFound(f"未知决策 / unknown decision: {text!r}")
+        raise NotFound(f"未知决策 / unknown decision: {metadata.shown(text)}")
     return row
+
+
+def _is_row_id(text: str) -> bool:
+    """An id the database can look up: ASCII digits that fit a 64-bit integer (not '²' or 10**30)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def profile_of(decision: Decision) -> Profile:
@@ -67,9 +73,9 @@ def profile_of(decision: Decision) -> Profile:
 
 
 def scope_of(session: Session, d: Decision) -> DecisionScope:
-    co = session.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)).all()
-    return DecisionScope(organ_id=d.organ_id, undertaker_ids=frozenset([d.undertaker_id, *co]),
-                         organ_subtree=frozenset(subtree(session, d.organ_id)), executing_unit_id=d.executing_unit_id)
+    """Where each role applies for this decision (decisions/scope.py: the organ with its own departments,
+    never a subordinate government's offices)."""
+    return decision_scope(session, d)
 
 
 def subtree(session: Session, office_id: int) -> set[int]:
@@ -128,11 +134,11 @@ def _require_state(profile: Profile, d: Decision, allowed: list[str], action: st
 def new_decision(*, title: str, organ: str, undertaker: str, category: int | str, source: str, as_user: str,
                  co_undertakers: list[str] | None = None, catalog: int | str | None = None) -> dict:
     """Register a proposal (决策建议, Art 10); the start decision comes as evidence in `proposed`."""
-    title = title.strip()
+    title = metadata.check_text(title, "--title", 100_000).strip()
     if not title:
         raise BadInput("--title 不能为空 / must not be empty")
     if len(title) > 300:
-        raise BadInput("--title 过长（最多300字）/ too long")
+        raise BadInput(f"--title {metadata.shown(title)} 过长（最多300字）/ too long (at most 300 characters)")
     try:
         category = int(category)
     except (TypeError, ValueError):
@@ -153,13 +159,13 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
         item = None
         if catalog is not None:
             cat_text = str(catalog)
-            item = s.get(CatalogItem, int(cat_text)) if cat_text.isdigit() else None
+            item = s.get(CatalogItem, int(cat_text)) if _is_row_id(cat_text) else None
             if item is None:
                 raise NotFound(f"未知目录事项 / unknown catalog item: {cat_text!r}")
             if item.organ_id != organ_o.id:
                 raise BadInput(f"--catalog {cat_text}: 该目录事项不属于 {organ} / belongs to another organ")
         scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]),
-                              frozenset(subtree(s, organ_o.id or 0)), None)
+                              OfficeTree.load(s).organ_offices(organ_o.id or 0), None)
         role = authorize(actor, scope, ["decision_organ", "drafter"], "提出决策事项 / create a decision")
         try:
             profile = profiles.load(organ_o.profile)
@@ -238,7 +244,8 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
     """Attach a file of a kind to the decision's current stage, after validating everything."""
     if not filename or filename != filename.strip() or any(c in filename for c in "/\\\x00") \
             or filename in (".", "..") or ":" in filename:
-        raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {filename!r}")
+        raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {metadata.shown(filename)}")
+    metadata.check_text(filename, "文件名 / filename", 255)
     settings = get_settings()
     if len(data) == 0:
         raise BadInput(f"文件为空 / file is empty: {filename!r}")
@@ -253,7 +260,8 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         d = get_decision(s, ident)
         profile = profile_of(d)
         if kind not in profile.kinds:
-            raise BadInput(f"未知材料类型 / unknown evidence kind {kind!r}; expected one of: {', '.join(profile.kinds)}")
+            raise BadInput(f"未知材料类型 / unknown evidence kind {metadata.shown(kind)}; expected one of: "
+                           f"{', '.join(profile.kinds)}")
         spec = profile.kinds[kind]
         if spec.via_meeting:
             raise BadInput(f"「{spec.name_zh}」({kind}) 只能通过 juece meeting 记录 / is recorded with `juece meeting`")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
+from decisions import scope
 from decisions.errors import BadInput
 from decisions.models import (
     AuditEvent,
@@ -28,11 +29,16 @@ def _names(session: Session, model: type, ids: set[int], attr: str) -> dict[int,
     return {r.id: getattr(r, attr) for r in session.exec(select(model).where(col(model.id).in_(ids)))}
 
 
-def show(ident: str | int, *, lang: str = "zh") -> dict:
-    """Everything about one decision: state, stages, triggers, evidence, meetings, audit, what blocks."""
+def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> dict:
+    """Everything about one decision: state, stages, triggers, evidence, meetings, audit, what blocks.
+
+    `as_user`: read as that user (decisions.scope; NotPermitted, exit 4, outside their scope); None is the
+    server operator."""
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
+        if as_user is not None:
+            scope.require_read(s, scope.reader(s, as_user), d)
         profile = profile_of(d)
         stages = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id)
                         .order_by(col(StageStatus.position))).all()
@@ -87,8 +93,9 @@ def show(ident: str | int, *, lang: str = "zh") -> dict:
 
 
 def list_decisions(*, state: str | None = None, organ: str | None = None, limit: int = 500,
-                   offset: int = 0) -> list[dict]:
-    """Decisions filtered by state and organ, newest first; one query, indexed columns only."""
+                   offset: int = 0, as_user: str | None = None) -> list[dict]:
+    """Decisions filtered by state and organ, newest first; one query, indexed columns only.
+    `as_user`: only the decisions that user may open (decisions.scope), silently."""
     if state is not None and state not in known_states():
         raise BadInput(f"--state {state!r} 无效 / unknown state; expected one of: {', '.join(known_states())}")
     with UnitOfWork() as uow:
@@ -98,6 +105,10 @@ def list_decisions(*, state: str | None = None, organ: str | None = None, limit:
             q = q.where(Decision.state == state)
         if organ:
             q = q.where(Office.code == organ)
+        if as_user is not None:
+            visible = scope.visible_clause(scope.reader(s, as_user))
+            if visible is not None:
+                q = q.where(visible)
         rows = s.exec(q.order_by(col(Decision.id).desc()).offset(offset).limit(limit)).all()
         return [{"id": d.id, "code": d.code, "title": d.title, "state": d.state, "organ": code,
                  "profile": d.profile_name, "updated_at": d.updated_at} for d, code in rows]

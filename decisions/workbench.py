@@ -1,9 +1,9 @@
 """Read models of the Streamlit workbench: my tasks, the decision page, the meeting checklist,
 dashboard figures, the catalog overview and the public page. Nothing here writes.
 
-Each function opens its own UnitOfWork and checks what the user may see (the same scopes as
-decisions/permissions.py). Lists are built with a few indexed queries and bounded pages, so a page
-costs about the same with 100 or 10,000 decisions in the database.
+Each function opens its own UnitOfWork and checks what the user may see with decisions/scope.py (the
+one read scope of a multi-office deployment, also behind the CLI's --as). Lists are built with a few
+indexed queries and bounded pages, so a page costs about the same with 100 or 10,000 decisions.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, false, or_, text
+from sqlalchemy import and_, exists, or_, text
 from sqlmodel import Session, col, func, select
 
-from decisions import clock
+from decisions import clock, scope
 from decisions.directory import actor_for
-from decisions.errors import NotFound, NotPermitted
+from decisions.errors import NotFound
 from decisions.models import (
     CatalogItem,
-    CoUndertaker,
     Decision,
     Evidence,
     Office,
@@ -28,8 +27,8 @@ from decisions.models import (
     User,
     UserRole,
 )
-from decisions.permissions import ROLE_NAMES_ZH, Actor, DecisionScope, role_applies
-from decisions.service import SIDE_ACTIONS, blocking, calendar_for, get_decision, profile_of, scope_of, snapshot_of
+from decisions.permissions import ROLE_NAMES_ZH, role_applies
+from decisions.service import SIDE_ACTIONS, blocking, calendar_for, get_decision, profile_of, snapshot_of
 from decisions.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
 from workflow.profiles import Profile
@@ -75,68 +74,13 @@ def role_name(role: str, lang: str = "zh") -> str:
 
 
 # ----------------------------------------------------------------- scopes
-def _ancestors(s: Session, office_id: int) -> list[int]:
-    out, cur = [], s.get(Office, office_id)
-    while cur is not None and cur.id not in out:
-        out.append(cur.id or 0)
-        cur = s.get(Office, cur.parent_id) if cur.parent_id else None
-    return out
-
-
-def _subtree(s: Session, office_id: int) -> list[int]:
-    ids, frontier = {office_id}, [office_id]
-    while frontier:
-        children = s.exec(select(Office.id).where(col(Office.parent_id).in_(frontier))).all()
-        frontier = [c for c in children if c not in ids]
-        ids.update(frontier)
-    return sorted(ids)
-
-
-def _undertakes(office_id: int):  # noqa: ANN202 - a SQL expression
-    co = exists().where(CoUndertaker.decision_id == Decision.id, CoUndertaker.office_id == office_id)
-    return or_(Decision.undertaker_id == office_id, co)
-
-
-def _role_clause(s: Session, actor: Actor, role: str):  # noqa: ANN202
-    """Where `role` of `actor` applies (mirrors permissions.role_applies as SQL)."""
-    office = actor.office_id
-    if role in ("decision_organ", "head", "secretary"):
-        return Decision.organ_id == office
-    if role == "drafter":
-        return _undertakes(office)
-    if role in ("legality_reviewer", "archivist"):
-        clause = col(Decision.organ_id).in_(_ancestors(s, office))
-        return and_(clause, ~_undertakes(office)) if role == "legality_reviewer" else clause
-    if role in ("legal_adviser", "expert"):
-        return ~_undertakes(office)
-    if role == "executor":
-        return or_(Decision.executing_unit_id == office,
-                   and_(col(Decision.executing_unit_id).is_(None), _undertakes(office)))
-    return false()
-
-
-def _visible_clause(s: Session, actor: Actor):  # noqa: ANN202
-    """Decisions the actor may open: auditors and admins all, everyone else within a role's scope."""
-    if {"auditor", "admin"} & set(actor.roles):
-        return None
-    clauses = [_role_clause(s, actor, r) for r in actor.roles]
-    return or_(*clauses) if clauses else false()
-
-
-def can_view(actor: Actor, scope: DecisionScope) -> bool:
-    if {"auditor", "admin"} & set(actor.roles):
-        return True
-    return any(role_applies(r, actor, scope) for r in actor.roles)
-
-
-def _overview_clause(s: Session, actor: Actor):  # noqa: ANN202
-    """Dashboard/catalog scope: all for auditors and admins, else decisions of the user's organ subtree."""
-    if {"auditor", "admin"} & set(actor.roles):
-        return None
-    if not set(OVERVIEW_ROLES) & set(actor.roles):
-        raise NotPermitted(f"用户 {actor.username} 无权查看统计 / only the organ, its head, secretary, archivist, "
-                           "auditor or admin may see the dashboard")
-    return col(Decision.organ_id).in_(_subtree(s, actor.office_id))
+# What a user may read is decided in one place, decisions/scope.py (also used by the CLI's --as).
+def can_view(username: str, ident: str | int) -> bool:
+    """May `username` open this decision? (decisions.scope: the same rule as every list.)"""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        return scope.can_read(s, scope.reader(s, username), d.id or 0)
 
 
 # ----------------------------------------------------------------- due dates
@@ -288,51 +232,37 @@ def _advance_roles(profile: Profile, state: str) -> list[str]:
     return list(st.advance_roles) if st else []
 
 
-def _scopes(s: Session, rows: list[Decision]) -> dict[int, DecisionScope]:
-    """service.scope_of for a page of decisions in two queries (co-undertakers; each organ's subtree once)."""
-    co: dict[int, set[int]] = {}
-    ids = [d.id for d in rows]
-    if ids:
-        for did, office in s.exec(select(CoUndertaker.decision_id, CoUndertaker.office_id)
-                                  .where(col(CoUndertaker.decision_id).in_(ids))):
-            co.setdefault(did, set()).add(office)
-    trees: dict[int, frozenset[int]] = {}
-    out = {}
-    for d in rows:
-        if d.organ_id not in trees:
-            trees[d.organ_id] = frozenset(_subtree(s, d.organ_id))
-        out[d.id or 0] = DecisionScope(d.organ_id, frozenset({d.undertaker_id, *co.get(d.id or 0, set())}),
-                                       trees[d.organ_id], d.executing_unit_id)
-    return out
-
-
 def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 0) -> dict:
     """What is waiting for this user: decisions in a stage where one of their roles acts, oldest first,
     each with its due dates (overdue marked), its blocking requirements and which of them are theirs."""
     with UnitOfWork() as uow:
         s = uow.session
-        actor = actor_for(s, username)
+        r = scope.reader(s, username)
+        actor = r.actor
+        assert actor is not None
         clauses = []
         for role in actor.roles:
             states = ROLE_STATES.get(role)
             if states:
-                # an adviser may act on any decision outside their own unit, but works for the organs above
-                # their office; experts come from pools outside the organ tree and see every open review
+                # an adviser may act on any decision outside their own unit, but works for the organs their
+                # office serves; what a task shows is always within what the user may read (decisions.scope)
                 scope_role = "legality_reviewer" if role == "legal_adviser" else role
-                clauses.append(and_(col(Decision.state).in_(states), _role_clause(s, actor, scope_role)))
+                clauses.append(and_(col(Decision.state).in_(states), scope.role_clause(r, scope_role)))
         if not clauses:
             return {"total": 0, "tasks": [], "overdue": 0}
         where = or_(*clauses)
+        visible = scope.visible_clause(r)
+        if visible is not None:
+            where = and_(where, visible)
         total = s.exec(select(func.count()).select_from(Decision).where(where)).one()
         rows = s.exec(select(Decision).where(where).order_by(col(Decision.state_entered_at), col(Decision.id))
                       .offset(offset).limit(limit)).all()
         tasks = []
         today = clock.today()
-        scopes = _scopes(s, rows)
+        scopes = scope.decision_scopes(s, list(rows), r.tree)
         for d in rows:
             profile = profile_of(d)
-            scope = scopes[d.id or 0]
-            mine = [r for r in actor.roles if role_applies(r, actor, scope)]
+            mine = [role for role in actor.roles if role_applies(role, actor, scopes[d.id or 0])]
             unmet = blocking(s, d)
             yours = [u for u in unmet if set(_fixers(profile, u.requirement)) & set(mine)]
             adv_roles = _advance_roles(profile, d.state)
@@ -371,12 +301,11 @@ def decisions(username: str, *, state: str | list[str] | None = None, query: str
     """Decisions the user may open, newest first, filtered by state and a title/code search."""
     with UnitOfWork() as uow:
         s = uow.session
-        actor = actor_for(s, username)
         q = select(Decision.id, Decision.code, Decision.title, Decision.state, Decision.updated_at, Office.code) \
             .join(Office, Office.id == Decision.organ_id)
         cq = select(func.count()).select_from(Decision)
         conds = []
-        vis = _visible_clause(s, actor)
+        vis = scope.visible_clause(scope.reader(s, username))
         if vis is not None:
             conds.append(vis)
         if isinstance(state, list):
@@ -424,12 +353,13 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
-        actor = actor_for(s, username)
-        scope = scope_of(s, d)
-        if not can_view(actor, scope):
-            raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} / you may not open this decision")
+        reader = scope.reader(s, username)
+        scope.require_read(s, reader, d, "查看 / open")
+        actor = reader.actor
+        assert actor is not None
+        dscope = scope.decision_scope(s, d, reader.tree)
         profile = profile_of(d)
-        mine = [r for r in actor.roles if role_applies(r, actor, scope)]
+        mine = [r for r in actor.roles if role_applies(r, actor, dscope)]
         kinds = [name for name, k in profile.kinds.items()
                  if d.state in k.stages and not k.via_meeting and set(k.roles) & set(mine)]
         side = []
@@ -512,10 +442,11 @@ def meeting_context(ident: str | int, username: str, *, meeting_date: str | None
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
-        actor = actor_for(s, username)
-        scope = scope_of(s, d)
-        if not can_view(actor, scope):
-            raise NotPermitted(f"用户 {username} 无权查看决策 {d.code} / you may not open this decision")
+        reader = scope.reader(s, username)
+        scope.require_read(s, reader, d, "查看 / open")
+        actor = reader.actor
+        assert actor is not None
+        dscope = scope.decision_scope(s, d, reader.tree)
         profile = profile_of(d)
         organ = s.get(Office, d.organ_id)
         assert organ is not None
@@ -555,7 +486,7 @@ def meeting_context(ident: str | int, username: str, *, meeting_date: str | None
                 "organ_name": organ.name, "meeting_types": profile.meeting_types_for(organ.level),
                 "members": members, "heads": heads, "checklist": checklist,
                 "package_complete": all(c["met"] is not False for c in checklist),
-                "can_record": "secretary" in actor.roles and role_applies("secretary", actor, scope)}
+                "can_record": "secretary" in actor.roles and role_applies("secretary", actor, dscope)}
 
 
 def majority(positions: list[str]) -> str | None:
@@ -586,10 +517,10 @@ def dashboard(username: str, *, year: int | None = None, lang: str = "zh") -> di
     today = clock.today()
     with UnitOfWork() as uow:
         s = uow.session
-        actor = actor_for(s, username)
-        scope = _overview_clause(s, actor)
-        organ_ids = None if scope is None else _subtree(s, actor.office_id)
-        key = (str(s.get_bind().url), tuple(organ_ids or ()), year, lang, today.isoformat(),
+        organs = scope.overview_organs(scope.reader(s, username))
+        organ_ids = None if organs is None else sorted(organs)
+        where = None if organ_ids is None else col(Decision.organ_id).in_(organ_ids)
+        key = (str(s.get_bind().url), None if organ_ids is None else tuple(organ_ids), year, lang, today.isoformat(),
                s.exec(select(func.max(Decision.updated_at))).one(), s.exec(select(func.max(Decision.id))).one(),
                s.exec(select(func.max(CatalogItem.id))).one())
         cached = _DASHBOARD_CACHE.get(key)
@@ -597,14 +528,14 @@ def dashboard(username: str, *, year: int | None = None, lang: str = "zh") -> di
             return cached
         if len(_DASHBOARD_CACHE) > 64:
             _DASHBOARD_CACHE.clear()
-        _DASHBOARD_CACHE[key] = result = _dashboard(s, scope, organ_ids, year, lang, today)
+        _DASHBOARD_CACHE[key] = result = _dashboard(s, where, organ_ids, year, lang, today)
         return result
 
 
-def _dashboard(s: Session, scope, organ_ids: list[int] | None, year: int | None, lang: str,  # noqa: ANN001
+def _dashboard(s: Session, where, organ_ids: list[int] | None, year: int | None, lang: str,  # noqa: ANN001
                today: date) -> dict:
     def scoped(q):  # noqa: ANN001, ANN202
-        return q if scope is None else q.where(scope)
+        return q if where is None else q.where(where)
 
     by_state = dict(s.exec(scoped(select(Decision.state, func.count()).group_by(Decision.state))).all())
     total = sum(by_state.values())
@@ -661,7 +592,7 @@ def _dashboard(s: Session, scope, organ_ids: list[int] | None, year: int | None,
         covered_q = covered_q.where(col(CatalogItem.organ_id).in_(organ_ids))
     n_items, n_covered = s.exec(items_q).one(), s.exec(covered_q).one()
 
-    overdue = _overdue(s, scope, organ_ids, today, lang)
+    overdue = _overdue(s, where, organ_ids, today, lang)
     return {
         "total": total, "by_stage": by_stage, "median_days": median_days,
         "risk": {"flagged": n_flagged, "assessed": n_assessed,
@@ -672,7 +603,7 @@ def _dashboard(s: Session, scope, organ_ids: list[int] | None, year: int | None,
     }
 
 
-def _overdue(s: Session, scope, organ_ids: list[int] | None, today: date, lang: str,  # noqa: ANN001
+def _overdue(s: Session, where, organ_ids: list[int] | None, today: date, lang: str,  # noqa: ANN001
              limit: int = 50) -> dict:
     """Execution reports past their cadence (Art 34) and catalog items past their planned time."""
     items: list[dict] = []
@@ -682,8 +613,8 @@ def _overdue(s: Session, scope, organ_ids: list[int] | None, today: date, lang: 
     q = select(Decision.id, Decision.code, Decision.title, Decision.profile_name, Decision.state_entered_at,
                last_report.c.last).outerjoin(last_report, last_report.c.decision_id == Decision.id) \
         .where(Decision.state == "execution")
-    if scope is not None:
-        q = q.where(scope)
+    if where is not None:
+        q = q.where(where)
     months_by_profile = {p: int(profiles.load(p).params.get("execution_report_months", 6))
                          for p in profiles.available()}
     n_exec = 0
@@ -720,25 +651,33 @@ def _overdue(s: Session, scope, organ_ids: list[int] | None, today: date, lang: 
 # ----------------------------------------------------------------- catalog and public page
 def catalog_overview(username: str | None, *, organ: str | None = None, year: int | None = None,
                      published_only: bool = False) -> dict:
-    """Catalog items with the decision linked to each (code and state; for the public only published ones)."""
+    """Catalog items with the decisions linked to each. `username=None` is the public: published items, no
+    decisions. A user sees the unpublished drafts only of the organs in their scope (decisions.scope), and
+    of the linked decisions only those they may open."""
     with UnitOfWork() as uow:
         s = uow.session
-        if username is not None:
-            actor_for(s, username)
+        reader = scope.reader(s, username) if username is not None else None
+        published_only = published_only or reader is None
         q = select(CatalogItem, Office.code, Office.name).join(Office, Office.id == CatalogItem.organ_id)
         if organ:
             q = q.where(Office.code == organ)
         if year:
             q = q.where(CatalogItem.year == year)
+        drafts_of = scope.catalog_organs(reader) if reader is not None else frozenset()
         if published_only:
             q = q.where(CatalogItem.published_at != "")
+        elif drafts_of is not None:
+            q = q.where(or_(CatalogItem.published_at != "", col(CatalogItem.organ_id).in_(drafts_of)))
         rows = s.exec(q.order_by(col(Office.code), col(CatalogItem.year), col(CatalogItem.seq))).all()
         ids = [i.id for i, _, _ in rows]
         linked: dict[int, tuple[int, str]] = {}
-        if ids and not published_only:
-            for iid, n, newest in s.exec(select(Decision.catalog_item_id, func.count(), func.max(Decision.code))
-                                         .where(col(Decision.catalog_item_id).in_(ids))
-                                         .group_by(Decision.catalog_item_id)):
+        if ids and reader is not None:
+            lq = select(Decision.catalog_item_id, func.count(), func.max(Decision.code)) \
+                .where(col(Decision.catalog_item_id).in_(ids))
+            visible = scope.visible_clause(reader)
+            if visible is not None:
+                lq = lq.where(visible)
+            for iid, n, newest in s.exec(lq.group_by(Decision.catalog_item_id)):
                 linked[iid] = (n, newest)
         groups = sorted({(oc, on, i.year) for i, oc, on in rows})
         items = []

@@ -36,7 +36,7 @@ category = c1.selectbox(t("category"), list(CATEGORIES), format_func=lambda c: f
                         key="new_category")
 source = c2.selectbox(t("source"), list(SOURCES), index=1,
                       format_func=lambda s: SOURCES[s][0 if common.lang() == "zh" else 1], key="new_source")
-items = catalog.items(organ=organ)
+items = catalog.items(organ=organ, as_user=user["username"])  # drafts only of organs in scope
 item_labels = {0: t("none")} | {i["id"]: f"{i['year']} #{i['seq']} {i['item_name']}" for i in items}
 item = st.selectbox(t("catalog_item"), list(item_labels), format_func=item_labels.get, key="new_item")
 

@@ -1,0 +1,117 @@
+"""A local PostgreSQL cluster for `make run-pg`: the installed server binaries, a unix socket, no root needed.
+
+    python -m decisions.pgcluster start [--dir var/pg]   # initdb once, pg_ctl start, CREATE DATABASE juece
+    python -m decisions.pgcluster url   [--dir var/pg]   # prints JUECE_DATABASE_URL for it
+    python -m decisions.pgcluster stop  [--dir var/pg]
+
+The binaries are found as tests/pg.py finds them (`/usr/lib/postgresql/*/bin`, or ``$JUECE_PG_BIN``).
+The cluster listens on a unix socket in ``DIR/sock`` only (no TCP) and keeps the server's durability
+defaults: it is a deployment for trying juece on PostgreSQL, not a throw-away test cluster. initdb refuses
+to run as root; as root the server runs as the ``postgres`` system user (``runuser``), like the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+DB_NAME = "juece"
+SUPERUSER = "postgres"
+
+
+def pg_bin() -> Path:
+    """The newest installed server's bin directory (or $JUECE_PG_BIN)."""
+    explicit = os.environ.get("JUECE_PG_BIN")
+    if explicit:
+        return Path(explicit)
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    if not found:
+        raise SystemExit("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
+                         "(apt-get install postgresql, or set JUECE_PG_BIN) / 未找到 PostgreSQL 服务器程序")
+    return Path(found[-1]).parent
+
+
+def _run_as() -> str | None:
+    return os.environ.get("JUECE_PG_USER", "postgres") if os.geteuid() == 0 else None
+
+
+def _cmd(*args: str) -> list[str]:
+    user = _run_as()
+    return ["runuser", "-u", user, "--", *args] if user else list(args)
+
+
+def url(base: Path) -> str:
+    """The JUECE_DATABASE_URL of the cluster in `base`."""
+    return f"postgresql://{SUPERUSER}@/{DB_NAME}?host={(base / 'sock').resolve()}"
+
+
+def running(base: Path) -> bool:
+    data = base / "data"
+    if not (data / "PG_VERSION").exists():
+        return False
+    return subprocess.run(_cmd(str(pg_bin() / "pg_ctl"), "-D", str(data), "status"),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def start(base: Path) -> str:
+    """Create the cluster on first use, start it when stopped, create the database; return its URL."""
+    base = base.resolve()
+    bindir = pg_bin()
+    data, sock = base / "data", base / "sock"
+    sock.mkdir(parents=True, exist_ok=True)
+    user = _run_as()
+    if user:
+        pw = pwd.getpwnam(user)
+        for path in (base, sock):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        if data.exists():
+            os.chown(data, pw.pw_uid, pw.pw_gid)
+    if not (data / "PG_VERSION").exists():
+        subprocess.run(_cmd(str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
+                            "--locale=C"), check=True, stdout=subprocess.DEVNULL)
+    if not running(base):
+        opts = f"-k {sock} -c listen_addresses=''"
+        subprocess.run(_cmd(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", opts,
+                            "-w", "-t", "60", "start"), check=True, stdout=subprocess.DEVNULL)
+    import psycopg
+
+    with psycopg.connect(host=str(sock), user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return url(base)
+
+
+def stop(base: Path) -> None:
+    base = base.resolve()
+    if running(base):
+        subprocess.run(_cmd(str(pg_bin() / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "-w", "stop"),
+                       check=True, stdout=subprocess.DEVNULL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m decisions.pgcluster", description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["start", "stop", "url", "status"])
+    parser.add_argument("--dir", default="var/pg", help="cluster directory (default: var/pg)")
+    args = parser.parse_args(argv)
+    base = Path(args.dir)
+    if args.action == "start":
+        print(start(base))
+    elif args.action == "stop":
+        stop(base)
+    elif args.action == "url":
+        print(url(base))
+    else:
+        state = running(base)
+        print("running" if state else "stopped")
+        return 0 if state else 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

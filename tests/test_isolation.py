@@ -1,0 +1,440 @@
+"""A province on one database (issue 7): no office ever sees another office's drafts, except read-only by
+the superior/auditor rule (decisions/scope.py), and superiors and auditors cannot act.
+
+The province: 辽宁省 (Liaoning profile) with departments, an expert pool and two cities (state-council
+profile), each with departments and a county. Users of every role sit in several offices; a draft
+decision (marked 【KEY】 in its title) and a draft catalog item sit in every government. Every read entry
+point is checked against one table of who may read what: the workbench read models, the service reads
+the pages use, the CLI read commands with --as, and the Streamlit pages (AppTest). Runs on SQLite and, with
+JUECE_TEST_DB=postgresql, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from decisions import archive, catalog, deadlines, directory, participation, report, service, views, workbench
+from decisions.cli import app as cli_app
+from decisions.errors import NotPermitted
+from tests.conftest import BACKEND, NOW
+from tests.helpers import ALL_NO, PDF
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+runner = CliRunner()
+SC, LN = "state-council-2019", "liaoning-2023"
+
+OFFICES = [  # code, name, level, parent, profile
+    ("LN", "辽宁省人民政府", "province", None, LN),
+    ("LN-DRC", "辽宁省发展和改革委员会", "department", "LN", None),
+    ("LN-SFT", "辽宁省司法厅", "department", "LN", None),
+    ("LN-EXP", "辽宁省重大行政决策咨询论证专家库", "department", "LN", None),
+    ("CA", "甲市人民政府", "city", "LN", SC),
+    ("CA-DRC", "甲市发展和改革委员会", "department", "CA", None),
+    ("CA-SFJ", "甲市司法局", "department", "CA", None),
+    ("CA-C1", "甲市一县人民政府", "county", "CA", None),
+    ("CA-C1-DRC", "甲市一县发展和改革局", "department", "CA-C1", None),
+    ("CA-C1-SFJ", "甲市一县司法局", "department", "CA-C1", None),
+    ("CB", "乙市人民政府", "city", "LN", SC),
+    ("CB-DRC", "乙市发展和改革委员会", "department", "CB", None),
+    ("CB-SFJ", "乙市司法局", "department", "CB", None),
+    ("CB-EXP", "乙市决策论证专家库", "department", "CB", None),
+    ("CB-C1", "乙市一县人民政府", "county", "CB", None),
+    ("CB-C1-DRC", "乙市一县发展和改革局", "department", "CB-C1", None),
+]
+GOVS = {"ln": "LN", "ca": "CA", "ca_c1": "CA-C1", "cb": "CB", "cb_c1": "CB-C1"}
+ORGAN_ROLES = ("organ", "head", "secretary", "archivist", "auditor")
+ROLE = {"organ": "decision_organ", "head": "head", "secretary": "secretary", "archivist": "archivist",
+        "auditor": "auditor"}
+OTHER_USERS = [  # username, office, roles
+    ("ln_admin", "LN", ["admin"]),
+    ("ln_drafter", "LN-DRC", ["drafter"]), ("ln_reviewer", "LN-SFT", ["legality_reviewer"]),
+    ("ln_adviser", "LN-SFT", ["legal_adviser"]),
+    ("ca_drafter", "CA-DRC", ["drafter"]), ("ca_executor", "CA-DRC", ["executor"]),
+    ("ca_reviewer", "CA-SFJ", ["legality_reviewer"]), ("ca_dept_auditor", "CA-DRC", ["auditor"]),
+    ("ca_c1_drafter", "CA-C1-DRC", ["drafter"]), ("ca_c1_reviewer", "CA-C1-SFJ", ["legality_reviewer"]),
+    ("ca_c1_adviser", "CA-C1-SFJ", ["legal_adviser"]),
+    ("cb_drafter", "CB-DRC", ["drafter"]), ("cb_reviewer", "CB-SFJ", ["legality_reviewer"]),
+    ("cb_c1_drafter", "CB-C1-DRC", ["drafter"]),
+    *[(f"ln_expert{i}", "LN-EXP", ["expert"]) for i in range(1, 4)],
+    *[(f"cb_expert{i}", "CB-EXP", ["expert"]) for i in range(1, 4)],
+]
+# the draft decision of each government: its organ, undertaking unit and where it stands
+DECISIONS = {"ln": ("LN", "LN-DRC", "drafting"), "ca": ("CA", "CA-DRC", "expert_review"),
+             "ca_c1": ("CA-C1", "CA-C1-DRC", "proposed"), "cb": ("CB", "CB-DRC", "expert_review"),
+             "cb_c1": ("CB-C1", "CB-C1-DRC", "drafting")}
+ALL = frozenset(DECISIONS)
+
+
+def expected() -> dict[str, frozenset[str]]:
+    """Who may read which government's draft: the rule of decisions/scope.py written out by hand."""
+    subtree = {"ln": ALL, "ca": {"ca", "ca_c1"}, "ca_c1": {"ca_c1"}, "cb": {"cb", "cb_c1"}, "cb_c1": {"cb_c1"}}
+    out = {f"{g}_{r}": frozenset(subtree[g]) for g in GOVS for r in ORGAN_ROLES}   # oversight, read-only below
+    out.update({
+        "ln_admin": ALL, "ca_dept_auditor": frozenset(),         # a department's auditor: its own subtree only
+        "ln_drafter": frozenset({"ln"}), "ca_drafter": frozenset({"ca"}), "ca_c1_drafter": frozenset({"ca_c1"}),
+        "cb_drafter": frozenset({"cb"}), "cb_c1_drafter": frozenset({"cb_c1"}), "ca_executor": frozenset({"ca"}),
+        # reviewers and advisers serve their own government only, never the one above
+        "ln_reviewer": frozenset({"ln"}), "ln_adviser": frozenset({"ln"}), "ca_reviewer": frozenset({"ca"}),
+        "ca_c1_reviewer": frozenset({"ca_c1"}), "ca_c1_adviser": frozenset({"ca_c1"}), "cb_reviewer": frozenset({"cb"}),
+    })
+    # experts: decisions in expert review within their pool's government
+    out.update({f"ln_expert{i}": frozenset({"ca", "cb"}) for i in range(1, 4)})
+    out.update({f"cb_expert{i}": frozenset({"cb"}) for i in range(1, 4)})
+    return out
+
+
+EXPECTED = expected()
+USERS = sorted(EXPECTED)
+OVERSIGHT = {u for u in USERS if u.split("_")[-1] in ORGAN_ROLES}
+
+
+def title(key: str) -> str:
+    return f"【{key.upper()}】草案：{dict(OFFICES_BY_CODE)[DECISIONS[key][0]]}重大事项"
+
+
+OFFICES_BY_CODE = [(o[0], o[1]) for o in OFFICES]
+
+
+@dataclass
+class Province:
+    ids: dict[str, int]
+    codes: dict[str, str]
+
+    def key_of(self, ident: int | str) -> str:
+        for k, i in self.ids.items():
+            if ident in (i, self.codes[k]):
+                return k
+        raise KeyError(ident)
+
+
+def _ev(did: int, kind: str, user: str, **meta: str) -> None:
+    service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta, as_user=user)
+
+
+def _walk(key: str) -> int:
+    organ, undertaker, target = DECISIONS[key]
+    organ_user, drafter = f"{key}_organ", f"{key}_drafter"
+    did = service.new_decision(title=title(key), organ=organ, undertaker=undertaker, category=2, source="department",
+                               as_user=organ_user)["id"]
+    _ev(did, "proposal", organ_user, source="department")
+    _ev(did, "start_decision", organ_user, date="2026-03-02")
+    if target == "proposed":
+        return did
+    service.advance(did, as_user=organ_user)
+    values = {**ALL_NO, "professional_technical": "yes"}
+    service.set_triggers(did, sets=values, reasons={k: "经研究不适用" for k, v in values.items() if v == "no"},
+                         as_user=drafter)
+    _ev(did, "draft", drafter, version="v1")
+    _ev(did, "legal_basis", drafter, laws="《城乡规划法》")
+    if target == "drafting":
+        return did
+    service.advance(did, as_user=drafter)
+    _ev(did, "participation_activity", drafter, form="open_comment", start="2026-03-03", end="2026-04-02")
+    _ev(did, "opinion_register", drafter, received="0", adopted="0", partially_adopted="0", not_adopted="0")
+    service.advance(did, as_user=drafter)
+    assert views.show(did)["state"] == target
+    return did
+
+
+def _build() -> Province:
+    for code, name, level, parent, profile in OFFICES:
+        directory.add_office(code, name, level, parent, profile)
+    for g, code in GOVS.items():
+        for r in ORGAN_ROLES:
+            directory.add_user(f"{g}_{r}", f"{g}_{r}", code, [ROLE[r]])
+    for username, office, roles in OTHER_USERS:
+        directory.add_user(username, username, office, roles)
+    ids = {k: _walk(k) for k in DECISIONS}
+    for g, code in GOVS.items():   # a draft catalog item in every government, and one published in 乙市
+        catalog.add_item(code, 2026, item_name=f"【{g.upper()}】目录草稿事项", as_user=f"{g}_organ")
+    catalog.add_item("CB", 2027, item_name="【CB】已公布目录事项", as_user="cb_organ")
+    catalog.consent("CB", 2027, day="2026-02-20", ref="市委常委会会议纪要", as_user="cb_organ")
+    catalog.publish("CB", 2027, day="2026-02-25", as_user="cb_organ")
+    os.environ["JUECE_NOW"] = "2026-11-20T09:00:00+08:00"   # months later: stale drafts, reminders, escalations
+    try:
+        assert deadlines.run_once()["notifications"] > 0
+    finally:
+        os.environ["JUECE_NOW"] = NOW
+    return Province(ids, {k: views.show(i)["code"] for k, i in ids.items()})
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory, new_deployment, request: pytest.FixtureRequest  # noqa: ANN001
+             ) -> Iterator[Province]:
+    from decisions.db import dispose_engines
+
+    data = tmp_path_factory.mktemp("province")
+    url = new_deployment(data)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUECE_DATA_DIR", str(data))
+    mp.setenv("JUECE_DATABASE_URL", url)
+    mp.setenv("JUECE_NOW", NOW)
+    mp.delenv("JUECE_LANG", raising=False)
+    try:
+        yield _build()
+    finally:
+        mp.undo()
+        dispose_engines(url)
+        if BACKEND == "postgresql":
+            request.getfixturevalue("pg_cluster").drop_database(url.split("/")[-1].split("?")[0])
+
+
+def keys_in(p: Province, text: str) -> set[str]:
+    """The governments whose draft decision (by its 【KEY】 marker or code) appears in `text`."""
+    return {k for k in DECISIONS if f"【{k.upper()}】草案" in text or p.codes[k] in text}
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = runner.invoke(cli_app, list(args))
+    assert result.exit_code == code, f"juece {' '.join(args)} -> {result.exit_code}\n{result.output}"
+    return result.output
+
+
+# ----------------------------------------------------------------- the read models of the workbench
+def test_the_hand_written_table_covers_every_user(province):
+    assert len(USERS) == len(GOVS) * len(ORGAN_ROLES) + len(OTHER_USERS)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_lists_search_and_decision_page(province, user):
+    want = EXPECTED[user]
+    rows = workbench.decisions(user, limit=100)
+    assert {province.key_of(r["id"]) for r in rows["rows"]} == want and rows["total"] == len(want)
+    assert {province.key_of(r["id"]) for r in workbench.decisions(user, query="草案")["rows"]} == want
+    for key, did in province.ids.items():
+        code = province.codes[key]
+        assert workbench.decisions(user, query=code)["total"] == (key in want)
+        assert workbench.can_view(user, did) == (key in want)
+        if key in want:
+            page = workbench.decision_page(did, user)
+            assert page["title"] == title(key)
+        else:
+            with pytest.raises(NotPermitted) as exc:
+                workbench.decision_page(did, user)
+            assert user in exc.value.message and code in exc.value.message
+            with pytest.raises(NotPermitted):
+                workbench.meeting_context(did, user)
+            with pytest.raises(NotPermitted):
+                workbench.legality_package(did, user)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_tasks_inbox_and_ledger(province, user):
+    want = EXPECTED[user]
+    tasks = workbench.my_tasks(user, limit=100)
+    assert {province.key_of(t["id"]) for t in tasks["tasks"]} <= want
+    for t in tasks["tasks"]:   # a task is where the user acts, never by oversight alone
+        assert t["roles"], t
+    notes = deadlines.inbox(user)
+    for n in notes:
+        if n["decision_id"]:
+            assert province.key_of(n["decision_id"]) in want, (user, n["subject"])
+        assert not keys_in(province, n["subject"] + n["body"]) - want, (user, n["subject"])
+    for key, did in province.ids.items():
+        staff = set(participation.VIEW_ROLES) | {"auditor", "admin"}
+        roles = set(workbench.whoami(user)["roles"])
+        if key in want and staff & roles:
+            assert participation.ledger(did, as_user=user)["decision"]["code"] == province.codes[key]
+        else:
+            with pytest.raises(NotPermitted):
+                participation.ledger(did, as_user=user)
+
+
+def test_notifications_reach_only_those_who_may_read(province):
+    from sqlmodel import select
+
+    from decisions.models import User
+    from decisions.models_deadlines import Notification
+    from decisions.unit_of_work import UnitOfWork
+
+    with UnitOfWork() as uow:
+        rows = uow.session.exec(select(Notification.user_id, Notification.decision_id, Notification.subject)).all()
+        users = dict(uow.session.exec(select(User.id, User.username)).all())
+    assert rows
+    for user_id, decision_id, subject in rows:
+        if decision_id:
+            assert province.key_of(decision_id) in EXPECTED[users[user_id]], (users[user_id], subject)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_dashboard_report_and_catalog(province, user):
+    want = EXPECTED[user]
+    if user in OVERSIGHT or user == "ln_admin":
+        dash = workbench.dashboard(user)
+        assert dash["total"] == len(want)
+        assert not keys_in(province, json.dumps(dash["overdue"], ensure_ascii=False)) - want
+        figures = report.yearly(2026, as_user=user)
+        assert figures["decisions"] == len(want)
+        assert not keys_in(province, json.dumps(figures, ensure_ascii=False)) - want
+    else:
+        with pytest.raises(NotPermitted):
+            workbench.dashboard(user)
+        with pytest.raises(NotPermitted):
+            report.yearly(2026, as_user=user)
+    # catalog drafts: of the organs the user oversees or works for; published items of every organ
+    overview = workbench.catalog_overview(user)
+    names = {i["item_name"] for i in overview["items"]}
+    drafts = {n[1:n.index("】")].lower() for n in names if "目录草稿" in n}
+    assert "【CB】已公布目录事项" in names
+    if user == "ln_admin":
+        assert drafts == set(GOVS)
+    else:   # the subtree one oversees, and the government one's office works for
+        assert drafts == (set(want) if user in OVERSIGHT else set()) | _served(user), drafts
+    listed = {i["item_name"] for i in catalog.items(as_user=user)}
+    assert listed == names
+
+
+def _served(user: str) -> set[str]:
+    office = workbench.whoami(user)["office"]
+    gov = {"LN-DRC": "ln", "LN-SFT": "ln", "LN-EXP": "ln", "CA-DRC": "ca", "CA-SFJ": "ca", "CA-C1-DRC": "ca_c1",
+           "CA-C1-SFJ": "ca_c1", "CB-DRC": "cb", "CB-SFJ": "cb", "CB-EXP": "cb", "CB-C1-DRC": "cb_c1"}
+    return {gov[office]} if office in gov else {k for k, v in GOVS.items() if v == office}
+
+
+def test_dossier_follows_the_read_scope(province):
+    ids = province.ids
+    assert archive.generate_dossier(ids["cb_c1"], as_user="ln_auditor")["pages"] >= 1      # the whole province
+    assert archive.generate_dossier(ids["ca_c1"], as_user="ca_archivist")["pages"] >= 1    # a subordinate's, read-only
+    for user, key in [("cb_auditor", "ca"), ("ca_c1_archivist", "ca"), ("ca_c1_organ", "ln"), ("cb_head", "ca_c1"),
+                      ("ca_dept_auditor", "ca"), ("ca_drafter", "ca"), ("ln_admin", "ln")]:
+        with pytest.raises(NotPermitted) as exc:
+            archive.generate_dossier(ids[key], as_user=user)
+        assert user in exc.value.message
+
+
+# ----------------------------------------------------------------- superiors and auditors read, never act
+@pytest.mark.parametrize(("user", "key"), [("ln_organ", "ca"), ("ln_head", "cb_c1"), ("ca_organ", "ca_c1"),
+                                           ("ca_secretary", "ca_c1"), ("ln_auditor", "ln"), ("ca_auditor", "ca"),
+                                           ("ln_archivist", "cb"), ("cb_head", "cb_c1")])
+def test_superiors_and_auditors_cannot_act(province, user, key):
+    did = province.ids[key]
+    before = views.show(did)
+    assert workbench.decision_page(did, user)["actions"] == {"roles": [], "can_advance": False,
+                                                             "can_set_triggers": False, "kinds": [], "side": [],
+                                                             "meeting": False}
+    with pytest.raises(NotPermitted):
+        service.advance(did, as_user=user)
+    with pytest.raises(NotPermitted):
+        service.add_evidence(did, kind="draft", filename="d.pdf", data=PDF, meta={"version": "v9"}, as_user=user)
+    with pytest.raises(NotPermitted):
+        service.side_transition(did, action="withdraw", reason="越权撤回", as_user=user)
+    cli("advance", str(did), "--as", user, code=4)
+    after = views.show(did)
+    assert (after["state"], after["version"], len(after["audit"])) == (before["state"], before["version"],
+                                                                       len(before["audit"]))
+
+
+@pytest.mark.parametrize(("user", "key", "applies"), [
+    ("ca_reviewer", "ca", True), ("ca_c1_reviewer", "ca", False), ("ln_reviewer", "ca", False),
+    ("ca_reviewer", "ca_c1", False), ("ca_c1_reviewer", "ca_c1", True), ("ca_c1_adviser", "ca", False),
+    ("ca_archivist", "ca_c1", False), ("ca_c1_archivist", "ca_c1", True)])
+def test_acting_scope_stops_at_a_subordinate_government(province, user, key, applies):
+    """A reviewer, adviser or archivist acts for the government its office serves: a county's justice bureau
+    never reviews a city decision, a city's never a county's (service.scope_of = scope.decision_scope)."""
+    from decisions.directory import actor_for
+    from decisions.permissions import role_applies
+    from decisions.unit_of_work import UnitOfWork
+
+    with UnitOfWork() as uow:
+        actor = actor_for(uow.session, user)
+        scope = service.scope_of(uow.session, service.get_decision(uow.session, province.ids[key]))
+        assert [role_applies(r, actor, scope) for r in actor.roles] == [applies]
+
+
+# ----------------------------------------------------------------- the CLI read commands with --as
+@pytest.mark.parametrize("user", ["ln_auditor", "ca_organ", "ca_c1_head", "cb_drafter", "ca_c1_reviewer",
+                                  "ln_expert1", "cb_expert1", "ca_dept_auditor", "ln_admin"])
+def test_cli_read_commands_with_as(province, user, tmp_path):
+    want = EXPECTED[user]
+    listed = json.loads(cli("list", "--as", user, "--json"))
+    assert {province.key_of(r["id"]) for r in listed} == want
+    for key, did in province.ids.items():
+        if key in want:
+            assert json.loads(cli("show", str(did), "--as", user, "--json"))["title"] == title(key)
+        else:
+            out = cli("show", province.codes[key], "--as", user, code=4)
+            assert user in out and province.codes[key] in out and "/" in out   # 中文 / English, naming both
+            assert title(key) not in out
+            out = cli("dossier", str(did), "-o", str(tmp_path / "x.pdf"), "--as", user, code=4)
+            assert user in out and province.codes[key] in out and not (tmp_path / "x.pdf").exists()
+    if user in OVERSIGHT or user == "ln_admin":
+        assert json.loads(cli("report", "--year", "2026", "--as", user, "--json"))["decisions"] == len(want)
+    else:
+        assert user in cli("report", "--year", "2026", "--as", user, code=4)
+    items = json.loads(cli("catalog", "list", "CA", "2026", "--as", user, "--json"))
+    assert bool(items) == (user in ("ln_auditor", "ca_organ", "ln_admin", "ca_dept_auditor"))  # CA-DRC serves CA
+    versions = json.loads(cli("catalog", "versions", "CA", "2026", "--as", user, "--json"))
+    assert bool(versions) == bool(items)
+
+
+def test_cli_without_as_is_the_operator(province):
+    assert {province.key_of(r["id"]) for r in json.loads(cli("list", "--json"))} == ALL
+    for did in province.ids.values():
+        assert json.loads(cli("show", str(did), "--json"))["id"] == did
+    assert json.loads(cli("report", "--year", "2026", "--json"))["decisions"] == len(ALL)
+    assert json.loads(cli("report", "--year", "2026", "--organ", "CA", "--json"))["decisions"] == 2
+    assert "ca_organ" in cli("report", "--year", "2026", "--organ", "CB", "--as", "ca_organ", code=4)
+    assert json.loads(cli("report", "--year", "2026", "--organ", "CA-C1", "--as", "ca_organ", "--json"))[
+        "decisions"] == 1
+    assert len(json.loads(cli("catalog", "list", "CA", "2026", "--json"))) == 1
+
+
+# ----------------------------------------------------------------- the Streamlit pages
+def page(user: str, name: str, decision: int | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["juece_user"] = user
+    if decision:
+        at.session_state["decision_id"] = decision
+    at.run()
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",
+                 "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_string() for df in at.dataframe]
+    for box in at.selectbox:
+        parts += [str(box.label), *(str(o) for o in box.options)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("user", ["cb_drafter", "ca_organ", "ln_auditor", "ca_c1_reviewer", "ln_expert1"])
+def test_pages_show_only_what_the_user_may_read(province, user):
+    want = EXPECTED[user]
+    for name in ("inbox", "decisions", "catalog", "opinion_ledger"):
+        text = shown(page(user, name))
+        assert not keys_in(province, text) - want, (name, keys_in(province, text) - want)
+    listing = shown(page(user, "decisions"))
+    assert keys_in(province, listing) == want and f"合计: {len(want)}" in listing
+    for key, did in province.ids.items():   # a decision id in the session (a bookmark, a shared link)
+        text = shown(page(user, "decision", decision=did))
+        if key in want:
+            assert title(key) in text
+        else:
+            assert title(key) not in text and "无权" in text
+    if user in OVERSIGHT:
+        dash = shown(page(user, "dashboard"))
+        assert f"决策总数 {len(want)}" in dash and not keys_in(province, dash) - want
+        archive_page = shown(page(user, "archive"))
+        assert not keys_in(province, archive_page) - want
+
+
+def test_superior_sees_the_subordinate_decision_read_only_in_the_page(province):
+    at = page("ca_organ", "decision", decision=province.ids["ca_c1"])
+    assert title("ca_c1") in shown(at)
+    assert "advance" not in {b.key for b in at.button}
+    assert not [f for f in at.get("file_uploader")] and not at.get("form")
