@@ -34,15 +34,21 @@ def juece_environ(**juece: str) -> dict[str, str]:
 
 
 @contextmanager
-def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: float = 60) -> Iterator[str]:
-    """Serve the workbench with `environ`; yield its base URL once /_stcore/health answers ok; stop it after."""
+def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: float = 60,
+                     juece_ui: bool = False) -> Iterator[str]:
+    """Serve the workbench with `environ`; yield its base URL once /_stcore/health answers ok; stop it after.
+
+    `juece_ui=True` starts it the way a deployment does, through the `juece ui --port N` command."""
     port = free_port()
     log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
-        env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if juece_ui:
+        command = [str(Path(sys.executable).parent / "juece"), "ui", "--port", str(port)]
+        environ = {**environ, "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    else:
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
+                   "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
+                   "false", "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + start_timeout
@@ -60,7 +66,7 @@ def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: 
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()

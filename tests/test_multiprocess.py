@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from tests.conftest import BACKEND, NOW
 from tests.helpers import Org, Walker
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, juece_environ
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
 
 LATER = "2026-11-20T09:00:00+08:00"   # months after NOW: reminders, escalations and stale flags are due
 JUECE = str(Path(sys.executable).parent / "juece")
@@ -156,35 +156,6 @@ def test_two_workers_fire_each_notification_once(tmp_path: Path, new_deployment,
 
 
 # ----------------------------------------------------------------- two workbench servers
-@contextmanager
-def juece_ui(environ: dict[str, str], log: Path) -> Iterator[str]:
-    """`juece ui --port N` in the background; its URL once /_stcore/health answers ok."""
-    port = free_port()
-    env = {**environ, "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
-    proc = subprocess.Popen([JUECE, "ui", "--port", str(port)], env=env, cwd=ROOT, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        limit = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200 and r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > limit:
-                raise AssertionError("juece ui did not start: " + log.read_text(errors="replace"))
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def test_two_workbench_servers_share_the_database(tmp_path: Path, new_deployment, request: pytest.FixtureRequest):  # noqa: ANN001
     from decisions import catalog
 
@@ -194,7 +165,8 @@ def test_two_workbench_servers_share_the_database(tmp_path: Path, new_deployment
         catalog.consent("CITY", 2026, day="2026-02-20", ref="市委常委会会议纪要", as_user="organ")
         catalog.publish("CITY", 2026, day="2026-02-25", as_user="organ")
         environ = juece_environ(DATA_DIR=str(data), DATABASE_URL=url, NOW=NOW)
-        urls = [stack.enter_context(juece_ui(environ, tmp_path / f"ui{i}.log")) for i in (1, 2)]
+        urls = [stack.enter_context(streamlit_server(environ, tmp_path / f"ui{i}.log", start_timeout=90,
+                                                                     juece_ui=True)) for i in (1, 2)]
         assert len(set(urls)) == 2
         for u in urls:
             with urllib.request.urlopen(f"{u}/_stcore/health", timeout=5) as r:
