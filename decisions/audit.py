@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from decisions import clock
@@ -72,25 +73,42 @@ def sm3_link(canonical_bytes: bytes, prev_sm3: str) -> str:
     return sm3_hex(canonical_bytes + b"\n" + prev_sm3.encode("ascii"))
 
 
+_HEADS = "juece.audit_heads"  # session.info: chain -> (seq, hash, sm3) of the newest event this transaction knows
+
+
 def record(session: Session, *, decision_id: int | None, actor: str, role: str, office: str,
            action: str, detail: dict) -> AuditEvent:
-    """Append one event to its chain (caller's transaction; the decision's version lock serialises it)."""
+    """Append one event to its chain (caller's transaction; the decision's version lock serialises it).
+
+    The chain head (seq, SHA-256, SM3) is read once per transaction in one query, without flushing the
+    caller's pending rows, and then carried in the session for the transaction's next events."""
     chain = decision_id or 0
-    last = session.exec(select(AuditEvent).where(AuditEvent.chain == chain)
-                        .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    event = AuditEvent(chain=chain, decision_id=decision_id, seq=(last.seq + 1) if last else 1,
+    heads: dict[int, tuple[int, str, str]] = session.info.setdefault(_HEADS, {})
+    if chain not in heads:
+        with session.no_autoflush:
+            row = session.exec(
+                select(AuditEvent.seq, AuditEvent.hash, AuditSm3.sm3)
+                .outerjoin(AuditSm3, and_(AuditSm3.chain == AuditEvent.chain, AuditSm3.seq == AuditEvent.seq))
+                .where(AuditEvent.chain == chain).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+        heads[chain] = (row[0], row[1], row[2] or "") if row else (0, GENESIS, GENESIS)
+    last_seq, last_hash, last_sm3 = heads[chain]
+    event = AuditEvent(chain=chain, decision_id=decision_id, seq=last_seq + 1,
                        at=clock.now().isoformat(timespec="seconds"), actor=actor, role=role, office=office,
-                       action=action, detail=detail, prev_hash=last.hash if last else GENESIS, hash="")
+                       action=action, detail=detail, prev_hash=last_hash, hash="")
     body = canonical(event)
     event.hash = hashlib.sha256(body).hexdigest()
     session.add(event)
+    sm3 = ""
     if SM3_AVAILABLE:
-        prev_sm3 = GENESIS
-        if last is not None:
-            prev_row = session.get(AuditSm3, (chain, last.seq))
-            prev_sm3 = prev_row.sm3 if prev_row else ""
-        session.add(AuditSm3(chain=chain, seq=event.seq, sm3=sm3_link(body, prev_sm3)))
+        sm3 = sm3_link(body, last_sm3)
+        session.add(AuditSm3(chain=chain, seq=event.seq, sm3=sm3))
+    heads[chain] = (event.seq, event.hash, sm3)
     return event
+
+
+def forget_heads(session: Session) -> None:
+    """After a commit or rollback the next transaction reads the chain heads from the database again."""
+    session.info.pop(_HEADS, None)
 
 
 def verify_chain(events: Iterable[AuditEvent | Mapping[str, Any]], sm3: Mapping[int, str] | None = None) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +21,19 @@ class Settings:
     login_lockout_minutes: float = 15  # how long the lock lasts (an admin may unlock earlier)
 
 
+_ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_FILE_MB", "JUECE_LANG",
+        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES")
+
+
 def get_settings() -> Settings:
-    """Read settings from JUECE_* variables; the embedded SQLite file lives in the data dir."""
+    """Read settings from JUECE_* variables; the embedded SQLite file lives in the data dir.
+
+    Read on every call (tests and the CLI change the environment), built once per distinct environment."""
+    return _settings_for((os.getcwd(), *(os.environ.get(k) for k in _ENV)))  # a relative data dir follows cwd
+
+
+@lru_cache(maxsize=64)
+def _settings_for(_env: tuple[str | None, ...]) -> Settings:
     data_dir = Path(os.environ.get("JUECE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
     url = os.environ.get("JUECE_DATABASE_URL") or f"sqlite:///{data_dir / 'juece.db'}"
     profile_dir = Path(os.environ.get("JUECE_PROFILE_DIR", PROJECT_ROOT / "data" / "procedures"))

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
+from decisions import audit
 from decisions.db import get_engine
 from decisions.errors import Conflict, IntegrityFailure
 from decisions.models import Decision
@@ -56,6 +57,7 @@ def _bump_versions(session: OrmSession, _ctx: object, _instances: object) -> Non
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _reset(session: OrmSession, *_args: object) -> None:
     session.info.pop(_BUMPED, None)
+    audit.forget_heads(session)  # the audit chain heads are carried within one transaction only
 
 
 def translate(exc: BaseException) -> BaseException | None:
@@ -71,7 +73,7 @@ def translate(exc: BaseException) -> BaseException | None:
         text = str(exc).lower()
         if "append-only" in text:
             return IntegrityFailure(f"只可追加的记录不得修改或删除 / append-only record refused: {exc.orig}")
-        if "auditevent" in text and ("chain" in text or "unique" in text):
+        if ("auditevent" in text or "auditsm3" in text) and ("chain" in text or "unique" in text):
             return Conflict(CONFLICT)
         return None
     if isinstance(exc, DBAPIError) and "could not serialize" in str(exc).lower():
