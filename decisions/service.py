@@ -7,6 +7,7 @@ audit events in the same transaction and commits once. The CLI and the workbench
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -172,7 +173,9 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
         except profiles.ProfileError as exc:
             raise BadInput(str(exc)) from None
         stamp = now_iso()
-        d = Decision(code=f"tmp-{stamp}-{actor.user_id}", title=title, organ_id=organ_o.id or 0,
+        # a placeholder until the id is known; unique per call, so that two concurrent creations by one user in
+        # the same second do not wait on each other at the unique index on code
+        d = Decision(code=f"tmp-{actor.user_id}-{secrets.token_hex(8)}", title=title, organ_id=organ_o.id or 0,
                      undertaker_id=lead.id or 0, category=category, source=source,
                      catalog_item_id=item.id if item else None, profile_name=profile.name,
                      profile_version=profile.version, state=profile.stage_order[0], created_at=stamp,
