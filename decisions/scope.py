@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, exists, false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from decisions.directory import actor_for, office_by_code
@@ -165,8 +166,11 @@ def reader(s: Session, username: str | None) -> Reader:
 
 
 def _undertakes(office_id: int):  # noqa: ANN202 - a SQL expression
-    co = exists().where(CoUndertaker.decision_id == Decision.id, CoUndertaker.office_id == office_id)
-    return or_(Decision.undertaker_id == office_id, co)
+    """Decisions the office (co-)undertakes, as ``decision.id IN (… UNION ALL …)``: each branch uses its own
+    index (an OR with a correlated EXISTS scanned every decision). The alias keeps the subquery uncorrelated."""
+    d2 = aliased(Decision)
+    return col(Decision.id).in_(select(d2.id).where(d2.undertaker_id == office_id)
+                                .union_all(select(CoUndertaker.decision_id).where(CoUndertaker.office_id == office_id)))
 
 
 def _contributed(user_id: int):  # noqa: ANN202

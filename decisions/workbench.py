@@ -16,21 +16,25 @@ from sqlmodel import Session, col, func, select
 
 from decisions import clock, scope
 from decisions.directory import actor_for
-from decisions.errors import NotFound
+from decisions.errors import NotFound, Unmet
 from decisions.models import (
+    CalendarOverride,
     CatalogItem,
     Decision,
     Evidence,
+    Meeting,
     Office,
     StageStatus,
     TriggerDetermination,
     User,
     UserRole,
 )
+from decisions.models_participation import Opinion
 from decisions.permissions import ROLE_NAMES_ZH, role_applies
-from decisions.service import SIDE_ACTIONS, blocking, calendar_for, get_decision, profile_of, snapshot_of
+from decisions.service import SIDE_ACTIONS, calendar_for, get_decision, profile_of, snapshot_of
 from decisions.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
+from workflow.calendar import WorkCalendar
 from workflow.profiles import Profile
 
 ROLE_NAMES_EN = {
@@ -140,6 +144,35 @@ def _external_deadlines(decision_id: int) -> list[dict] | None:
         rows = scheduler.deadlines(decision_id, status="open")
     except Exception:  # noqa: BLE001 - an older schema: the workbench computes its own dates
         return None
+    return _external_rows(rows)
+
+
+def _external_deadlines_of(decision_ids: list[int]) -> dict[int, list[dict] | None]:
+    """``_external_deadlines`` for a page of decisions in one query (its own unit of work, as the scheduler's)."""
+    out: dict[int, list[dict] | None] = dict.fromkeys(decision_ids)
+    if not decision_ids:
+        return out
+    try:
+        from decisions.models_deadlines import Deadline
+    except ImportError:
+        return out
+    rows: dict[int, list[dict]] = {}
+    try:
+        with UnitOfWork() as uow:
+            for r in uow.session.exec(select(Deadline).where(col(Deadline.decision_id).in_(decision_ids),
+                                                             Deadline.status == "open")
+                                      .order_by(col(Deadline.due), col(Deadline.id))):
+                rows.setdefault(r.decision_id or 0, []).append(
+                    {"title": r.title, "rule": r.rule, "due": r.due, "article": r.article,
+                     "provisional": r.provisional})
+    except Exception:  # noqa: BLE001 - an older schema: the workbench computes its own dates
+        return out
+    for did, rs in rows.items():
+        out[did] = _external_rows(rs)
+    return out
+
+
+def _external_rows(rows: list[dict]) -> list[dict] | None:
     today = clock.today()
     out = []
     for r in rows:
@@ -152,20 +185,22 @@ def _external_deadlines(decision_id: int) -> list[dict] | None:
     return out or None
 
 
-def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> list[dict]:
+def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: _Page | None = None) -> list[dict]:
     """What is due for this decision. The scheduler's deadline table when it has rows for the decision
     (issue 6: reminders, escalation); otherwise computed here from the record: review window, comment
     period end, report cadence, catalog plan. The legality review window is always computed here (the
-    reviewer's countdown in working days)."""
+    reviewer's countdown in working days). `page`: the same rows loaded for a whole page (my tasks)."""
     today = clock.today()
     out: list[dict] = []
-    external = _external_deadlines(d.id or 0)
+    external = page.external.get(d.id or 0) if page is not None else _external_deadlines(d.id or 0)
 
     def add(what_zh: str, what_en: str, due: date, article: str, overdue: bool, **extra: object) -> None:
         out.append({"what": what_zh if lang == "zh" else what_en, "due": due.isoformat(), "article": article,
                     "overdue": overdue, "days_left": (due - today).days, **extra})
 
     def newest(kind: str) -> Evidence | None:
+        if page is not None:
+            return next((e for e in reversed(page.evidence.get(d.id or 0, [])) if e.kind == kind), None)
         return s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == kind,
                                              Evidence.round == d.round)
                       .order_by(col(Evidence.id).desc()).limit(1)).first()
@@ -175,7 +210,7 @@ def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> li
         submitted = _iso_day(str(sub.meta.get("submitted", ""))) if sub else None
         if submitted:
             need = int(profile.params.get("legality_review_working_days", 7))
-            cal = calendar_for(s, profile)
+            cal = page.calendar(profile) if page is not None else calendar_for(s, profile)
             end, provisional = cal.add_workdays(submitted, need)
             used, _ = cal.workdays_between(submitted, max(today, submitted))
             add(f"合法性审查期（不少于{need}个工作日）届满", f"legality review window ({need} working days) ends",
@@ -184,8 +219,12 @@ def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> li
     if external is not None:
         return sorted(out + external, key=lambda o: o["due"])
     if d.state == "public_participation":
-        acts = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == "participation_activity",
-                                             Evidence.round == d.round)).all()
+        if page is not None:
+            acts = [e for e in page.evidence.get(d.id or 0, []) if e.kind == "participation_activity"]
+        else:
+            acts = s.exec(select(Evidence).where(Evidence.decision_id == d.id,
+                                                 Evidence.kind == "participation_activity",
+                                                 Evidence.round == d.round)).all()
         for a in acts:
             end = _iso_day(str(a.meta.get("end", "")))
             if a.meta.get("form") == "open_comment" and end:
@@ -201,7 +240,7 @@ def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> li
         add(f"执行情况报告（每{months}个月）", f"execution report (every {months} months)", due, "Art 34", due < today)
     if d.catalog_item_id and d.state in profile.stage_order and \
             profile.stage_index(d.state) <= profile.stage_index("collective_discussion"):
-        item = s.get(CatalogItem, d.catalog_item_id)
+        item = page.items.get(d.catalog_item_id) if page is not None else s.get(CatalogItem, d.catalog_item_id)
         planned = planned_date(item.planned_time, item.year) if item else None
         if planned:
             add("目录计划完成时间", "catalog planned completion", planned, "Art 3¶3", planned < today)
@@ -209,6 +248,72 @@ def deadlines(s: Session, d: Decision, profile: Profile, lang: str = "zh") -> li
 
 
 # ----------------------------------------------------------------- my tasks
+class _Page:
+    """What ``service.snapshot_of`` and ``deadlines`` read per decision, loaded for a whole page of decisions
+    with one query per table (``WHERE decision_id IN (...)``), the calendar overrides once."""
+
+    def __init__(self, s: Session, rows: list[Decision]) -> None:
+        ids = [d.id or 0 for d in rows]
+        rounds = {d.id or 0: d.round for d in rows}
+        self.triggers: dict[int, dict[str, gates.Determination]] = {i: {} for i in ids}
+        self.evidence: dict[int, list[Evidence]] = {i: [] for i in ids}   # current round, oldest first
+        self.approved: set[int] = set()
+        self.ledger: dict[tuple[int, str], int] = {}
+        self.items: dict[int, CatalogItem] = {}
+        self.external: dict[int, list[dict] | None] = _external_deadlines_of(ids)
+        self._overrides = {date.fromisoformat(o.day): o.is_workday for o in s.exec(select(CalendarOverride))}
+        self._calendars: dict[tuple[str, str], WorkCalendar] = {}
+        if not ids:
+            return
+        for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
+            self.triggers[t.decision_id][t.name] = gates.Determination(t.value, t.reason)
+        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
+            if e.round == rounds[e.decision_id]:
+                self.evidence[e.decision_id].append(e)
+        for did, rnd in s.exec(select(Meeting.decision_id, Meeting.round)
+                               .where(col(Meeting.decision_id).in_(ids), Meeting.outcome == "approve")):
+            if rnd == rounds[did]:
+                self.approved.add(did)
+        for did, rnd, disposition, n in s.exec(
+                select(Opinion.decision_id, Opinion.round, Opinion.disposition, func.count())
+                .where(col(Opinion.decision_id).in_(ids))
+                .group_by(Opinion.decision_id, Opinion.round, Opinion.disposition)):
+            if rnd == rounds[did]:
+                self.ledger[(did, disposition)] = n
+        item_ids = {d.catalog_item_id for d in rows if d.catalog_item_id}
+        if item_ids:
+            self.items = {i.id or 0: i for i in s.exec(select(CatalogItem).where(col(CatalogItem.id).in_(item_ids)))}
+
+    def calendar(self, profile: Profile) -> WorkCalendar:
+        """``service.calendar_for`` without reading the overrides again."""
+        key = (profile.name, profile.version)
+        if key not in self._calendars:
+            self._calendars[key] = WorkCalendar.build(profile.params.get("calendar_extra_holidays", []),
+                                                      profile.params.get("calendar_extra_workdays", []),
+                                                      self._overrides)
+        return self._calendars[key]
+
+    def snapshot(self, d: Decision, profile: Profile) -> gates.Snapshot:
+        """``service.snapshot_of`` from the page's rows."""
+        did = d.id or 0
+        by = {k: n for (i, k), n in self.ledger.items() if i == did}
+        ledger = {"received": sum(by.values()), "adopted": by.get("adopted", 0),
+                  "partially_adopted": by.get("partially_adopted", 0), "not_adopted": by.get("not_adopted", 0),
+                  "pending": by.get("", 0)}
+        items = [gates.Item(e.id or 0, e.kind, dict(e.meta), e.stage, e.role, e.filename)
+                 for e in self.evidence[did]]
+        return gates.Snapshot(triggers=dict(self.triggers[did]), items=items, approved_meeting=did in self.approved,
+                              meeting_date=None, calendar=self.calendar(profile), ledger=ledger)
+
+    def blocking(self, d: Decision) -> list[Unmet]:
+        """``service.blocking`` from the page's rows."""
+        profile = profile_of(d)
+        if d.state not in profile.stages:
+            return []
+        unmet, _dest, _skipped = gates.unmet_to_leave(profile, d.state, self.snapshot(d, profile))
+        return unmet
+
+
 def _fixers(profile: Profile, requirement: str) -> list[str]:
     """Roles that can satisfy one unmet requirement ('stage.kind...', 'stage.trigger.x', ...)."""
     parts = requirement.split(".")
@@ -260,10 +365,11 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
         tasks = []
         today = clock.today()
         scopes = scope.decision_scopes(s, list(rows), r.tree)
+        page = _Page(s, list(rows))
         for d in rows:
             profile = profile_of(d)
             mine = [role for role in actor.roles if role_applies(role, actor, scopes[d.id or 0])]
-            unmet = blocking(s, d)
+            unmet = page.blocking(d)
             yours = [u for u in unmet if set(_fixers(profile, u.requirement)) & set(mine)]
             adv_roles = _advance_roles(profile, d.state)
             can_advance = not unmet and bool(set(adv_roles) & set(mine))
@@ -279,7 +385,7 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
                 action = "provide"
             else:
                 action = "wait"
-            dues = deadlines(s, d, profile, lang)
+            dues = deadlines(s, d, profile, lang, page)
             entered = _iso_day(d.state_entered_at) or today
             st = profile.stages.get(d.state)
             tasks.append({

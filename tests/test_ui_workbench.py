@@ -58,3 +58,24 @@ def test_tasks_and_visibility(org):
         workbench.decision_page(w.id, "drafter2")
     assert workbench.decision_page(w.id, "auditor")["actions"]["can_advance"] is False
     assert workbench.decisions("drafter2")["total"] == 0
+
+
+def test_my_tasks_page_snapshot_equals_the_service_snapshot(org):
+    """my_tasks builds each decision's gate snapshot from rows loaded for the whole page (workbench._Page);
+    it must see exactly what service.snapshot_of sees, or the task list and the advance button disagree."""
+    from decisions import service
+    from decisions.unit_of_work import UnitOfWork
+
+    targets = ["proposed", "drafting", "public_participation", "expert_review", "legality_review",
+               "collective_discussion", "execution"]
+    ids = [Walker(triggers={"professional_technical": "yes"}).walk_to(t).id for t in targets]
+    with UnitOfWork() as uow:
+        s = uow.session
+        rows = [service.get_decision(s, i) for i in ids]
+        page = workbench._Page(s, rows)
+        for d in rows:
+            profile = service.profile_of(d)
+            want, got = service.snapshot_of(s, d, profile), page.snapshot(d, profile)
+            assert (got.triggers, got.items, got.approved_meeting, got.ledger) == \
+                   (want.triggers, want.items, want.approved_meeting, want.ledger), d.state
+            assert [u.requirement for u in page.blocking(d)] == [u.requirement for u in service.blocking(s, d)]
