@@ -15,7 +15,6 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,10 +23,10 @@ from typer.testing import CliRunner
 from decisions import archive, catalog, deadlines, directory, participation, report, service, views, workbench
 from decisions.cli import app as cli_app
 from decisions.errors import NotPermitted
+from tests.apptest import open_app, shown
 from tests.conftest import BACKEND, NOW
 from tests.helpers import ALL_NO, PDF
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 runner = CliRunner()
 SC, LN = "state-council-2019", "liaoning-2023"
 
@@ -389,27 +388,7 @@ def test_cli_without_as_is_the_operator(province):
 
 # ----------------------------------------------------------------- the Streamlit pages
 def page(user: str, name: str, decision: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["juece_user"] = user
-    if decision:
-        at.session_state["decision_id"] = decision
-    at.run()
-    at.switch_page(f"pages/{name}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def shown(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",
-                 "success"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [df.value.to_string() for df in at.dataframe]
-    for box in at.selectbox:
-        parts += [str(box.label), *(str(o) for o in box.options)]
-    return "\n".join(parts)
+    return open_app(user, name, decision, timeout=120)
 
 
 @pytest.mark.parametrize("user", ["cb_drafter", "ca_organ", "ln_auditor", "ca_c1_reviewer", "ln_expert1"])

@@ -3,28 +3,17 @@ opinion ledger. User text never reaches the page as HTML or live markdown."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from decisions import participation
+from tests.apptest import APP, open_app
 from tests.helpers import Walker, set_now
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 SCRIPT = "<script>alert(1)</script>**粗体** [链接](http://evil.example)"
 
 
 def page(name: str, user: str | None = None, decision: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if user:
-        at.session_state["juece_user"] = user
-    if decision:
-        at.session_state["decision_id"] = decision
-    at.run()
-    at.switch_page(f"pages/{name}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(user, name, decision)
 
 
 def run(at: AppTest) -> AppTest:

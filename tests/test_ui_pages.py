@@ -11,40 +11,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from decisions import directory, service, views
+from tests.apptest import open_app, shown
 from tests.helpers import PDF, Walker, set_now
-
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 
 
 def app(user: str | None = None, page: str | None = None, decision: int | None = None,
         lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if user:
-        at.session_state["juece_user"] = user
-    if decision:
-        at.session_state["decision_id"] = decision
-    if lang:
-        at.session_state["lang"] = lang
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def shown(at: AppTest) -> str:
-    """Every text the page shows (titles, markdown, text, captions, alerts, metrics, widget labels)."""
-    parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",
-                 "success"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [df.value.to_string() for df in at.dataframe]
-    for kind in ("button", "selectbox", "text_input", "text_area", "radio", "multiselect", "date_input",
-                 "number_input"):
-        parts += [str(w.label) for w in getattr(at, kind)]
-    return "\n".join(parts)
+    return open_app(user, page, decision, lang)
 
 
 def button(at: AppTest, label: str):  # noqa: ANN201

@@ -1,0 +1,44 @@
+"""Streamlit AppTest helpers shared by the page tests: open a page as a user, and read back every text it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+TEXTS = ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info", "success")
+WIDGETS = ("button", "selectbox", "text_input", "text_area", "radio", "multiselect", "date_input", "number_input")
+
+
+def open_app(user: str | None = None, page: str | None = None, decision: int | None = None,
+             lang: str | None = None, timeout: float = 60) -> AppTest:
+    """The workbench with `user` signed in (ui.common.current_user reads session state), on `page`."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if user:
+        at.session_state["juece_user"] = user
+    if decision:
+        at.session_state["decision_id"] = decision
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(at: AppTest) -> str:
+    """Every text the page shows: titles, markdown, text, captions, alerts, metrics, tables, widget labels and
+    the options of every select box."""
+    parts: list[str] = []
+    for kind in TEXTS:
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_string() for df in at.dataframe]
+    for kind in WIDGETS:
+        parts += [str(w.label) for w in getattr(at, kind)]
+    for box in at.selectbox:
+        parts += [str(o) for o in box.options]
+    return "\n".join(parts)
