@@ -18,11 +18,12 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from decisions import clock
 from decisions.models import AuditEvent
+from decisions.statements import Prepared
 
 GENESIS = "0" * 64
 FIELDS = ("chain", "decision_id", "seq", "at", "actor", "role", "office", "action", "detail", "prev_hash")
@@ -76,34 +77,46 @@ def sm3_link(canonical_bytes: bytes, prev_sm3: str) -> str:
 _HEADS = "juece.audit_heads"  # session.info: chain -> (seq, hash, sm3) of the newest event this transaction knows
 
 
-def record(session: Session, *, decision_id: int | None, actor: str, role: str, office: str,
-           action: str, detail: dict) -> AuditEvent:
-    """Append one event to its chain (caller's transaction; the decision's version lock serialises it).
+_HEAD = Prepared(select(AuditEvent.seq, AuditEvent.hash, AuditSm3.sm3)
+                 .outerjoin(AuditSm3, and_(AuditSm3.chain == AuditEvent.chain, AuditSm3.seq == AuditEvent.seq))
+                 .where(AuditEvent.chain == bindparam("chain")).order_by(col(AuditEvent.seq).desc()).limit(1))
+_INSERT_EVENT = Prepared(insert(AuditEvent), columns=[*FIELDS, "hash"])
+_INSERT_SM3 = Prepared(insert(AuditSm3), columns=["chain", "seq", "sm3"])
 
-    The chain head (seq, SHA-256, SM3) is read once per transaction in one query, without flushing the
-    caller's pending rows, and then carried in the session for the transaction's next events."""
+
+def record(session: Session, *, decision_id: int | None, actor: str, role: str, office: str,
+           action: str, detail: dict, new_chain: bool = False) -> dict[str, Any]:
+    """Append one event to its chain (caller's transaction; the decision's version lock serialises it) and
+    return its fields.
+
+    The chain head (seq, SHA-256, SM3) is read once per transaction in one query and then carried in the
+    session for the transaction's next events. The rows go in at once, with statements built once: an
+    append-only row never changes, so it needs none of the ORM's bookkeeping. (A concurrent writer of the
+    same chain meets the unique (chain, seq) index here and gets Conflict, exit 7.) ``new_chain``: the
+    decision was created in this transaction, its chain has no head to read."""
+    from decisions.unit_of_work import mark_changed  # the unit of work imports this module
+
+    mark_changed(session, decision_id)
     chain = decision_id or 0
     heads: dict[int, tuple[int, str, str]] = session.info.setdefault(_HEADS, {})
-    if chain not in heads:
-        with session.no_autoflush:
-            row = session.exec(
-                select(AuditEvent.seq, AuditEvent.hash, AuditSm3.sm3)
-                .outerjoin(AuditSm3, and_(AuditSm3.chain == AuditEvent.chain, AuditSm3.seq == AuditEvent.seq))
-                .where(AuditEvent.chain == chain).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    if new_chain:  # the decision was inserted by this transaction: its chain starts here
+        heads[chain] = (0, GENESIS, GENESIS)
+    elif chain not in heads:
+        row = _HEAD.run(session, {"chain": chain}).first()
         heads[chain] = (row[0], row[1], row[2] or "") if row else (0, GENESIS, GENESIS)
     last_seq, last_hash, last_sm3 = heads[chain]
-    event = AuditEvent(chain=chain, decision_id=decision_id, seq=last_seq + 1,
-                       at=clock.now().isoformat(timespec="seconds"), actor=actor, role=role, office=office,
-                       action=action, detail=detail, prev_hash=last_hash, hash="")
-    body = canonical(event)
-    event.hash = hashlib.sha256(body).hexdigest()
-    session.add(event)
+    fields: dict[str, Any] = {
+        "chain": chain, "decision_id": decision_id, "seq": last_seq + 1, "at": clock.now().isoformat(timespec="seconds"),
+        "actor": actor, "role": role, "office": office, "action": action, "detail": detail, "prev_hash": last_hash}
+    body = canonical_fields(fields)
+    fields["hash"] = hashlib.sha256(body).hexdigest()
+    _INSERT_EVENT.run(session, fields).close()
     sm3 = ""
     if SM3_AVAILABLE:
         sm3 = sm3_link(body, last_sm3)
-        session.add(AuditSm3(chain=chain, seq=event.seq, sm3=sm3))
-    heads[chain] = (event.seq, event.hash, sm3)
-    return event
+        _INSERT_SM3.run(session, {"chain": chain, "seq": fields["seq"], "sm3": sm3}).close()
+    heads[chain] = (fields["seq"], fields["hash"], sm3)
+    return fields
 
 
 def forget_heads(session: Session) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from decisions import audit, clock
@@ -15,6 +15,7 @@ from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
 from decisions.models import Office, User, UserRole
 from decisions.permissions import Actor
 from decisions.settings import get_settings
+from decisions.statements import Prepared
 from decisions.unit_of_work import UnitOfWork
 from workflow import profiles
 
@@ -39,19 +40,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_OFFICE_BY_CODE = select(Office).where(Office.code == bindparam("b_code"))
+
+
 def office_by_code(session: Session, code: str) -> Office:
-    office = session.exec(select(Office).where(Office.code == code)).first()
+    office = session.exec(_OFFICE_BY_CODE, params={"b_code": code}).first()
     if office is None:
         raise NotFound(f"未知单位 / unknown office: {code!r}")
     return office
 
 
+_ACTOR = Prepared(select(User.id, User.active, Office.id, Office.code, UserRole.role)
+                  .join(Office, col(Office.id) == User.office_id)
+                  .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+                  .where(User.username == bindparam("username")))
+
+
 def actor_for(session: Session, username: str) -> Actor:
-    """The user with office and roles, in one query (every use case starts here)."""
-    rows = session.exec(select(User.id, User.active, Office.id, Office.code, UserRole.role)
-                        .join(Office, col(Office.id) == User.office_id)
-                        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
-                        .where(User.username == username)).all()
+    """The user with office and roles, in one query (every use case starts here: decisions/statements.py)."""
+    rows = _ACTOR.run(session, {"username": username}).all()
     if not rows or not rows[0][1]:
         raise NotFound(f"未知用户 / unknown user: {username!r}")
     user_id, _active, office_id, office_code, _role = rows[0]

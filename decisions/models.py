@@ -132,6 +132,7 @@ class StageStatus(SQLModel, table=True):
     left_at: str = ""
     user_id: int | None = Field(default=None, foreign_key="user.id")
     note: str = ""
+    days: float | None = None  # left_at - entered_at in days, set when the stage is left (the dashboard's median)
 
 
 class Evidence(SQLModel, table=True):

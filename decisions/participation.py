@@ -87,7 +87,7 @@ def _new_receipt(s: Session) -> str:
 # ----------------------------------------------------------------- helpers
 def _actor_role(s: Session, d: Decision, as_user: str, roles: list[str], action: str) -> tuple[Actor, str]:
     actor = actor_for(s, as_user)
-    return actor, authorize(actor, scope_of(s, d), roles, action)
+    return actor, authorize(actor, scope_of(s, d, actor), roles, action)
 
 
 def _may_view(s: Session, d: Decision, username: str) -> None:
@@ -213,14 +213,14 @@ def open_consultation(ident: str | int, *, start: str, end: str, explanation: st
         ev = _store_evidence(s, d, actor, role, "participation_activity", "公开征求意见公告.pdf", "application/pdf",
                              notice, meta)
         c = Consultation(decision_id=d.id or 0, round=d.round, title=title, explanation=explanation,
-                         draft_evidence_id=draft.id or 0, notice_evidence_id=ev.id, start=start_d.isoformat(),
+                         draft_evidence_id=draft.id or 0, notice_evidence_id=ev["id"], start=start_d.isoformat(),
                          end=end_d.isoformat(), shortened_reason=shortened_reason, contact_required=contact_required,
                          opened_by=actor.username, opened_at=now_iso())
         s.add(c)
         s.flush()
         _record(s, d, actor, role, "consultation_open",
                 {"consultation_id": c.id, "start": c.start, "end": c.end, "days": days,
-                 "shortened_reason": shortened_reason, "draft_evidence_id": draft.id, "notice_evidence_id": ev.id,
+                 "shortened_reason": shortened_reason, "draft_evidence_id": draft.id, "notice_evidence_id": ev["id"],
                  "contact_required": contact_required})
         _touch(d)
         uow.commit()
@@ -488,7 +488,8 @@ def generate_register(ident: str | int, *, as_user: str) -> dict:
                              meta)
         _touch(d)
         uow.commit()
-        return {"evidence_id": ev.id, "sha256": ev.sha256, "size": ev.size, "meta": meta, "hidden": counts["hidden"]}
+        return {"evidence_id": ev["id"], "sha256": ev["sha256"], "size": ev["size"], "meta": meta,
+                "hidden": counts["hidden"]}
 
 
 def generate_feedback(ident: str | int, *, as_user: str) -> dict:

@@ -30,9 +30,12 @@ the role-based rules use (legality reviewers, archivists, reminders).
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, or_
+from sqlalchemy import Engine, and_, bindparam, exists, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -40,6 +43,7 @@ from decisions.directory import actor_for, office_by_code
 from decisions.errors import NotPermitted
 from decisions.models import CoUndertaker, Decision, Evidence, Office
 from decisions.permissions import ROLE_NAMES_ZH, Actor, DecisionScope
+from decisions.statements import Prepared
 
 GOVERNMENT_LEVELS = frozenset({"province", "city", "county", "township"})
 OVERSIGHT_ROLES = ("auditor", "decision_organ", "head", "secretary", "archivist")
@@ -48,6 +52,10 @@ OPERATOR = "operator"
 
 
 # ----------------------------------------------------------------- the office tree
+_TREES: weakref.WeakKeyDictionary[Engine, OfficeTree] = weakref.WeakKeyDictionary()  # OfficeTree.known
+_TREES_LOCK = threading.Lock()
+
+
 @dataclass
 class OfficeTree:
     """All offices (id → parent, level, code), loaded once per use case: a province has a few thousand."""
@@ -68,6 +76,28 @@ class OfficeTree:
             if pid is not None:
                 children.setdefault(pid, []).append(oid)
         return cls(parent, level, code, children)
+
+    @classmethod
+    def known(cls, s: Session, need: Iterable[int], codes: dict[int, str] | None = None) -> OfficeTree:
+        """The tree as this process last loaded it, reloaded only when an office in ``need`` is missing from
+        it (or ``codes`` — office id → code the caller just read — disagree with it: another database).
+
+        Exact for the offices in ``need``: offices are only ever added (``directory.add_office``; nothing
+        moves or deletes one), so an office's chain of ancestors, and with it whether it belongs to an
+        organ's own offices, never changes once the office exists. A subtree computed from it may lack
+        offices added since; callers pass every office whose membership they test (the acting user's office
+        and the decision's organ), never use it for reading scopes, which need whole subtrees."""
+        engine = s.get_bind()
+        with _TREES_LOCK:
+            tree = _TREES.get(engine) if isinstance(engine, Engine) else None
+        if tree is not None and all(o in tree.parent for o in need) \
+                and all(tree.code.get(o) == c for o, c in (codes or {}).items()):
+            return tree
+        tree = cls.load(s)
+        if isinstance(engine, Engine):
+            with _TREES_LOCK:
+                _TREES[engine] = tree
+        return tree
 
     def subtree(self, office_id: int) -> frozenset[int]:
         """The office and everything below it."""
@@ -108,10 +138,13 @@ class OfficeTree:
         return None
 
 
+_CO_UNDERTAKERS = Prepared(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == bindparam("decision_id")))
+
+
 def decision_scope(s: Session, d: Decision, tree: OfficeTree | None = None) -> DecisionScope:
     """The decision's scope for ``permissions.role_applies``, with the organ's own offices as its subtree."""
     tree = tree or OfficeTree.load(s)
-    co = s.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)).all()
+    co = _CO_UNDERTAKERS.run(s, {"decision_id": d.id}).scalars()
     return DecisionScope(d.organ_id, frozenset([d.undertaker_id, *co]), tree.organ_offices(d.organ_id),
                          d.executing_unit_id)
 

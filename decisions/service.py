@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from decisions import audit, clock, evidence_store, filetypes, metadata
@@ -32,7 +36,8 @@ from decisions.models import (
 from decisions.permissions import Actor, DecisionScope, authorize
 from decisions.scope import OfficeTree, decision_scope
 from decisions.settings import get_settings
-from decisions.unit_of_work import UnitOfWork
+from decisions.statements import Prepared
+from decisions.unit_of_work import UnitOfWork, mark_changed
 from workflow import gates, machine, profiles
 from workflow.calendar import WorkCalendar
 from workflow.profiles import Profile
@@ -50,15 +55,36 @@ def now_iso() -> str:
     return clock.now().isoformat(timespec="seconds")
 
 
+_DECISION_FIELDS = [c.key for c in Decision.__table__.columns]
+_DECISION_BY_ID = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.id == bindparam("b_id")))
+_DECISION_BY_CODE = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.code == bindparam("b_code")))
+_DECISION_CLASS = manager_of_class(Decision)
+
+
 def get_decision(session: Session, ident: str | int) -> Decision:
-    """By numeric id or by code; NotFound names the value."""
+    """By numeric id or by code; NotFound names the value.
+
+    Every use case starts here, so the row is read with a statement built once (decisions/statements.py)
+    and becomes the session's persistent object the way the ORM's own loading makes one (an instance
+    without ``__init__``, its columns, an identity); a decision the session already holds is that object."""
     text = str(ident).strip()
-    row = session.get(Decision, int(text)) if _is_row_id(text) else None
+    if _is_row_id(text):
+        held = session.identity_map.get(identity_key(Decision, int(text)))
+        if held is not None:
+            return held  # type: ignore[no-any-return]
+    row = _DECISION_BY_ID.run(session, {"b_id": int(text)}).first() if _is_row_id(text) else None
     if row is None:
-        row = session.exec(select(Decision).where(Decision.code == text)).first()
+        row = _DECISION_BY_CODE.run(session, {"b_code": text}).first()
     if row is None:
         raise NotFound(f"未知决策 / unknown decision: {metadata.shown(text)}")
-    return row
+    held = session.identity_map.get(identity_key(Decision, row[0]))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    d = _DECISION_CLASS.new_instance()
+    d.__dict__.update(zip(_DECISION_FIELDS, row, strict=True))
+    make_transient_to_detached(d)
+    session.add(d)
+    return d
 
 
 def _is_row_id(text: str) -> bool:
@@ -73,10 +99,13 @@ def profile_of(decision: Decision) -> Profile:
         raise BadInput(str(exc)) from None
 
 
-def scope_of(session: Session, d: Decision) -> DecisionScope:
+def scope_of(session: Session, d: Decision, actor: Actor | None = None) -> DecisionScope:
     """Where each role applies for this decision (decisions/scope.py: the organ with its own departments,
-    never a subordinate government's offices)."""
-    return decision_scope(session, d)
+    never a subordinate government's offices). Given the acting user, the office tree this process already
+    holds serves (``OfficeTree.known``: exact for the offices tested), instead of loading it per action."""
+    tree = None if actor is None else OfficeTree.known(session, (actor.office_id, d.organ_id),
+                                                       {actor.office_id: actor.office_code})
+    return decision_scope(session, d, tree)
 
 
 def subtree(session: Session, office_id: int) -> set[int]:
@@ -94,18 +123,33 @@ def calendar_for(session: Session, profile: Profile) -> WorkCalendar:
                               profile.params.get("calendar_extra_workdays", []), overrides)
 
 
+_TRIGGERS = Prepared(select(TriggerDetermination.name, TriggerDetermination.value, TriggerDetermination.reason)
+                     .where(TriggerDetermination.decision_id == bindparam("decision_id")))
+_ROUND_EVIDENCE = Prepared(
+    select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename)
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"))
+    .order_by(col(Evidence.id)))
+_APPROVED_MEETING = Prepared(select(Meeting.id).where(
+    Meeting.decision_id == bindparam("decision_id"), Meeting.round == bindparam("round"),
+    Meeting.outcome == "approve").limit(1))
+
+
 def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
-    triggers = {t.name: gates.Determination(t.value, t.reason) for t in
-                session.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))}
-    rows = session.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round)
-                        .order_by(col(Evidence.id))).all()
-    items = [gates.Item(e.id or 0, e.kind, dict(e.meta), e.stage, e.role, e.filename) for e in rows]
-    approved = session.exec(select(Meeting.id).where(Meeting.decision_id == d.id, Meeting.round == d.round,
-                                                     Meeting.outcome == "approve")).first() is not None
+    """What the gates see of `d` now: its determinations and this round's evidence, read with statements
+    built once; the meeting, the calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
+    session.flush()  # rows this transaction added are part of what the gates see
+    key = {"decision_id": d.id, "round": d.round}
+    triggers = {name: gates.Determination(bool(value), reason)
+                for name, value, reason in _TRIGGERS.run(session, key)}
+    items = [gates.Item(eid, kind, dict(meta or {}), stage, role, filename)
+             for eid, kind, meta, stage, role, filename in _ROUND_EVIDENCE.run(session, key)]
     from decisions.participation import ledger_counts  # participation builds on this module
 
-    return gates.Snapshot(triggers=triggers, items=items, approved_meeting=approved, meeting_date=meeting_date,
-                          calendar=calendar_for(session, profile), ledger=ledger_counts(session, d.id or 0, d.round))
+    return gates.Snapshot(
+        triggers=triggers, items=items, meeting_date=meeting_date,
+        approved_meeting=gates.Deferred(lambda: _APPROVED_MEETING.run(session, key).first() is not None),
+        calendar=gates.Deferred(lambda: calendar_for(session, profile)),
+        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)))
 
 
 def _touch(d: Decision) -> None:
@@ -132,6 +176,16 @@ def _require_state(profile: Profile, d: Decision, allowed: list[str], action: st
 
 
 # ----------------------------------------------------------------- use cases
+_STAGE_COLUMNS = ["decision_id", "stage", "position", "status", "entered_at", "left_at", "user_id", "note", "days"]
+_INSERT_STAGE = Prepared(insert(StageStatus), columns=_STAGE_COLUMNS)
+_DECISION_COLUMNS = ["code", "title", "organ_id", "undertaker_id", "category", "source", "catalog_item_id",
+                     "profile_name", "profile_version", "state", "round", "executing_unit_id", "parent_id",
+                     "created_at", "updated_at", "state_entered_at", "version"]
+_INSERT_DECISION = Prepared(insert(Decision).returning(Decision.id), columns=_DECISION_COLUMNS)
+_SET_CODE = Prepared(update(Decision).where(Decision.id == bindparam("b_id")).values(code=bindparam("code")))
+_INSERT_CO_UNDERTAKER = Prepared(insert(CoUndertaker), columns=["decision_id", "office_id"])
+
+
 def new_decision(*, title: str, organ: str, undertaker: str, category: int | str, source: str, as_user: str,
                  co_undertakers: list[str] | None = None, catalog: int | str | None = None) -> dict:
     """Register a proposal (决策建议, Art 10); the start decision comes as evidence in `proposed`."""
@@ -166,7 +220,9 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
             if item.organ_id != organ_o.id:
                 raise BadInput(f"--catalog {cat_text}: 该目录事项不属于 {organ} / belongs to another organ")
         scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]),
-                              OfficeTree.load(s).organ_offices(organ_o.id or 0), None)
+                              OfficeTree.known(s, (actor.office_id, organ_o.id or 0),
+                                               {actor.office_id: actor.office_code, organ_o.id or 0: organ_o.code}
+                                               ).organ_offices(organ_o.id or 0), None)
         role = authorize(actor, scope, ["decision_organ", "drafter"], "提出决策事项 / create a decision")
         try:
             profile = profiles.load(organ_o.profile)
@@ -174,27 +230,30 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
             raise BadInput(str(exc)) from None
         stamp = now_iso()
         # a placeholder until the id is known; unique per call, so that two concurrent creations by one user in
-        # the same second do not wait on each other at the unique index on code
-        d = Decision(code=f"tmp-{actor.user_id}-{secrets.token_hex(8)}", title=title, organ_id=organ_o.id or 0,
-                     undertaker_id=lead.id or 0, category=category, source=source,
-                     catalog_item_id=item.id if item else None, profile_name=profile.name,
-                     profile_version=profile.version, state=profile.stage_order[0], created_at=stamp,
-                     updated_at=stamp, state_entered_at=stamp)
-        s.add(d)
-        s.flush()
-        d.code = f"{organ_o.code}-{clock.today().year}-{d.id:05d}"
-        for c in cos:
-            s.add(CoUndertaker(decision_id=d.id or 0, office_id=c.id or 0))
-        for i, stage in enumerate(profile.stage_order):
-            first = i == 0
-            s.add(StageStatus(decision_id=d.id or 0, stage=stage, position=i, status="current" if first else "pending",
-                              entered_at=stamp if first else "", user_id=actor.user_id if first else None))
-        _record(s, d, actor, role, "create",
-                {"code": d.code, "title": title, "organ": organ, "undertaker": undertaker, "co_undertakers": co_undertakers,
-                 "category": category, "source": source, "catalog": item.id if item else None,
-                 "profile": profile.name, "profile_version": profile.version})
+        # the same second do not wait on each other at the unique index on code. The new rows go in with
+        # statements built once: nobody else can know the decision yet, there is no version to guard.
+        did = _INSERT_DECISION.run(s, {
+            "code": f"tmp-{actor.user_id}-{secrets.token_hex(8)}", "title": title, "organ_id": organ_o.id,
+            "undertaker_id": lead.id, "category": category, "source": source,
+            "catalog_item_id": item.id if item else None, "profile_name": profile.name,
+            "profile_version": profile.version, "state": profile.stage_order[0], "round": 1,
+            "executing_unit_id": None, "parent_id": None, "created_at": stamp, "updated_at": stamp,
+            "state_entered_at": stamp, "version": 1}).scalar_one()
+        code = f"{organ_o.code}-{clock.today().year}-{did:05d}"
+        _SET_CODE.run(s, {"b_id": did, "code": code}).close()
+        if cos:
+            _INSERT_CO_UNDERTAKER.run_many(s, [{"decision_id": did, "office_id": c.id} for c in cos])
+        _INSERT_STAGE.run_many(s, [
+            {"decision_id": did, "stage": stage, "position": i, "status": "current" if i == 0 else "pending",
+             "entered_at": stamp if i == 0 else "", "left_at": "", "user_id": actor.user_id if i == 0 else None,
+             "note": "", "days": None} for i, stage in enumerate(profile.stage_order)])
+        audit.record(s, decision_id=did, actor=actor.username, role=role, office=actor.office_code, action="create",
+                     detail={"code": code, "title": title, "organ": organ, "undertaker": undertaker,
+                             "co_undertakers": co_undertakers, "category": category, "source": source,
+                             "catalog": item.id if item else None, "profile": profile.name,
+                             "profile_version": profile.version}, new_chain=True)
         uow.commit()
-        return {"id": d.id, "code": d.code, "title": title, "state": d.state, "profile": profile.name,
+        return {"id": did, "code": code, "title": title, "state": profile.stage_order[0], "profile": profile.name,
                 "profile_version": profile.version}
 
 
@@ -216,7 +275,7 @@ def set_triggers(ident: str | int, *, sets: dict[str, str], reasons: dict[str, s
                 raise BadInput(f"--reason {name!r}: 未知判定项 / unknown trigger; expected one of: "
                                f"{', '.join(profile.triggers)}")
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d), ["drafter"], "作出判定 / determine triggers")
+        role = authorize(actor, scope_of(s, d, actor), ["drafter"], "作出判定 / determine triggers")
         _require_state(profile, d, ["proposed", "drafting"], "作出或修改判定", "Art 3")
         existing = {t.name: t for t in s.exec(select(TriggerDetermination)
                                               .where(TriggerDetermination.decision_id == d.id))}
@@ -271,7 +330,7 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         clean = metadata.validate(kind, spec, meta, lambda code: s.exec(
             select(Office.id).where(Office.code == code)).first() is not None)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
+        role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
         home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
         _require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
         ev = _store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
@@ -282,24 +341,31 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         return evidence_view(ev, actor.username, actor.office_code)
 
 
+_EVIDENCE_COLUMNS = ["decision_id", "stage", "round", "kind", "filename", "content_type", "size", "sha256", "meta",
+                     "user_id", "role", "office_id", "at"]
+_INSERT_EVIDENCE = Prepared(insert(Evidence).returning(Evidence.id), columns=_EVIDENCE_COLUMNS)
+
+
 def _store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, filename: str, ctype: str,
-                    data: bytes, meta: dict) -> Evidence:
+                    data: bytes, meta: dict) -> dict:
+    """The file into the store, its row and its audit event; returns the row with its id. (The row goes in
+    with a statement built once: evidence is append-only, the ORM would only add bookkeeping.)"""
     sha = evidence_store.put(data)
-    ev = Evidence(decision_id=d.id or 0, stage=d.state, round=d.round, kind=kind, filename=filename,
-                  content_type=ctype, size=len(data), sha256=sha, meta=meta, user_id=actor.user_id, role=role,
-                  office_id=actor.office_id, at=now_iso())
-    s.add(ev)
-    s.flush()
+    row = {"decision_id": d.id, "stage": d.state, "round": d.round, "kind": kind, "filename": filename,
+           "content_type": ctype, "size": len(data), "sha256": sha, "meta": meta, "user_id": actor.user_id,
+           "role": role, "office_id": actor.office_id, "at": now_iso()}
+    s.flush()  # what the use case changed before goes first, as the ORM would have ordered it
+    row["id"] = _INSERT_EVIDENCE.run(s, row).scalar_one()
     _record(s, d, actor, role, "evidence",
-            {"evidence_id": ev.id, "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
+            {"evidence_id": row["id"], "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
              "stage": d.state, "meta": meta})
-    return ev
+    return row
 
 
-def evidence_view(ev: Evidence, uploader: str, office: str) -> dict:
-    return {"id": ev.id, "kind": ev.kind, "stage": ev.stage, "round": ev.round, "filename": ev.filename,
-            "content_type": ev.content_type, "size": ev.size, "sha256": ev.sha256, "meta": ev.meta,
-            "uploader": uploader, "role": ev.role, "office": office, "at": ev.at}
+def evidence_view(ev: dict, uploader: str, office: str) -> dict:
+    """An attached file as the CLI and the workbench report it."""
+    return {**{k: ev[k] for k in ("id", "kind", "stage", "round", "filename", "content_type", "size", "sha256", "meta",
+                                  "role", "at")}, "uploader": uploader, "office": office}
 
 
 def blocking(session: Session, d: Decision) -> list[Unmet]:
@@ -311,18 +377,39 @@ def blocking(session: Session, d: Decision) -> list[Unmet]:
     return unmet
 
 
+def _stage_days(entered_at: str, left_at: str) -> float | None:
+    """The days a stage took (StageStatus.days, read by the dashboard's median), None without both times."""
+    try:
+        return (datetime.fromisoformat(left_at) - datetime.fromisoformat(entered_at)).total_seconds() / 86400
+    except (ValueError, TypeError):
+        return None
+
+
+_STAGES = Prepared(select(StageStatus.stage, StageStatus.status, StageStatus.entered_at)
+                   .where(StageStatus.decision_id == bindparam("decision_id")))
+_STAGE_ROW = (StageStatus.decision_id == bindparam("b_decision")) & (StageStatus.stage == bindparam("b_stage"))
+_STAGE_DONE = Prepared(update(StageStatus).where(_STAGE_ROW).values(status="done", left_at=bindparam("stamp"),
+                                                                    days=bindparam("b_days")))
+_STAGE_SKIPPED = Prepared(update(StageStatus).where(_STAGE_ROW).values(
+    status="skipped", note=bindparam("b_note"), entered_at=bindparam("stamp"), left_at=bindparam("stamp"),
+    user_id=bindparam("b_user")))
+_STAGE_CURRENT = Prepared(update(StageStatus).where(_STAGE_ROW).values(
+    status="current", entered_at=bindparam("stamp"), left_at="", user_id=bindparam("b_user"), note=""))
+
+
 def _enter(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]]) -> None:
-    """Mark the current stage done, the skipped ones skipped (with their reasons) and `dest` current."""
+    """Mark the current stage done, the skipped ones skipped (with their reasons) and `dest` current
+    (statements built once: one read of the decision's stage rows, one update per row that changes)."""
     stamp = now_iso()
-    rows = {r.stage: r for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
-    if d.state in rows and rows[d.state].status == "current":
-        rows[d.state].status, rows[d.state].left_at = "done", stamp
+    rows = {stage: (status, entered) for stage, status, entered in _STAGES.run(s, {"decision_id": d.id})}
+    key = {"b_decision": d.id, "stamp": stamp, "b_user": actor.user_id}
+    if d.state in rows and rows[d.state][0] == "current":
+        _STAGE_DONE.run(s, {**key, "b_stage": d.state, "b_days": _stage_days(rows[d.state][1], stamp)}).close()
     for stage, reason in skipped:
-        r = rows[stage]
-        r.status, r.note, r.entered_at, r.left_at, r.user_id = "skipped", reason, stamp, stamp, actor.user_id
+        _STAGE_SKIPPED.run(s, {**key, "b_stage": stage, "b_note": reason}).close()
     if dest in rows:
-        rows[dest].status, rows[dest].entered_at, rows[dest].left_at = "current", stamp, ""
-        rows[dest].user_id, rows[dest].note = actor.user_id, ""
+        _STAGE_CURRENT.run(s, {**key, "b_stage": dest}).close()
+    mark_changed(s, d.id)
     d.state_entered_at = stamp
 
 
@@ -336,6 +423,7 @@ def _pause(s: Session, d: Decision, note: str, *, finished: bool = False) -> Non
         row.note = note
         if finished:
             row.status, row.left_at = "done", now_iso()
+            row.days = _stage_days(row.entered_at, row.left_at)
     d.state_entered_at = now_iso()
 
 
@@ -351,7 +439,7 @@ def advance(ident: str | int, *, as_user: str) -> dict:
                                  f"决策处于「{d.state}」状态，不能推进 / a decision in {d.state} cannot advance",
                                  f"a decision in {d.state} cannot advance")])
         stage = profile.stages[d.state]
-        role = authorize(actor, scope_of(s, d), stage.advance_roles or PROCEDURAL_ROLES,
+        role = authorize(actor, scope_of(s, d, actor), stage.advance_roles or PROCEDURAL_ROLES,
                          f"推进「{stage.name_zh}」/ advance {d.state}")
         snap = snapshot_of(s, d, profile)
         unmet, dest, skipped = gates.unmet_to_leave(profile, d.state, snap)
@@ -470,7 +558,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                                   m.minutes, {"date": meeting_day.isoformat(), "type": m.type})
         meeting = Meeting(decision_id=d.id or 0, round=d.round, type=m.type, date=meeting_day.isoformat(),
                           members_total=m.members, head_id=head_actor.user_id, outcome=m.outcome,
-                          reason=m.reason.strip(), minutes_evidence_id=minutes.id or 0, user_id=actor.user_id,
+                          reason=m.reason.strip(), minutes_evidence_id=minutes["id"], user_id=actor.user_id,
                           at=now_iso())
         s.add(meeting)
         s.flush()
@@ -482,7 +570,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                 {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": m.members,
                  "present": present, "positions": [{"user": u, "position": p} for u, p in m.positions],
                  "head": m.head, "majority": majority, "outcome": m.outcome, "reason": meeting.reason,
-                 "minutes_sha256": minutes.sha256})
+                 "minutes_sha256": minutes["sha256"]})
         if m.outcome == "rediscuss":
             machine.fire(profile, d, "rediscuss", None)
         else:
@@ -538,7 +626,7 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d), roles, f"{action}")
+        role = authorize(actor, scope_of(s, d, actor), roles, f"{action}")
         targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
         if not targets:
             raise Blocked([Unmet(f"{d.state}.{action}", article,

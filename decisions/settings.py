@@ -25,11 +25,22 @@ _ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_
         "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES")
 
 
+# os.environ keeps the process environment in ``_data`` (encoded keys and values), updated by every assignment to
+# os.environ; looking the seven variables up there costs a twentieth of os.environ.get, which encodes each key
+# and raises KeyError inside for every variable not set. Every use case reads the settings several times.
+_DATA = getattr(os.environ, "_data", None)
+_ENCODE = getattr(os.environ, "encodekey", None)
+_ENV_KEYS = tuple(_ENCODE(k) for k in _ENV) if _DATA is not None and _ENCODE is not None else None
+
+
 def get_settings() -> Settings:
     """Read settings from JUECE_* variables; the embedded SQLite file lives in the data dir.
 
     Read on every call (tests and the CLI change the environment), built once per distinct environment."""
-    return _settings_for((os.getcwd(), *(os.environ.get(k) for k in _ENV)))  # a relative data dir follows cwd
+    if _ENV_KEYS is not None:
+        data = _DATA.get  # type: ignore[union-attr]
+        return _settings_for((os.getcwd(), *(data(k) for k in _ENV_KEYS)))  # a relative data dir follows cwd
+    return _settings_for((os.getcwd(), *(os.environ.get(k) for k in _ENV)))
 
 
 @lru_cache(maxsize=64)

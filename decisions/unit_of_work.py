@@ -2,7 +2,7 @@
 
 Optimistic locking: ``Decision.version`` is SQLAlchemy's ``version_id_col``. Before every flush the
 unit of work marks each loaded decision that the flush writes about (the decision row itself or any
-row carrying its ``decision_id``) as modified, so its version bumps even when no column value changes
+row carrying its ``decision_id``; rows written with a statement call ``mark_changed``) as modified, so its version bumps even when no column value changes
 (``_touch`` with a pinned clock, or two changes in the same second). A concurrent writer that loaded
 the same version then matches no row and gets ``Conflict`` (exit 7) — wherever the flush happens,
 inside the use case or at commit — and its whole transaction rolls back.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, inspect, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -24,6 +24,7 @@ from decisions import audit
 from decisions.db import get_engine
 from decisions.errors import Conflict, IntegrityFailure
 from decisions.models import Decision
+from decisions.statements import Prepared
 
 CONFLICT = "记录已被他人同时修改，请重试 / changed concurrently, retry"
 BUSY = "数据库正忙或并发冲突，请重试 / database busy or concurrent change, retry"
@@ -37,20 +38,67 @@ def _decision_ids(obj: object) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def mark_changed(session: OrmSession, decision_id: int | None) -> None:
+    """The decision's version bumps at the next flush: called for every row written about it, by the ORM
+    hook below or directly by code that writes rows with a statement (the audit trail, evidence)."""
+    if decision_id is None:
+        return
+    bumped: set[int] = session.info.setdefault(_BUMPED, set())
+    if decision_id in bumped:
+        return
+    d = session.identity_map.get(identity_key(Decision, decision_id))
+    if d is None or d in session.new or d in session.deleted:
+        return
+    if "updated_at" not in d.__dict__:  # expired (after a rollback): load it before flagging it
+        d.updated_at  # noqa: B018
+    flag_modified(d, "updated_at")
+    bumped.add(decision_id)
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _bump_versions(session: OrmSession, _ctx: object, _instances: object) -> None:
-    bumped: set[int] = session.info.setdefault(_BUMPED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        did = _decision_ids(obj)
-        if did is None or did in bumped:
+        mark_changed(session, _decision_ids(obj))
+
+
+_DECISION = Decision.__table__
+_SAVE_STATEMENTS: dict[frozenset[str], Prepared] = {}
+
+
+def _save_statement(keys: frozenset[str]) -> Prepared:
+    """UPDATE decision SET <keys>, version WHERE id AND version — built once per set of changed columns."""
+    stmt = _SAVE_STATEMENTS.get(keys)
+    if stmt is None:
+        stmt = _SAVE_STATEMENTS[keys] = Prepared(
+            update(_DECISION).where(_DECISION.c.id == bindparam("_id"), _DECISION.c.version == bindparam("_version"))
+            .values(version=bindparam("_next"), **{k: bindparam(k) for k in keys}))
+    return stmt
+
+
+def save_decisions(session: OrmSession) -> None:
+    """Write every changed, loaded decision with one statement each: its changed columns and the version bump,
+    guarded by the version it was loaded with (no row: Conflict). This is what the ORM's flush would do for
+    the row, without its general bookkeeping (a unit of work per commit costs more than the use case); the
+    object is then marked clean, so the flush at commit leaves it alone."""
+    bumped: set[int] = session.info.setdefault(_BUMPED, set())
+    for obj in list(session.dirty):
+        if not isinstance(obj, Decision) or obj.id is None:
             continue
-        d = session.identity_map.get(identity_key(Decision, did))
-        if d is None or d in session.new or d in session.deleted:
-            continue
-        if "updated_at" not in d.__dict__:  # expired (after a rollback): load it before flagging it
-            d.updated_at  # noqa: B018
-        flag_modified(d, "updated_at")
-        bumped.add(did)
+        state = inspect(obj)
+        keys = frozenset(k for k in state.committed_state if k != "version")
+        if not keys and obj.id not in bumped:
+            continue  # touched without a change and nothing written about it
+        version = obj.version
+        values = {k: getattr(obj, k) for k in keys}
+        rowcount = _save_statement(keys).run(
+            session, {**values, "_id": obj.id, "_version": version, "_next": version + 1}).close()
+        if rowcount != 1:
+            raise StaleDataError(f"decision {obj.id} changed concurrently (version {version})")
+        obj.version = version + 1
+        # the row now holds these values: mark the object clean (what the ORM does after its own flush), so
+        # the commit's flush has nothing to do for it
+        state._commit_all(state.dict, session.identity_map)
+        bumped.add(obj.id)
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -92,10 +140,7 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        self.session.close()  # rolls back whatever was not committed and returns the connection to the pool
         if exc is not None:
             mapped = translate(exc)
             if mapped is not None:
@@ -103,6 +148,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         try:
+            save_decisions(self.session)
             self.session.commit()
         except (StaleDataError, OperationalError, IntegrityError, DBAPIError) as exc:
             self.session.rollback()

@@ -157,26 +157,28 @@ def test_repeated_rounds_and_the_cli_exit_code(org):
         rounds += 1
     assert rounds == 2
 
-    # through the CLI: a stale write is reported as exit 7 with its message
-    from sqlalchemy.orm import Session as OrmSession
+    # through the CLI: a stale write is reported as exit 7 with its message. Another writer bumps the version
+    # after the request has loaded the decision and before it writes (while the file goes into the store).
+    from decisions import evidence_store
 
     seen = {}
+    put = evidence_store.put
 
-    def bump_behind(session, *_a):  # noqa: ANN001, ANN202
+    def bump_behind(data: bytes) -> str:
         if not seen:
             seen["done"] = True
             with db.get_engine().begin() as conn:
                 conn.execute(text("UPDATE decision SET version = version + 1 WHERE id = :d"), {"d": w.id})
+        return put(data)
 
-    from sqlalchemy import event
-
-    event.listen(OrmSession, "before_flush", bump_behind)
+    evidence_store.put = bump_behind
     try:
         r = CliRunner().invoke(app, ["evidence", "add", str(w.id), "--kind", "participation_activity",
                                      str(_pdf_file(w)), "--meta", "form=open_comment", "--meta", "start=2026-03-03",
                                      "--meta", "end=2026-04-02", "--as", "drafter"])
     finally:
-        event.remove(OrmSession, "before_flush", bump_behind)
+        evidence_store.put = put
+    assert seen, "the concurrent writer never ran"
     assert r.exit_code == 7, r.output
     assert "changed concurrently" in r.output or "concurrent" in r.output
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from decisions.errors import Unmet
 from workflow.calendar import WorkCalendar
@@ -34,9 +35,20 @@ class Determination:
     reason: str = ""
 
 
+class Deferred:
+    """A snapshot value loaded only when a rule reads it (the meeting, the calendar, the opinion ledger:
+    most stages' rules never do, and each costs a query)."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], object]) -> None:
+        self.load = load
+
+
 @dataclass
 class Snapshot:
-    """What the gates may look at: trigger determinations and the evidence of the current round."""
+    """What the gates may look at: trigger determinations and the evidence of the current round.
+    ``approved_meeting``, ``ledger`` and ``calendar`` may be given as ``Deferred``: loaded on first read."""
 
     triggers: dict[str, Determination]
     items: list[Item]
@@ -44,6 +56,13 @@ class Snapshot:
     meeting_date: date | None = None
     ledger: dict[str, int] | None = None  # opinion ledger counts of the round (received, adopted, ..., pending)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is Deferred:
+            value = value.load()
+            object.__setattr__(self, name, value)
+        return value
 
     @property
     def trigger_values(self) -> dict[str, bool]:

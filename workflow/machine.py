@@ -1,8 +1,8 @@
 """The `transitions` state machine, built from a profile's stage order.
 
-One Machine per profile (auto_transitions off: nobody may jump to a state); each request binds a
-small adapter around the decision row (a SQLModel row cannot be bound directly, stack-notes §1),
-fires one trigger and unbinds. Guards only admit the destination the gates have planned, so the
+One Machine per profile (auto_transitions off: nobody may jump to a state); each request fires the
+trigger's event on a small adapter around the decision row (a SQLModel row cannot be bound directly,
+stack-notes §1). Guards only admit the destination the gates have planned, so the
 machine itself refuses any move the service layer has not cleared.
 """
 
@@ -76,13 +76,14 @@ def _build(profile: Profile) -> Machine:
 def fire(profile: Profile, row: Any, trigger: str, dest: str | None) -> None:
     """Move `row` by `trigger` to `dest`; raises MachineError if the machine does not allow it."""
     machine = build(profile)
-    flow = DecisionFlow(row, planned=dest)
-    machine.add_model(flow, initial=row.state)
-    try:
-        if not flow.trigger(trigger):
-            raise MachineError(f"transition {trigger} from {row.state} to {dest} refused by the machine")
-    finally:
-        machine.remove_model(flow)
+    event = machine.events.get(trigger)
+    if event is None:
+        raise MachineError(f"unknown trigger {trigger}")
+    # the event runs on the adapter without binding it (add_model would attach an is_<state> method per
+    # state and a method per trigger to it, only to have remove_model take them off again): the state is
+    # read from and written to the adapter's `state`, the guard is looked up on it by name
+    if not event.trigger(DecisionFlow(row, planned=dest)):
+        raise MachineError(f"transition {trigger} from {row.state} to {dest} refused by the machine")
 
 
 def allowed_triggers(profile: Profile, state: str) -> list[str]:
