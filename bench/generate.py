@@ -177,7 +177,8 @@ TABLES: dict[str, Sequence[str]] = {
     "decision": ("id", "code", "title", "organ_id", "undertaker_id", "category", "source", "catalog_item_id",
                  "profile_name", "profile_version", "state", "round", "executing_unit_id", "parent_id", "created_at",
                  "updated_at", "state_entered_at", "version"),
-    "stagestatus": ("id", "decision_id", "stage", "position", "status", "entered_at", "left_at", "user_id", "note"),
+    "stagestatus": ("id", "decision_id", "stage", "position", "status", "entered_at", "left_at", "user_id", "note",
+                    "days"),
     "triggerdetermination": ("id", "decision_id", "name", "value", "reason", "user_id", "at"),
     "evidence": ("id", "decision_id", "stage", "round", "kind", "filename", "content_type", "size", "sha256", "meta",
                  "user_id", "role", "office_id", "at"),
@@ -191,6 +192,13 @@ TABLES: dict[str, Sequence[str]] = {
 ORDER = list(TABLES)  # parents before children
 SEQUENCED = ("office", "user", "catalog_version", "catalogitem", "decision", "stagestatus", "triggerdetermination",
              "evidence", "meeting", "auditevent")
+
+
+def stage_days(entered: str, left: str) -> float | None:
+    """StageStatus.days of a done stage: what decisions.service writes when a stage is left."""
+    from decisions.service import _stage_days
+
+    return _stage_days(entered, left)
 
 
 class Writer:
@@ -696,7 +704,9 @@ class Generator:
             for pos, st in enumerate(order):
                 self.ids["stagestatus"] += 1
                 status, entered, left, user, note = stages[st]
-                out["stagestatus"].append((self.ids["stagestatus"], did, st, pos, status, entered, left, user, note))
+                days = stage_days(entered, left) if status == "done" else None  # as service._enter writes it
+                out["stagestatus"].append((self.ids["stagestatus"], did, st, pos, status, entered, left, user, note,
+                                           days))
 
     # --- everything
     def run(self, progress: bool = True) -> dict[str, Any]:

@@ -228,6 +228,8 @@ S: dict[str, tuple[str, str]] = {
     "dashboard_title": ("统计", "Dashboard"),
     "by_stage": ("各阶段决策数", "Decisions by stage"),
     "median_days": ("各阶段用时中位数（天）", "Median days per stage"),
+    "median_days_as_of": ("中位数统计于 {at}（定时及每次期限扫描后重新计算）",
+                          "medians as of {at} (recomputed periodically and after each deadline scan)"),
     "overdue_items": ("逾期事项", "Overdue items"),
     "risk_rate": ("风险评估率（涉稳决策）", "Risk-assessment rate (stability_risk)"),
     "decisions_total": ("决策总数", "Decisions"),

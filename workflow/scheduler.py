@@ -36,6 +36,13 @@ def scan_job() -> dict:
     except Exception:  # a failing pass must not kill the worker; the next one catches up
         log.exception("deadline scan failed")
         result = {"ran": False, "reason": "error"}
+    if result.get("ran"):  # the lease holder also refreshes the dashboard's kept figures (workbench)
+        try:
+            from decisions import workbench
+
+            workbench.refresh_dashboard_figures()
+        except Exception:  # a cache: the dashboard computes what it finds stale
+            log.exception("dashboard figures refresh failed")
     _runs.append(result)
     del _runs[:-50]
     log.info("deadline scan: %s", result)
