@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from decisions import audit, clock, evidence_store, filetypes
+from decisions import audit, clock, evidence_store, filetypes, scope
 from decisions.directory import actor_for, office_by_code
 from decisions.errors import BadInput, Blocked, NotPermitted, Unmet
 from decisions.models import Decision, Evidence, Office, StageStatus
@@ -87,10 +87,14 @@ def add_feedback(ident: str | int, *, channel: str, content: str, contact: str =
                 "post_evaluation_suggested": bool(threshold and count >= threshold)}
 
 
-def feedback(ident: str | int) -> list[dict]:
+def feedback(ident: str | int, *, as_user: str | None = None) -> list[dict]:
+    """The public opinions received on a decision (`juece feedback list`). `as_user`: read as that user
+    (decisions.scope; NotPermitted, exit 4, outside their scope); None is the server operator."""
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
+        if as_user is not None:
+            scope.require_read(s, scope.reader(s, as_user), d, "查看公众意见 / read the public feedback of")
         return [{"id": f.id, "channel": f.channel, "content": f.content, "received_at": f.received_at,
                  "recorded_by": f.recorded_by}
                 for f in s.exec(select(PublicFeedback).where(PublicFeedback.decision_id == d.id)
@@ -126,7 +130,7 @@ def start_evaluation(ident: str | int, *, trigger: str, evaluator: str, reason: 
         s = uow.session
         d = get_decision(s, ident)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d), ["decision_organ"], "组织决策后评估 / order a post-evaluation")
+        role = authorize(actor, scope_of(s, d, actor), ["decision_organ"], "组织决策后评估 / order a post-evaluation")
         office = office_by_code(s, evaluator)
         unmet: list[Unmet] = []
         if d.state not in AFTER_STATES:
@@ -227,7 +231,7 @@ def adjust(ident: str | int, *, title: str, reason: str, as_user: str, minor: bo
         s = uow.session
         parent = get_decision(s, ident)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, parent), ["decision_organ"], "调整决策 / adjust a decision")
+        role = authorize(actor, scope_of(s, parent, actor), ["decision_organ"], "调整决策 / adjust a decision")
         if parent.state not in AFTER_STATES:
             raise Blocked([Unmet("adjust.state", "Art 37", f"决策尚未作出并执行（当前 {parent.state}），无需调整程序",
                                  f"a decision in {parent.state} has not been made yet")])
@@ -274,17 +278,25 @@ def terminate(ident: str | int, *, reason: str, as_user: str) -> dict:
     return side_transition(ident, action="terminate", reason=reason, as_user=as_user)
 
 
-def status(ident: str | int) -> dict:
-    """The life of a decision after it was made: executing unit, reports, feedback, evaluations, family."""
+def status(ident: str | int, *, as_user: str | None = None) -> dict:
+    """The life of a decision after it was made: executing unit, reports, feedback, evaluations, family.
+    `as_user`: read as that user (decisions.scope; NotPermitted, exit 4, outside their scope); the parent and
+    the adjustments are named only where that user may read them too."""
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
+        r = scope.reader(s, as_user) if as_user is not None else None
+        if r is not None:
+            scope.require_read(s, r, d, "查看决策作出后的情况 / read the life after the decision of")
         ex = s.get(Office, d.executing_unit_id) if d.executing_unit_id else None
         ev = list(s.exec(select(Evidence).where(Evidence.decision_id == d.id,
                                                 col(Evidence.kind).in_(["execution_report", "issue_report"]))
                          .order_by(col(Evidence.id))))
         parent = s.get(Decision, d.parent_id) if d.parent_id else None
         children = s.exec(select(Decision).where(Decision.parent_id == d.id)).all()
+        if r is not None:   # the family, only as far as the reader may open it
+            parent = parent if parent is not None and scope.can_read(s, r, parent.id or 0) else None
+            children = [c for c in children if scope.can_read(s, r, c.id or 0)]
         evals = s.exec(select(PostEvaluation).where(PostEvaluation.decision_id == d.id)).all()
         count = len(s.exec(select(PublicFeedback.id).where(PublicFeedback.decision_id == d.id)).all())
         return {"id": d.id, "code": d.code, "state": d.state,

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from decisions import audit, clock, scope
 from decisions.directory import actor_for, office_by_code
-from decisions.errors import BadInput, Blocked, NotFound, Unmet
+from decisions.errors import BadInput, Blocked, NotFound, NotPermitted, Unmet
 from decisions.models import CatalogItem, Decision, Evidence, Office, StageStatus
 from decisions.models_deadlines import CatalogClosure, CatalogVersion
 from decisions.permissions import DecisionScope, authorize
@@ -443,7 +443,7 @@ def link(ident: str | int, item_id: int, *, as_user: str) -> dict:
         s = uow.session
         d = get_decision(s, ident)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d), ["decision_organ"], "关联目录事项 / link a catalog item")
+        role = authorize(actor, scope_of(s, d, actor), ["decision_organ"], "关联目录事项 / link a catalog item")
         item = s.get(CatalogItem, item_id)
         if item is None:
             raise NotFound(f"未知目录事项 / unknown catalog item: {item_id}")
@@ -467,11 +467,28 @@ def link(ident: str | int, item_id: int, *, as_user: str) -> dict:
         return {"id": d.id, "catalog_item_id": item.id, "item_name": item.item_name}
 
 
-def compare(ident: str | int) -> dict:
-    """The procedures the catalog declared for the decision's item against the ones actually run."""
+def compare(ident: str | int, *, as_user: str | None = None) -> dict:
+    """The procedures the catalog declared for the decision's item against the ones actually run.
+
+    `as_user`: read as that user (None: the server operator). NotPermitted (exit 4) naming the user and the
+    decision when the decision is outside their scope (decisions.scope), or naming the user and the catalog
+    item when the decision is linked to an unpublished item of an organ whose drafts that user may not read
+    (the rule of `items()`: published items of every organ, drafts only within the user's scope)."""
     with UnitOfWork() as uow:
         s = uow.session
-        return compare_in(s, get_decision(s, ident))
+        d = get_decision(s, ident)
+        if as_user is not None:
+            r = scope.reader(s, as_user)
+            scope.require_read(s, r, d, "比对目录与程序 / compare the catalog with the procedures of")
+            item = s.get(CatalogItem, d.catalog_item_id) if d.catalog_item_id else None
+            drafts = scope.catalog_organs(r)
+            if item is not None and drafts is not None and not item.published_at and item.organ_id not in drafts:
+                organ = s.get(Office, item.organ_id)
+                code = organ.code if organ else item.organ_id
+                raise NotPermitted(f"用户 {r.username} 无权查看目录事项 #{item.id}：{code} 的目录草稿尚未公布，"
+                                   f"不在其单位的查看范围内 / user {r.username} may not read catalog item #{item.id}: "
+                                   f"an unpublished catalog draft of {code}, outside the offices this user may see")
+        return compare_in(s, d)
 
 
 def compare_in(s: Session, d: Decision) -> dict:

@@ -283,19 +283,40 @@ def list_cmd(state: Annotated[str | None, typer.Option("--state")] = None,
          lambda rows: "\n".join(f"#{r['id']}\t{r['code']}\t{r['state']}\t{r['title']}" for r in rows) or "（无 / none）")
 
 
-@app.command("verify")
+@app.command("verify", help=(
+    "核验材料哈希与审计链 / verify evidence fixity and the audit chain (exit 6 on any break).\n\n"
+    "--as：以该用户的查看范围核验。指定的决策不在其范围内时退出码 4；不指定决策时只核验该用户可查看的决策，"
+    "系统审计链（单位、用户、目录）和范围外的决策不核验，并说明有多少项决策未核验。\n\n"
+    "--as: verify within that user's scope. A decision outside it exits 4; without ID only the decisions that "
+    "user may open are verified (not the system chain of offices, users and catalogs), and the output says how "
+    "many decisions were left out."))
 def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
                dossier: Annotated[Path | None, typer.Option("--dossier", help="核验案卷文件 / verify a dossier PDF")] = None,
-               json_: JsonOpt = False) -> None:
+               as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
     """核验材料哈希与审计链 / verify evidence fixity and the audit chain (exit 6 on any break)."""
     from decisions import integrity
 
+    if dossier is not None and as_user is not None:
+        def refuse() -> dict:
+            raise BadInput("--as 不适用于 --dossier（核验的是案卷文件本身）/ --as does not apply to --dossier")
+
+        _run(refuse, json_)
+        return
     if dossier is not None:
         _verify_dossier(dossier, ident, json_)
         return
 
+    def scope_note(r: dict) -> str:
+        sc = r.get("scope")
+        if ident is not None or not sc or sc["system_chain_checked"]:
+            return ""
+        return (f"\n  范围 / scope: 仅核验 {sc['user']} 可查看的 {sc['decisions_checked']} 项决策；"
+                f"另有 {sc['decisions_out_of_scope']} 项决策及系统审计链不在其查看范围内，未核验 / only the "
+                f"{sc['decisions_checked']} decisions {sc['user']} may open were verified; "
+                f"{sc['decisions_out_of_scope']} decisions and the system chain are outside that scope")
+
     def go() -> dict:
-        result = integrity.verify(ident)
+        result = integrity.verify(ident, as_user=as_user)
         if not result["ok"]:
             if json_ or _state["json"]:
                 typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -303,11 +324,13 @@ def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = No
                 typer.echo("核验失败 / integrity failure:", err=True)
                 for p in result["problems"]:
                     typer.echo(f"  - {p}", err=True)
+                if scope_note(result):
+                    typer.echo(scope_note(result).lstrip("\n"), err=True)
             raise typer.Exit(6)
         return result
 
     _run(go, json_, lambda r: f"核验通过 / clean: {r['evidence_checked']} evidence files, "
-                              f"{r['events_checked']} audit events")
+                              f"{r['events_checked']} audit events" + scope_note(r))
 
 
 @profile_app.command("check")
@@ -411,14 +434,19 @@ def report_cmd(year: Annotated[int, typer.Option("--year")], organ: Annotated[st
     _run(lambda: report.yearly(year, organ, as_user=as_user), json_, report.human)
 
 
-@app.command("deadlines")
+@app.command("deadlines", help=(
+    "期限表 / the deadlines the worker watches (one decision or all).\n\n"
+    "--as：指定的决策不在该用户查看范围内时退出码 4；不指定决策时只列出该用户可查看的决策的期限，"
+    "以及其可查看的目录事项（已公布的，或其范围内机关的目录草稿）的期限。\n\n"
+    "--as: a decision outside that user's scope exits 4; without ID only the rows of the decisions that user may "
+    "open and of the catalog items they may read (published ones, or drafts of the organs in their scope)."))
 def deadlines_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
                   status: Annotated[str | None, typer.Option("--status", help="open|done|cancelled")] = None,
-                  json_: JsonOpt = False) -> None:
+                  as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
     """期限表 / the deadlines the worker watches (one decision or all)."""
     from decisions import deadlines
 
-    _run(lambda: deadlines.deadlines(ident, status=status), json_,
+    _run(lambda: deadlines.deadlines(ident, status=status, as_user=as_user), json_,
          lambda rows: "\n".join(f"{r['due']}\t{r['status']}\t{r['decision'] or '目录#' + str(r['catalog_item_id'])}\t"
                                 f"{r['title']}\t[{r['article']}]" + ("\t暂定" if r["provisional"] else "")
                                 for r in rows) or "（无 / none）")
@@ -658,8 +686,13 @@ def catalog_link(ident: Annotated[str, typer.Argument(metavar="ID")], item: int,
          lambda r: f"#{r['id']} → 目录事项 #{r['catalog_item_id']} {r['item_name']}")
 
 
-@catalog_app.command("compare")
-def catalog_compare(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
+@catalog_app.command("compare", help=(
+    "目录列明的程序与实际履行的程序比对 / declared vs run procedures.\n\n"
+    "--as：决策不在该用户查看范围内，或所关联的目录事项是其范围外机关尚未公布的目录草稿（同 catalog list）时，退出码 4。\n\n"
+    "--as: exits 4 when the decision is outside that user's scope, or its catalog item is an unpublished draft of "
+    "an organ outside it (the rule of catalog list)."))
+def catalog_compare(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: ReadAsOpt = None,
+                    json_: JsonOpt = False) -> None:
     """目录列明的程序与实际履行的程序比对 / declared vs run procedures."""
     from decisions import catalog
 
@@ -670,7 +703,7 @@ def catalog_compare(ident: Annotated[str, typer.Argument(metavar="ID")], json_: 
                 f"实际 {s['status']}{' ⚠ ' + s['finding'] if s['finding'] != 'ok' else ''}" for s in r["stages"]]
         return "\n".join([head, *rows, *(f"  - [{f['article']}] {f['message']}" for f in r["findings"])])
 
-    _run(lambda: catalog.compare(ident), json_, human)
+    _run(lambda: catalog.compare(ident, as_user=as_user), json_, human)
 
 
 feedback_app = typer.Typer(no_args_is_help=True, help="公众意见箱（第35条第2款）/ public feedback")
@@ -691,11 +724,12 @@ def feedback_add(ident: Annotated[str, typer.Argument(metavar="ID")],
 
 
 @feedback_app.command("list")
-def feedback_list(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
-    """公众意见 / the opinions received."""
+def feedback_list(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: ReadAsOpt = None,
+                  json_: JsonOpt = False) -> None:
+    """公众意见 / the opinions received (--as: exit 4 outside that user's scope)."""
     from decisions import aftercare
 
-    _run(lambda: aftercare.feedback(ident), json_,
+    _run(lambda: aftercare.feedback(ident, as_user=as_user), json_,
          lambda rows: "\n".join(f"#{r['id']} {r['received_at'][:10]} [{r['channel']}] {r['content']}" for r in rows)
          or "（无 / none）")
 
@@ -756,12 +790,17 @@ def decision_close(ident: Annotated[str, typer.Argument(metavar="ID")], as_user:
     _run(lambda: aftercare.close(ident, as_user=as_user), json_, lambda r: f"#{r['id']}: {r['from']} → {r['to']}")
 
 
-@decision_app.command("after")
-def decision_after(ident: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False) -> None:
+@decision_app.command("after", help=(
+    "决策作出后：执行、报告、意见、评估、调整 / life after the decision.\n\n"
+    "--as：决策不在该用户查看范围内时退出码 4；原决策和调整形成的新决策只列出其可查看的。\n\n"
+    "--as: exits 4 outside that user's scope; the parent and the adjustments are listed only where that user may "
+    "open them."))
+def decision_after(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: ReadAsOpt = None,
+                   json_: JsonOpt = False) -> None:
     """决策作出后：执行、报告、意见、评估、调整 / life after the decision."""
     from decisions import aftercare
 
-    _run(lambda: aftercare.status(ident), json_, None)
+    _run(lambda: aftercare.status(ident, as_user=as_user), json_, None)
 
 
 def _verify_dossier(path: Path, ident: str | None, json_: bool) -> None:

@@ -826,16 +826,41 @@ def set_email(username: str, email: str, as_user: str | None = None) -> dict:
         return {"username": username, "email": email}
 
 
-def deadlines(ident: str | int | None = None, *, status: str | None = None) -> list[dict]:
-    """The deadline table (one decision's, or all), for `juece deadlines` and the dashboard."""
+def deadlines(ident: str | int | None = None, *, status: str | None = None, as_user: str | None = None) -> list[dict]:
+    """The deadline table (one decision's, or all), for `juece deadlines` and the dashboard.
+
+    `as_user`: read as that user (decisions.scope; None is the server operator, who sees every row). With a
+    decision, NotPermitted (exit 4) naming the user and the decision when it is outside their scope; without
+    one, only the rows of the decisions that user may open and of the catalog items they may read (the rule
+    of `catalog.items`: published items of every organ, unpublished drafts only of the organs in their scope)."""
+    from sqlalchemy import false, or_
+
+    from decisions import scope
     from decisions.service import get_decision
 
     with UnitOfWork() as uow:
         s = uow.session
         q = select(Deadline, Decision.code).join(Decision, col(Decision.id) == col(Deadline.decision_id),
                                                  isouter=True)
+        reader = scope.reader(s, as_user) if as_user is not None else None
         if ident is not None:
-            q = q.where(Deadline.decision_id == get_decision(s, ident).id)
+            d = get_decision(s, ident)
+            if reader is not None:
+                scope.require_read(s, reader, d, "查看期限 / read the deadlines of")
+            q = q.where(Deadline.decision_id == d.id)
+        elif reader is not None and not reader.everything:
+            visible = scope.visible_clause(reader)
+            # its own FROM decision: not correlated with the outer join's decision
+            decisions_seen = select(Decision.id).where(visible if visible is not None else false()).correlate(None)
+            drafts = scope.catalog_organs(reader)
+            items_seen = select(CatalogItem.id)
+            if drafts is not None:
+                items_seen = items_seen.where(or_(CatalogItem.published_at != "",
+                                                  col(CatalogItem.organ_id).in_(drafts)))
+            # a row of a decision, of a catalog item (or of both): every one it names must be readable
+            q = q.where(or_(col(Deadline.decision_id).is_not(None), col(Deadline.catalog_item_id).is_not(None)),
+                        or_(col(Deadline.decision_id).is_(None), col(Deadline.decision_id).in_(decisions_seen)),
+                        or_(col(Deadline.catalog_item_id).is_(None), col(Deadline.catalog_item_id).in_(items_seen)))
         if status:
             q = q.where(Deadline.status == status)
         return [{"id": r.id, "key": r.key, "rule": r.rule, "type": r.type, "decision": code,

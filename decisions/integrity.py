@@ -21,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
+from collections.abc import Container
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, column, inspect, select, table
+from sqlalchemy import Connection, MetaData, Table, column, false, func, inspect, select, table
 
-from decisions import audit, evidence_store
+from decisions import audit, evidence_store, scope
 from decisions.audit import AuditSm3
 from decisions.models import AuditEvent, Decision, Evidence, Meeting, MeetingPosition, TriggerDetermination, User
 from decisions.unit_of_work import UnitOfWork
@@ -70,18 +71,36 @@ def hash_files(items: list[tuple[int, str, int]]) -> dict[int, tuple[str | None,
         return {ev_id: (sha, size) for batch in done for ev_id, sha, size in batch}
 
 
-def _resolve(uow: UnitOfWork, ident: str | int) -> int:
+def _resolve(uow: UnitOfWork, ident: str | int, reader: scope.Reader | None = None) -> int:
     from decisions.service import get_decision  # the same lookup (id or code, NotFound) as every command
 
-    return get_decision(uow.session, ident).id or 0
+    d = get_decision(uow.session, ident)
+    if reader is not None:
+        scope.require_read(uow.session, reader, d, "核验 / verify")
+    return d.id or 0
 
 
-def verify(ident: str | int | None = None) -> dict[str, Any]:
-    """Problems found (empty when clean) and what was checked."""
+def verify(ident: str | int | None = None, *, as_user: str | None = None) -> dict[str, Any]:
+    """Problems found (empty when clean) and what was checked.
+
+    `as_user`: verify within that user's read scope (decisions.scope; None is the server operator, who
+    verifies everything). With a decision outside the scope: NotPermitted (exit 4) naming the user and the
+    decision. Without one: only the decisions that user may open (their files, chains and links); the system
+    chain (chain 0: offices, users, every organ's catalog) and the decisions outside the scope are left out,
+    and ``scope`` in the result says how many decisions that was."""
     problems: list[str] = []
     with UnitOfWork() as uow:
-        only = _resolve(uow, ident) if ident is not None else None
+        reader = scope.reader(uow.session, as_user) if as_user is not None else None
+        only = _resolve(uow, ident, reader) if ident is not None else None
         conn = uow.session.connection()
+        seen = None          # the decisions in the reader's scope, when that is not all of them
+        within: set[int] = set()
+        left_out = 0
+        if only is None and reader is not None and not reader.everything:
+            clause = scope.visible_clause(reader)
+            seen = select(_D.c.id).where(clause if clause is not None else false()).correlate(None)
+            within = set(conn.execute(seen).scalars())
+            left_out = int(conn.execute(select(func.count()).select_from(_D)).scalar() or 0) - len(within)
 
         ev_q = select(_EV.c.id, _EV.c.decision_id, _EV.c.stage, _EV.c.kind, _EV.c.filename, _EV.c.size,
                       _EV.c.sha256, _EV.c.meta).order_by(_EV.c.id)
@@ -97,6 +116,13 @@ def verify(ident: str | int | None = None) -> dict[str, Any]:
             d_q = d_q.where(_D.c.id == only)
             m_q = m_q.where(_M.c.decision_id == only)
             td_q = td_q.where(_TD.c.decision_id == only)
+        elif seen is not None:
+            ev_q = ev_q.where(_EV.c.decision_id.in_(seen))
+            ae_q = ae_q.where(_AE.c.chain.in_(seen))
+            sm3_q = sm3_q.where(_SM3.c.chain.in_(seen))
+            d_q = d_q.where(_D.c.id.in_(seen))
+            m_q = m_q.where(_M.c.decision_id.in_(seen))
+            td_q = td_q.where(_TD.c.decision_id.in_(seen))
         evidence = conn.execute(ev_q).all()
         events = [dict(r._mapping) for r in conn.execute(ae_q)]
         sm3_rows: dict[int, dict[int, str]] = defaultdict(dict)
@@ -112,7 +138,10 @@ def verify(ident: str | int | None = None) -> dict[str, Any]:
                 positions[row.meeting_id].append(row)
         triggers = conn.execute(td_q).all()
         usernames = dict(conn.execute(select(_U.c.id, _U.c.username)).all()) if meetings else {}
-        others = [r for r in other_references(conn) if only is None or _belongs(conn, r, only)]
+        if only is not None:
+            within = {only}
+        others = [r for r in other_references(conn)
+                  if (only is None and seen is None) or _belongs(conn, r, within)]
 
     # 1. files
     found = hash_files([(e.id, e.sha256, e.size) for e in evidence])
@@ -153,19 +182,23 @@ def verify(ident: str | int | None = None) -> dict[str, Any]:
     # 3. links between rows and the trail
     problems += _check_links(evidence, by_chain, decisions, meetings, positions, triggers, usernames,
                              {e.id: e for e in evidence})
-    return {"ok": not problems, "problems": problems, "evidence_checked": len(evidence) + len(others),
-            "events_checked": len(events), "chains_checked": len(by_chain), "sm3": audit.SM3_AVAILABLE,
-            "heads": {str(k): v for k, v in sorted(heads.items())}}
+    out = {"ok": not problems, "problems": problems, "evidence_checked": len(evidence) + len(others),
+           "events_checked": len(events), "chains_checked": len(by_chain), "sm3": audit.SM3_AVAILABLE,
+           "heads": {str(k): v for k, v in sorted(heads.items())}}
+    if reader is not None:
+        out["scope"] = {"user": reader.username, "decisions_checked": len(decisions),
+                        "decisions_out_of_scope": left_out, "system_chain_checked": only is None and seen is None}
+    return out
 
 
-def _belongs(conn: Connection, ref: tuple[str, str, Any, str], decision_id: int) -> bool:
-    """Does a referencing row belong to the decision (a ``decision_id`` column equal to it)?"""
+def _belongs(conn: Connection, ref: tuple[str, str, Any, str], decision_ids: Container[int]) -> bool:
+    """Does a referencing row belong to one of the decisions (a ``decision_id`` column naming it)?"""
     name, _column, key, _sha = ref
     t = Table(name, MetaData(), autoload_with=conn)
     if "decision_id" not in t.c:
         return False
     pk = list(t.primary_key.columns)[:1] or list(t.columns)[:1]
-    return conn.execute(select(t.c.decision_id).where(pk[0] == key)).scalar() == decision_id
+    return conn.execute(select(t.c.decision_id).where(pk[0] == key)).scalar() in decision_ids
 
 
 def _check_links(evidence: list[Any], by_chain: dict[int, list[dict[str, Any]]], decisions: list[Any],

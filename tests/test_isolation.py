@@ -15,8 +15,11 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -154,7 +157,7 @@ def _build() -> Province:
     ids = {k: _walk(k) for k in DECISIONS}
     for g, code in GOVS.items():   # a draft catalog item in every government, and one published in 乙市
         catalog.add_item(code, 2026, item_name=f"【{g.upper()}】目录草稿事项", as_user=f"{g}_organ")
-    catalog.add_item("CB", 2027, item_name="【CB】已公布目录事项", as_user="cb_organ")
+    catalog.add_item("CB", 2027, item_name="【CB】已公布目录事项", as_user="cb_organ", target_date="2027-06-30")
     catalog.consent("CB", 2027, day="2026-02-20", ref="市委常委会会议纪要", as_user="cb_organ")
     catalog.publish("CB", 2027, day="2026-02-25", as_user="cb_organ")
     os.environ["JUECE_NOW"] = "2026-11-20T09:00:00+08:00"   # months later: stale drafts, reminders, escalations
@@ -191,8 +194,18 @@ def keys_in(p: Province, text: str) -> set[str]:
     return {k for k in DECISIONS if f"【{k.upper()}】草案" in text or p.codes[k] in text}
 
 
+_COMMAND: list[Any] = []   # the click command of `juece`
+
+
 def cli(*args: str, code: int = 0) -> str:
-    result = runner.invoke(cli_app, list(args))
+    """`juece ARGS` in-process. Typer's runner rebuilds the whole click command tree on every call (about 0.2 s,
+    most of this module's thousand-odd calls); it is built once here and the runner handed that."""
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(cli_app))
+    with pytest.MonkeyPatch.context() as mp:
+        if hasattr(typer.testing, "_get_command"):
+            mp.setattr(typer.testing, "_get_command", lambda _app: _COMMAND[0])
+        result = runner.invoke(cli_app, list(args))
     assert result.exit_code == code, f"juece {' '.join(args)} -> {result.exit_code}\n{result.output}"
     return result.output
 
@@ -384,6 +397,132 @@ def test_cli_without_as_is_the_operator(province):
     assert json.loads(cli("report", "--year", "2026", "--organ", "CA-C1", "--as", "ca_organ", "--json"))[
         "decisions"] == 1
     assert len(json.loads(cli("catalog", "list", "CA", "2026", "--json"))) == 1
+    rows = json.loads(cli("deadlines", "--json"))
+    assert {province.key_of(r["decision_id"]) for r in rows if r["decision_id"]} == ALL
+    assert {r["catalog_item_id"] for r in rows if r["catalog_item_id"]} == {_published_item()}
+    verified = json.loads(cli("verify", "--json"))
+    assert verified["ok"] and "0" in verified["heads"] and "scope" not in verified
+    assert {province.key_of(int(c)) for c in verified["heads"] if c != "0"} == ALL
+    for key, did in province.ids.items():
+        assert {r["decision"] for r in json.loads(cli("deadlines", str(did), "--json"))} == {province.codes[key]}
+        assert json.loads(cli("decision", "after", str(did), "--json"))["id"] == did
+        assert json.loads(cli("feedback", "list", str(did), "--json")) == []
+        assert json.loads(cli("catalog", "compare", str(did), "--json"))["title"] == title(key)
+        assert json.loads(cli("verify", str(did), "--json"))["ok"]
+
+
+# ----------------------------------------------------------------- deadlines, after, feedback, compare, verify
+def _published_item() -> int:
+    return catalog.items("CB", 2027)[0]["id"]
+
+
+def _drafts_read(user: str) -> set[str]:
+    """The governments whose catalog drafts the user reads (the rule `catalog list --as` follows)."""
+    if user == "ln_admin":
+        return set(GOVS)
+    return (set(EXPECTED[user]) if user in OVERSIGHT else set()) | _served(user)
+
+
+def _refused(p: Province, out: str, user: str, key: str) -> None:
+    """Exit 4 names the user and the decision (中文 / English) and prints nothing of the decision."""
+    assert user in out and p.codes[key] in out and "/" in out, out
+    assert title(key) not in out and f"【{key.upper()}】" not in out, out
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_cli_deadlines_after_feedback_compare_verify_with_as(province, user):
+    """`deadlines ID`, `decision after ID`, `feedback list ID`, `catalog compare ID` and `verify ID` with --as:
+    every draft in the user's scope is shown, every other refused with exit 4; `deadlines` and `verify` without
+    an ID cover exactly the decisions in scope (verify also says how many it left out)."""
+    want = EXPECTED[user]
+    for key, did in province.ids.items():
+        code = province.codes[key]
+        if key in want:
+            rows = json.loads(cli("deadlines", str(did), "--as", user, "--json"))
+            assert rows and {(r["decision"], r["decision_id"]) for r in rows} == {(code, did)}
+            assert code in cli("deadlines", code, "--as", user)
+            after = json.loads(cli("decision", "after", code, "--as", user, "--json"))
+            assert (after["id"], after["code"], after["state"]) == (did, code, DECISIONS[key][2])
+            assert json.loads(cli("feedback", "list", str(did), "--as", user, "--json")) == []
+            compared = json.loads(cli("catalog", "compare", code, "--as", user, "--json"))
+            assert (compared["id"], compared["title"], compared["in_catalog"]) == (did, title(key), False)
+            checked = json.loads(cli("verify", str(did), "--as", user, "--json"))
+            assert checked["ok"] and set(checked["heads"]) == {str(did)}, checked
+        else:
+            for args in (("deadlines", str(did)), ("deadlines", code), ("decision", "after", str(did)),
+                         ("feedback", "list", code), ("catalog", "compare", str(did)), ("verify", code),
+                         ("verify", str(did), "--json")):
+                _refused(province, cli(*args, "--as", user, code=4), user, key)
+
+    rows = json.loads(cli("deadlines", "--as", user, "--json"))
+    assert {province.key_of(r["decision_id"]) for r in rows if r["decision_id"]} == want
+    assert {r["catalog_item_id"] for r in rows if r["catalog_item_id"]} == {_published_item()}  # public
+    assert not keys_in(province, json.dumps(rows, ensure_ascii=False)) - want
+    assert keys_in(province, cli("deadlines", "--as", user)) == want
+
+    verified = json.loads(cli("verify", "--as", user, "--json"))
+    assert verified["ok"], verified["problems"]
+    assert {province.key_of(int(c)) for c in verified["heads"] if c != "0"} == want
+    assert verified["evidence_checked"] == sum(len(views.show(province.ids[k])["evidence"]) for k in want)
+    if user == "ln_admin":   # admin reads everything: the system chain too
+        assert "0" in verified["heads"]
+        assert verified["scope"] == {"user": user, "decisions_checked": len(ALL), "decisions_out_of_scope": 0,
+                                     "system_chain_checked": True}
+    else:
+        assert "0" not in verified["heads"]
+        assert verified["scope"] == {"user": user, "decisions_checked": len(want),
+                                     "decisions_out_of_scope": len(ALL) - len(want), "system_chain_checked": False}
+        human = cli("verify", "--as", user)
+        assert f"另有 {len(ALL) - len(want)} 项决策" in human and f"{len(ALL) - len(want)} decisions" in human
+
+
+def test_catalog_drafts_stay_hidden_in_compare_and_deadlines(province, tmp_path):
+    """`catalog compare` and `deadlines` follow `catalog list --as` for catalog items: a decision linked to an
+    unpublished item of an organ whose drafts the user may not read is refused (exit 4, naming the user and the
+    item), and the deadline rows of such items are left out. For the test only, the 甲市 draft decision is
+    linked to the 甲市 draft item and every draft item gets a deadline row (the worker watches published items
+    only); both are undone afterwards."""
+    from sqlalchemy import delete, update
+    from sqlmodel import col
+
+    from decisions.models import Decision
+    from decisions.models_deadlines import Deadline
+    from decisions.unit_of_work import UnitOfWork
+
+    drafts = {i["item_name"][1:i["item_name"].index("】")].lower(): i["id"] for i in catalog.items(year=2026)}
+    assert set(drafts) == set(GOVS)
+    with UnitOfWork() as uow:
+        uow.session.execute(update(Decision).where(Decision.id == province.ids["ca"])
+                            .values(catalog_item_id=drafts["ca"]))
+        for g, item in drafts.items():
+            uow.session.add(Deadline(key=f"test-draft:{item}", rule="catalog_target", type="catalog_target",
+                                     catalog_item_id=item, title=f"【{g.upper()}】目录草稿事项 计划决策日期",
+                                     article="Art 3¶3", due="2026-06-30", remind_on="2026-06-01",
+                                     created_at="2026-03-02T09:00:00+08:00"))
+        uow.commit()
+    try:
+        assert json.loads(cli("catalog", "compare", str(province.ids["ca"]), "--json"))["catalog_item"]["id"]             == drafts["ca"]
+        for user in USERS:
+            seen = _drafts_read(user)
+            rows = json.loads(cli("deadlines", "--as", user, "--json"))
+            assert {r["catalog_item_id"] for r in rows if r["catalog_item_id"]} ==                 {drafts[g] for g in seen} | {_published_item()}, user
+            if "ca" not in EXPECTED[user]:
+                _refused(province, cli("catalog", "compare", "--as", user, str(province.ids["ca"]), code=4), user,
+                         "ca")
+            elif "ca" in seen:
+                compared = json.loads(cli("catalog", "compare", str(province.ids["ca"]), "--as", user, "--json"))
+                assert compared["catalog_item"]["item_name"] == "【CA】目录草稿事项"
+            else:   # the experts of the province's pool: the decision in expert review, not 甲市's catalog draft
+                out = cli("catalog", "compare", str(province.ids["ca"]), "--as", user, code=4)
+                assert user in out and f"#{drafts['ca']}" in out and "CA" in out and "目录草稿事项" not in out
+        assert {u for u in USERS if "ca" in EXPECTED[u] and "ca" not in _drafts_read(u)} == \
+            {"ln_expert1", "ln_expert2", "ln_expert3"}
+        assert "--dossier" in cli("verify", "--dossier", str(tmp_path / "x.pdf"), "--as", "ca_organ", code=2)
+    finally:
+        with UnitOfWork() as uow:
+            uow.session.execute(update(Decision).where(Decision.id == province.ids["ca"]).values(catalog_item_id=None))
+            uow.session.execute(delete(Deadline).where(col(Deadline.key).like("test-draft:%")))
+            uow.commit()
 
 
 # ----------------------------------------------------------------- the Streamlit pages
