@@ -4,7 +4,8 @@
     python -m decisions.pgcluster url   [--dir var/pg]   # prints JUECE_DATABASE_URL for it
     python -m decisions.pgcluster stop  [--dir var/pg]
 
-The binaries are found as tests/pg.py finds them (`/usr/lib/postgresql/*/bin`, or ``$JUECE_PG_BIN``).
+The binaries are found under `/usr/lib/postgresql/*/bin` (or ``$JUECE_PG_BIN``); the test clusters
+(tests/pg.py) and the benchmarks' (bench/pgcluster.py) are made with the same functions below.
 The cluster listens on a unix socket in ``DIR/sock`` only (no TCP) and keeps the server's durability
 defaults: it is a deployment for trying juece on PostgreSQL, not a throw-away test cluster. initdb refuses
 to run as root; as root the server runs as the ``postgres`` system user (``runuser``), like the tests.
@@ -24,26 +25,57 @@ DB_NAME = "juece"
 SUPERUSER = "postgres"
 
 
-def pg_bin() -> Path:
-    """The newest installed server's bin directory (or $JUECE_PG_BIN)."""
+def find_bin() -> Path | None:
+    """The newest installed server's bin directory (or $JUECE_PG_BIN), None when there is none."""
     explicit = os.environ.get("JUECE_PG_BIN")
     if explicit:
         return Path(explicit)
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                    key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
-    if not found:
+    return Path(found[-1]).parent if found else None
+
+
+def pg_bin() -> Path:
+    """``find_bin()``, or exit saying how to install the server."""
+    found = find_bin()
+    if found is None:
         raise SystemExit("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
                          "(apt-get install postgresql, or set JUECE_PG_BIN) / 未找到 PostgreSQL 服务器程序")
-    return Path(found[-1]).parent
+    return found
 
 
-def _run_as() -> str | None:
+def server_user() -> str | None:
+    """Who runs the server: initdb refuses root, so as root the ``postgres`` system user ($JUECE_PG_USER)."""
     return os.environ.get("JUECE_PG_USER", "postgres") if os.geteuid() == 0 else None
 
 
-def _cmd(*args: str) -> list[str]:
-    user = _run_as()
+def as_server(user: str | None, *args: str) -> list[str]:
+    """The command line run as the server's user."""
     return ["runuser", "-u", user, "--", *args] if user else list(args)
+
+
+def give_to(user: str | None, *paths: Path) -> None:
+    """Hand the directories the server writes to its user (when running as root)."""
+    if user:
+        pw = pwd.getpwnam(user)
+        for path in paths:
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def initdb(bindir: Path, data: Path, user: str | None, *, no_sync: bool = False) -> None:
+    """A new cluster in `data`: superuser postgres, trust on the socket, UTF-8, C locale."""
+    subprocess.run(as_server(user, str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust",
+                             "-E", "UTF8", "--locale=C", *(["--no-sync"] if no_sync else [])),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def pg_ctl_start(bindir: Path, data: Path, log: Path, sock: Path, user: str | None, settings: list[str],
+                 timeout: int = 60) -> None:
+    """Start the server on a unix socket in `sock` only (no TCP), with these ``-c name=value`` settings."""
+    opts = " ".join([f"-k {sock}", "-c listen_addresses=''", *(f"-c {x}" for x in settings)])
+    subprocess.run(as_server(user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts,
+                             "-w", "-t", str(timeout), "start"),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def url(base: Path) -> str:
@@ -55,7 +87,7 @@ def running(base: Path) -> bool:
     data = base / "data"
     if not (data / "PG_VERSION").exists():
         return False
-    return subprocess.run(_cmd(str(pg_bin() / "pg_ctl"), "-D", str(data), "status"),
+    return subprocess.run(as_server(server_user(), str(pg_bin() / "pg_ctl"), "-D", str(data), "status"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
@@ -65,20 +97,12 @@ def start(base: Path) -> str:
     bindir = pg_bin()
     data, sock = base / "data", base / "sock"
     sock.mkdir(parents=True, exist_ok=True)
-    user = _run_as()
-    if user:
-        pw = pwd.getpwnam(user)
-        for path in (base, sock):
-            os.chown(path, pw.pw_uid, pw.pw_gid)
-        if data.exists():
-            os.chown(data, pw.pw_uid, pw.pw_gid)
+    user = server_user()
+    give_to(user, base, sock, *([data] if data.exists() else []))
     if not (data / "PG_VERSION").exists():
-        subprocess.run(_cmd(str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
-                            "--locale=C"), check=True, stdout=subprocess.DEVNULL)
+        initdb(bindir, data, user)
     if not running(base):
-        opts = f"-k {sock} -c listen_addresses=''"
-        subprocess.run(_cmd(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", opts,
-                            "-w", "-t", "60", "start"), check=True, stdout=subprocess.DEVNULL)
+        pg_ctl_start(bindir, data, base / "server.log", sock, user, [])
     import psycopg
 
     with psycopg.connect(host=str(sock), user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
@@ -90,8 +114,8 @@ def start(base: Path) -> str:
 def stop(base: Path) -> None:
     base = base.resolve()
     if running(base):
-        subprocess.run(_cmd(str(pg_bin() / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "-w", "stop"),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(as_server(server_user(), str(pg_bin() / "pg_ctl"), "-D", str(base / "data"), "-m", "fast",
+                                 "-w", "stop"), check=True, stdout=subprocess.DEVNULL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,25 +10,20 @@ created from a migrated template database in a few milliseconds.
 from __future__ import annotations
 
 import atexit
-import glob
 import itertools
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from decisions.pgcluster import as_server, give_to, initdb, pg_ctl_start, server_user
+from decisions.pgcluster import find_bin as pg_bin
 
-def pg_bin() -> Path | None:
-    """The newest installed server's bin directory, or None."""
-    explicit = os.environ.get("JUECE_PG_BIN")
-    if explicit:
-        return Path(explicit)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
-    return Path(found[-1]).parent if found else None
+#: a test session's server: no durability, small buffers
+THROWAWAY = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
+             "shared_buffers=64MB"]
 
 
 @dataclass
@@ -47,32 +42,22 @@ class Cluster:
         return self.base / "sock"
 
     def _cmd(self, *args: str) -> list[str]:
-        return ["runuser", "-u", self.run_as, "--", *args] if self.run_as else list(args)
+        return as_server(self.run_as, *args)
 
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, settings: list[str] | None = None, timeout: int = 60) -> Cluster:
+        """A cluster in a fresh directory under /tmp; by default durability off (it lives for one test session)."""
         bindir = pg_bin()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
                                "(apt-get install postgresql, or set JUECE_PG_BIN)")
-        run_as = None
         base = Path(tempfile.mkdtemp(prefix="jpg-", dir="/tmp"))
-        if os.geteuid() == 0:
-            run_as = os.environ.get("JUECE_PG_USER", "postgres")
-            pw = pwd.getpwnam(run_as)
-            os.chown(base, pw.pw_uid, pw.pw_gid)
-        c = cls(base, bindir, run_as)
+        c = cls(base, bindir, server_user())
         c.sockdir.mkdir()
-        if run_as:
-            os.chown(c.sockdir, pw.pw_uid, pw.pw_gid)
-        subprocess.run(c._cmd(str(bindir / "initdb"), "-D", str(c.datadir), "-U", "postgres", "-A", "trust",
-                              "-E", "UTF8", "--locale=C", "--no-sync"),
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        opts = (f"-k {c.sockdir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB")
-        subprocess.run(c._cmd(str(bindir / "pg_ctl"), "-D", str(c.datadir), "-l", str(c.base / "server.log"),
-                              "-o", opts, "-w", "-t", "60", "start"),
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        give_to(c.run_as, base, c.sockdir)
+        initdb(bindir, c.datadir, c.run_as, no_sync=True)
+        pg_ctl_start(bindir, c.datadir, base / "server.log", c.sockdir, c.run_as,
+                     settings if settings is not None else THROWAWAY, timeout)
         owner = os.getpid()
         atexit.register(lambda: c.stop() if os.getpid() == owner else None)  # not from a forked child
         return c

@@ -184,6 +184,23 @@ def unmet_lines(items: list[dict]) -> list[str]:
     return out
 
 
+def pick_stage_task(username: str, state: str, empty: str, key: str) -> int:
+    """The decision a stage's page works on: the user's decisions in `state`, with the one chosen on another
+    page first even when it is beyond the first 50; stops the page with the `empty` message when none."""
+    from decisions import workbench
+
+    tasks = workbench.decisions(username, state=state, limit=50)["rows"]
+    current = st.session_state.get(DECISION_KEY)
+    if current and isinstance(current, int) and current not in [x["id"] for x in tasks]:
+        tasks = workbench.decisions(username, state=state, query="", limit=1, offset=0, ids=[current])["rows"] + tasks
+    if not tasks:
+        st.info(t(empty))
+        st.stop()
+    chosen = pick_decision(tasks, key=key)
+    assert chosen is not None  # a choice among tasks
+    return chosen
+
+
 def pick_decision(options: list[dict] | None = None, key: str = "pick") -> int | None:
     """The decision the page works on: a choice among `options` or an id/code, remembered across pages."""
     current = st.session_state.get(DECISION_KEY)

@@ -14,15 +14,7 @@ user = common.require_user(("legality_reviewer", "legal_adviser"))
 common.show_flash()
 st.title(t("legality_title"))
 
-tasks = workbench.decisions(user["username"], state="legality_review", limit=50)["rows"]
-current = st.session_state.get(common.DECISION_KEY)
-if current and isinstance(current, int) and current not in [x["id"] for x in tasks]:
-    listed = workbench.decisions(user["username"], state="legality_review", query="", limit=1, offset=0, ids=[current])
-    tasks = listed["rows"] + tasks
-if not tasks:
-    st.info(t("no_review_tasks"))
-    st.stop()
-did = common.pick_decision(tasks, key="legality_pick")
+did = common.pick_stage_task(user["username"], "legality_review", "no_review_tasks", "legality_pick")
 ok, pkg = common.call(workbench.legality_package, did, user["username"], lang=common.lang())
 if not ok:
     st.stop()

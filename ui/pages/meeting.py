@@ -17,15 +17,7 @@ user = common.require_user(("secretary", "head"))
 common.show_flash()
 st.title(t("meeting_title"))
 
-tasks = workbench.decisions(user["username"], state="collective_discussion", limit=50)["rows"]
-current = st.session_state.get(common.DECISION_KEY)
-if current and isinstance(current, int) and current not in [x["id"] for x in tasks]:
-    listed = workbench.decisions(user["username"], state="collective_discussion", query="", limit=1, offset=0, ids=[current])
-    tasks = listed["rows"] + tasks
-if not tasks:
-    st.info(t("no_meeting_tasks"))
-    st.stop()
-did = common.pick_decision(tasks, key="meeting_pick")
+did = common.pick_stage_task(user["username"], "collective_discussion", "no_meeting_tasks", "meeting_pick")
 
 POS = ["approve", "reject", "abstain"]
 c1, c2 = st.columns(2)
