@@ -175,6 +175,7 @@ def province(tmp_path_factory: pytest.TempPathFactory, new_deployment, request: 
 
     data = tmp_path_factory.mktemp("province")
     url = new_deployment(data)
+    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None  # not in teardown
     mp = pytest.MonkeyPatch()
     mp.setenv("JUECE_DATA_DIR", str(data))
     mp.setenv("JUECE_DATABASE_URL", url)
@@ -185,8 +186,8 @@ def province(tmp_path_factory: pytest.TempPathFactory, new_deployment, request: 
     finally:
         mp.undo()
         dispose_engines(url)
-        if BACKEND == "postgresql":
-            request.getfixturevalue("pg_cluster").drop_database(url.split("/")[-1].split("?")[0])
+        if cluster is not None:
+            cluster.drop_database(url.split("/")[-1].split("?")[0])
 
 
 def keys_in(p: Province, text: str) -> set[str]:

@@ -47,6 +47,7 @@ def deployment(tmp_path: Path, name: str, new_deployment: Callable[[Path], str],
     data = tmp_path / name
     data.mkdir()
     url = new_deployment(data)
+    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None  # not in teardown
     mp = pytest.MonkeyPatch()
     mp.setenv("JUECE_DATA_DIR", str(data))
     mp.setenv("JUECE_DATABASE_URL", url)
@@ -56,8 +57,8 @@ def deployment(tmp_path: Path, name: str, new_deployment: Callable[[Path], str],
     finally:
         mp.undo()
         dispose_engines(url)
-        if BACKEND == "postgresql":
-            request.getfixturevalue("pg_cluster").drop_database(url.split("/")[-1].split("?")[0])
+        if cluster is not None:
+            cluster.drop_database(url.split("/")[-1].split("?")[0])
 
 
 def build() -> None:
