@@ -68,11 +68,12 @@ def get_decision(session: Session, ident: str | int) -> Decision:
     and becomes the session's persistent object the way the ORM's own loading makes one (an instance
     without ``__init__``, its columns, an identity); a decision the session already holds is that object."""
     text = str(ident).strip()
+    row = None
     if _is_row_id(text):
         held = session.identity_map.get(identity_key(Decision, int(text)))
         if held is not None:
             return held  # type: ignore[no-any-return]
-    row = _DECISION_BY_ID.run(session, {"b_id": int(text)}).first() if _is_row_id(text) else None
+        row = _DECISION_BY_ID.run(session, {"b_id": int(text)}).first()
     if row is None:
         row = _DECISION_BY_CODE.run(session, {"b_code": text}).first()
     if row is None:
