@@ -20,19 +20,19 @@ run: setup
 	$(BIN)/juece demo
 	$(BIN)/juece ui --port $${PORT:-8501}
 
-# the same on a local PostgreSQL cluster (decisions/pgcluster.py: initdb/pg_ctl from /usr/lib/postgresql/*/bin,
+# the same on a local PostgreSQL cluster (decisions/storage/pgcluster.py: initdb/pg_ctl from /usr/lib/postgresql/*/bin,
 # unix socket in var/pg/sock, no TCP, no root needed); its own evidence store in var/pg-store.
 # `make stop-pg` stops the cluster (the data stays in var/pg).
 PG_DIR       ?= $(CURDIR)/var/pg
 PG_DATA_DIR  ?= $(CURDIR)/var/pg-store
 run-pg: setup
-	$(BIN)/python -m decisions.pgcluster start --dir $(PG_DIR)
-	export JUECE_DATABASE_URL="$$($(BIN)/python -m decisions.pgcluster url --dir $(PG_DIR))" \
+	$(BIN)/python -m decisions.storage.pgcluster start --dir $(PG_DIR)
+	export JUECE_DATABASE_URL="$$($(BIN)/python -m decisions.storage.pgcluster url --dir $(PG_DIR))" \
 	       JUECE_DATA_DIR=$(PG_DATA_DIR) && \
 	$(BIN)/juece init && $(BIN)/juece demo && exec $(BIN)/juece ui --port $${PORT:-8501}
 
 stop-pg:
-	$(BIN)/python -m decisions.pgcluster stop --dir $(PG_DIR)
+	$(BIN)/python -m decisions.storage.pgcluster stop --dir $(PG_DIR)
 
 demo: setup
 	$(BIN)/juece init

@@ -64,7 +64,9 @@ def setup(data_dir: Path, files: int, per_file: int) -> None:
     os.environ["JUECE_DATA_DIR"] = str(data_dir)
     os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{data_dir / 'juece.db'}"
     os.environ["JUECE_NOW"] = "2026-03-02T09:00:00+08:00"
-    from decisions import db, directory, service
+    from decisions.accounts import service as directory
+    from decisions.procedure import service
+    from decisions.storage import db
 
     db.migrate()
     directory.add_office("CITY", "示例市人民政府", "city")
@@ -87,7 +89,7 @@ def setup(data_dir: Path, files: int, per_file: int) -> None:
 def child_dossier(data_dir: Path) -> dict:
     os.environ["JUECE_DATA_DIR"] = str(data_dir)
     os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{data_dir / 'juece.db'}"
-    from decisions import archive
+    from decisions.archive import service as archive
     from pdf import fonts
 
     fonts.chain()  # font loading is a per-process cost, not a per-dossier one
@@ -105,9 +107,9 @@ def child_merge(data_dir: Path) -> dict:
     from pypdf import PdfWriter
     from sqlmodel import col, select
 
-    from decisions import evidence_store
-    from decisions.models import Evidence
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.procedure.models import Evidence
+    from decisions.records import evidence_store
+    from decisions.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork() as uow:
         shas = list(uow.session.exec(select(Evidence.sha256).order_by(col(Evidence.id))))

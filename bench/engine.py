@@ -31,8 +31,10 @@ def prepopulate(n: int) -> None:
     """Bulk-insert n realistic decisions (stages, triggers, evidence rows, audit rows) in a few seconds."""
     from sqlalchemy import insert
 
-    from decisions.db import get_engine
-    from decisions.models import AuditEvent, Decision, Evidence, Office, StageStatus, TriggerDetermination, User
+    from decisions.accounts.models import Office, User
+    from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
+    from decisions.records.models import AuditEvent
+    from decisions.storage.db import get_engine
     from workflow import profiles
 
     profile = profiles.load("state-council-2019")
@@ -90,7 +92,7 @@ class Deployment:
         os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{self.dir}/juece.db"
 
     def setup(self) -> None:
-        from decisions.db import migrate
+        from decisions.storage.db import migrate
         from tests.helpers import Org
         self.use()
         migrate()
@@ -103,7 +105,7 @@ class Deployment:
 def run(sizes: list[int], n: int) -> list[Deployment]:
     """Fresh deployments with `sizes` decisions already stored; n decisions walked through every stage in
     each, interleaved decision by decision so that machine noise hits both sizes alike."""
-    from decisions import service
+    from decisions.procedure import service
     from tests.helpers import Walker
 
     os.environ["JUECE_NOW"] = "2026-03-02T09:00:00+08:00"

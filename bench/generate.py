@@ -10,7 +10,7 @@ a department each, an expert pool; every organ with users of every role), each o
 as the service layer would record it: stage rows (done, skipped with the reason, current, pending), the nine
 trigger determinations, evidence rows, meetings with every member's position, side outcomes (excluded,
 withdrawn, rejected, deferred, revised into a second round, suspended) and the audit trail: one chain per decision whose
-hashes are made with decisions.audit's canonical serialisation (SHA-256 and the SM3 chain beside it), so
+hashes are made with decisions.records.audit's canonical serialisation (SHA-256 and the SM3 chain beside it), so
 `juece verify ID` is clean on any decision. Evidence files are small PDFs from a pool per kind, really stored
 in the content-addressed store (identical files dedupe), so verifying any decision finds its files.
 
@@ -195,17 +195,17 @@ SEQUENCED = ("office", "user", "catalog_version", "catalogitem", "decision", "st
 
 
 def stage_days(entered: str, left: str) -> float | None:
-    """StageStatus.days of a done stage: what decisions.service writes when a stage is left."""
-    from decisions.service import _stage_days
+    """StageStatus.days of a done stage: what decisions.procedure.service writes when a stage is left."""
+    from decisions.procedure import service
 
-    return _stage_days(entered, left)
+    return service.stage_days(entered, left)
 
 
 class Writer:
     """Bulk rows into one database: COPY on PostgreSQL, executemany on SQLite (raw DBAPI, no ORM)."""
 
     def __init__(self, url: str):
-        from decisions.db import get_engine, is_sqlite
+        from decisions.storage.db import get_engine, is_sqlite
 
         self.sqlite = is_sqlite(url)
         self.conn = get_engine().raw_connection()
@@ -267,10 +267,10 @@ class Writer:
 
 # ----------------------------------------------------------------- the audit chain
 class Chain:
-    """Events of one chain, hashed exactly as decisions.audit.record hashes them."""
+    """Events of one chain, hashed exactly as decisions.records.audit.record hashes them."""
 
     def __init__(self, gen: Generator, chain: int, decision_id: int | None):
-        from decisions import audit
+        from decisions.records import audit
 
         self.audit = audit
         self.gen, self.chain, self.decision_id = gen, chain, decision_id
@@ -354,7 +354,7 @@ class Generator:
 
     def store_files(self) -> None:
         """FILES_PER_KIND small distinct PDFs per evidence kind, written into the store (no fsync: bench data)."""
-        from decisions import evidence_store
+        from decisions.records import evidence_store
 
         for kind in self.profile.kinds:
             pool = []
@@ -704,7 +704,7 @@ class Generator:
             for pos, st in enumerate(order):
                 self.ids["stagestatus"] += 1
                 status, entered, left, user, note = stages[st]
-                days = stage_days(entered, left) if status == "done" else None  # as service._enter writes it
+                days = stage_days(entered, left) if status == "done" else None  # as service.enter_stage writes it
                 out["stagestatus"].append((self.ids["stagestatus"], did, st, pos, status, entered, left, user, note,
                                            days))
 
@@ -748,7 +748,7 @@ class Generator:
 def generate(url: str, *, decisions: int, offices: int = 300, evidence: int | None = None, seed: int = 713,
              progress: bool = True) -> dict[str, Any]:
     """Migrate the database at `url` (JUECE_DATA_DIR must be set) and fill it; returns what was made."""
-    from decisions.db import migrate
+    from decisions.storage.db import migrate
 
     os.environ["JUECE_DATABASE_URL"] = url
     os.environ.setdefault("JUECE_NOW", NOW)

@@ -68,7 +68,10 @@ def main() -> int:
     os.environ.update({"JUECE_DATA_DIR": tmp, "JUECE_NOW": "2026-03-02T09:00:00+08:00",
                        "JUECE_OPINION_RATE": "1000/600"})
     os.environ.pop("JUECE_DATABASE_URL", None)
-    from decisions import db, participation
+    from decisions.participation import models as participation_models
+    from decisions.participation import public
+    from decisions.participation import service as participation
+    from decisions.storage import db
     from tests.helpers import Org, Walker, set_now
 
     db.migrate()
@@ -83,10 +86,10 @@ def main() -> int:
     submit = []
     for i in range(n_public):
         t1 = time.perf_counter()
-        participation.submit_opinion(c["id"], content=f"{i}:{text(rng)}", client=f"ip:10.0.{i % 350 // 250}.{i % 250}",
+        public.submit_opinion(c["id"], content=f"{i}:{text(rng)}", client=f"ip:10.0.{i % 350 // 250}.{i % 250}",
                                      name=rng.choice(["", "张三", "李四"]))
         submit.append(time.perf_counter() - t1)
-    channels = participation.STAFF_CHANNELS
+    channels = participation_models.STAFF_CHANNELS
     for i in range(args.opinions - n_public):
         participation.add_opinion(w.id, channel=channels[i % len(channels)], content=f"S{i}:{text(rng)}",
                                   as_user="drafter")
@@ -94,7 +97,7 @@ def main() -> int:
     ids = [o["id"] for o in participation.ledger(w.id, as_user="drafter")["opinions"]]
     draft2 = w.ev("draft", version="修改稿")["id"]
     for k in range(0, len(ids), 100):
-        disp = participation.DISPOSITIONS[(k // 100) % 3]
+        disp = participation_models.DISPOSITIONS[(k // 100) % 3]
         participation.dispose(w.id, ids[k:k + 100], disposition=disp, reason=f"第{k // 100 + 1}组：经研究{disp}",
                               group=f"G{k // 100 + 1}", draft_evidence_id=draft2 if disp != "not_adopted" else None,
                               as_user="drafter")

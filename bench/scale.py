@@ -72,7 +72,7 @@ class Deployment:
     def fill(self, offices: int) -> None:
         self.use()
         if self.reused:  # an existing generated database: bring its schema up to date (new indexes) only
-            from decisions.db import migrate
+            from decisions.storage.db import migrate
 
             migrate()
             self.info = {}
@@ -82,12 +82,14 @@ class Deployment:
 
 def queries() -> list[tuple[str, str, Callable[[], object]]]:
     """(type, label, call) — each call goes through a read model exactly as a page or the CLI does."""
-    from decisions import views, workbench
+    from decisions.procedure import views
+    from decisions.reporting import dashboard
+    from decisions.workbench import views as workbench
 
     def cold(user: str) -> Callable[[], object]:
         def call() -> object:
-            workbench._DASHBOARD_CACHE.clear()
-            return workbench.dashboard(user)
+            dashboard._DASHBOARD_CACHE.clear()
+            return dashboard.dashboard(user)
         return call
 
     def changed(user: str) -> Callable[[], object]:
@@ -97,7 +99,7 @@ def queries() -> list[tuple[str, str, Callable[[], object]]]:
             from sqlalchemy import text
 
             from decisions import clock
-            from decisions.db import get_engine
+            from decisions.storage.db import get_engine
 
             with get_engine().begin() as conn:
                 conn.execute(text("UPDATE decision SET version = version + 1, updated_at = :t WHERE id = "
@@ -110,7 +112,7 @@ def queries() -> list[tuple[str, str, Callable[[], object]]]:
 
     def warm(user: str) -> Callable[[], object]:
         def call() -> object:
-            return workbench.dashboard(user)
+            return dashboard.dashboard(user)
         call.prepare = call  # type: ignore[attr-defined]  # filled before timing: the timed call is a cache hit
         return call
 

@@ -121,8 +121,8 @@ def _count_statements() -> None:
     (decisions/statements.py keeps its own count). The Spiff side is plain sqlite3."""
     from sqlalchemy import event
 
-    from decisions import statements
-    from decisions.db import get_engine
+    from decisions.storage import statements
+    from decisions.storage.db import get_engine
 
     def before(*_args: Any) -> None:
         STATEMENTS["juece"] += 1
@@ -132,7 +132,7 @@ def _count_statements() -> None:
 
 
 def _statements_sent() -> int:
-    from decisions import statements
+    from decisions.storage import statements
 
     return STATEMENTS["juece"] + statements.EXECUTED[0] - STATEMENTS["prepared_start"]
 
@@ -183,7 +183,7 @@ class Spiff:
                           " state TEXT NOT NULL, updated_at TEXT NOT NULL)")
 
     def put(self, data: bytes) -> str:
-        """Content-addressed, atomic and durable, like decisions.evidence_store.put."""
+        """Content-addressed, atomic and durable, like decisions.records.evidence_store.put."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.store / sha[:2] / sha
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -255,8 +255,8 @@ class Spiff:
 # ----------------------------------------------------------------- the juece side
 class Juece:
     def __init__(self) -> None:
-        from decisions import directory
-        from decisions.db import migrate
+        from decisions.accounts import service as directory
+        from decisions.storage.db import migrate
 
         migrate()
         directory.add_office("CITY", "示例市人民政府", "city", profile=PROFILE)
@@ -265,23 +265,23 @@ class Juece:
         directory.add_user("drafter", "drafter", "CITY-DRC", ["drafter"])
 
     def new(self, n: int) -> int:
-        from decisions import service
+        from decisions.procedure import service
 
         return int(service.new_decision(title=f"基准决策 {n}", organ="CITY", undertaker="CITY-DRC", category=2,
                                         source="department", as_user="organ")["id"])
 
     def attach(self, d_id: int, stage: str, filename: str, data: bytes) -> None:
-        from decisions import service
+        from decisions.procedure import service
 
         service.add_evidence(d_id, kind=f"{stage}_document", filename=filename, data=data, meta={}, as_user="drafter")
 
     def complete(self, d_id: int, stage: str) -> None:
-        from decisions import service
+        from decisions.procedure import service
 
         service.advance(d_id, as_user="drafter")
 
     def done(self, d_id: int) -> bool:
-        from decisions import views
+        from decisions.procedure import views
 
         return views.show(d_id)["state"] == "closed"
 

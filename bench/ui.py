@@ -50,16 +50,10 @@ def bulk(n: int, seed: int = 11) -> None:
     """Insert n decisions of CITY spread over the stages, with history, triggers and evidence."""
     from sqlalchemy import insert
 
-    from decisions.db import get_engine
-    from decisions.models import (
-        CatalogItem,
-        Decision,
-        Evidence,
-        Office,
-        StageStatus,
-        TriggerDetermination,
-        User,
-    )
+    from decisions.accounts.models import Office, User
+    from decisions.catalog.models import CatalogItem
+    from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
+    from decisions.storage.db import get_engine
     from workflow import profiles
 
     profile = profiles.load("state-council-2019")
@@ -131,8 +125,9 @@ class Deployment:
         os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{self.dir}/juece.db"
 
     def setup(self) -> None:
-        from decisions import catalog, clock
-        from decisions.db import migrate
+        from decisions import clock
+        from decisions.catalog import service as catalog
+        from decisions.storage.db import migrate
         from tests.helpers import Org, Walker
 
         self.use()

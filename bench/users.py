@@ -71,8 +71,8 @@ def db_keys() -> Counter:
     """The same keys read back from every decision chain of the audit trail."""
     from sqlalchemy import select
 
-    from decisions.models import AuditEvent
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.records.models import AuditEvent
+    from decisions.storage.unit_of_work import UnitOfWork
 
     ae = AuditEvent.__table__  # type: ignore[attr-defined]
     out: Counter = Counter()
@@ -97,8 +97,8 @@ def db_keys() -> Counter:
 def worker(proc: int, threads: int, seconds: float, env: dict[str, str], start_at: float, out_path: str) -> None:
     """One process: `threads` simulated users until the deadline; writes its log as JSON lines."""
     os.environ.update(env)
-    from decisions import service, views
     from decisions.errors import Blocked, Conflict, JueceError
+    from decisions.procedure import service, views
     from tests.helpers import Walker
 
     lock = threading.Lock()
@@ -205,8 +205,8 @@ def stage_problems() -> list[str]:
     """Each decision: stage rows agree with the state (one current row, the one it is in)."""
     from sqlalchemy import select
 
-    from decisions.models import Decision, StageStatus
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.procedure.models import Decision, StageStatus
+    from decisions.storage.unit_of_work import UnitOfWork
 
     d_t, s_t = Decision.__table__, StageStatus.__table__  # type: ignore[attr-defined]
     problems = []
@@ -244,8 +244,8 @@ def main() -> int:
         db_name = "SQLite (WAL, synchronous=FULL)"
     env = {"JUECE_DATA_DIR": data_dir, "JUECE_DATABASE_URL": url, "JUECE_NOW": NOW}
     os.environ.update(env)
-    from decisions import integrity
-    from decisions.db import migrate
+    from decisions.integrity import service as integrity
+    from decisions.storage.db import migrate
     from tests.helpers import Org
 
     migrate()

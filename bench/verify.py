@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def _put_fast(data: bytes) -> str:
     """Like evidence_store.put without the fsyncs: building the bench data is not what is measured."""
-    from decisions import evidence_store
+    from decisions.records import evidence_store
 
     sha = evidence_store.digest(data)
     path = evidence_store.path_for(sha)
@@ -37,10 +37,12 @@ def _put_fast(data: bytes) -> str:
 
 
 def build(n_files: int, mean_kb: int, seed: int) -> None:
-    from decisions import audit, directory, service
-    from decisions.db import migrate
-    from decisions.models import Evidence
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.accounts import service as directory
+    from decisions.procedure import service
+    from decisions.procedure.models import Evidence
+    from decisions.records import audit
+    from decisions.storage.db import migrate
+    from decisions.storage.unit_of_work import UnitOfWork
 
     migrate()
     directory.add_office("CITY", "示例市人民政府", "city")
@@ -78,8 +80,8 @@ def build(n_files: int, mean_kb: int, seed: int) -> None:
 
 
 def time_verify() -> tuple[float, dict]:
-    from decisions import integrity
-    from decisions.db import dispose_engines
+    from decisions.integrity import service as integrity
+    from decisions.storage.db import dispose_engines
 
     dispose_engines()
     t = time.perf_counter()
@@ -132,7 +134,7 @@ def main() -> None:
         t = time.perf_counter()
         build(args.files, args.mean_kb, args.seed)
         built = time.perf_counter() - t
-        from decisions import evidence_store
+        from decisions.records import evidence_store
 
         files = [p for p in evidence_store.iter_objects() if not p.name.startswith(".tmp-")]
         total = sum(p.stat().st_size for p in files)
@@ -148,7 +150,7 @@ def main() -> None:
             dt, result = time_verify()
             assert result["ok"]
             v_times.append(dt)
-        from decisions import integrity
+        from decisions.integrity import service as integrity
 
         integrity.THREADS = 1
         one_thread = statistics.median([time_verify()[0] for _ in range(args.repeat)])
@@ -163,7 +165,7 @@ def main() -> None:
         print(f"  (verify hashing on one thread: {one_thread:.3f} s, {one_thread / s:.2f}x; this sha256sum runs "
               f"{'without' if _sha256sum_slow() else 'with'} SHA extensions, OpenSSL in Python uses them when present)")
     finally:
-        from decisions.db import dispose_engines
+        from decisions.storage.db import dispose_engines
 
         dispose_engines()
         if args.keep:

@@ -1,1 +1,1 @@
-"""juece decisions: the domain of a major administrative decision — models, use cases, evidence, audit."""
+"""juece (决策): the service layer of the major-decision procedure, one subpackage per domain concept."""

@@ -17,11 +17,15 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from decisions import catalog, clock, db, directory, service
-from decisions.models import Office
-from decisions.service import MeetingInput
-from decisions.settings import PROJECT_ROOT
-from decisions.unit_of_work import UnitOfWork
+from decisions import clock
+from decisions.accounts import service as directory
+from decisions.accounts.models import Office
+from decisions.catalog import service as catalog
+from decisions.integrity import service as integrity
+from decisions.procedure import service
+from decisions.procedure.meeting import MeetingInput, record_meeting
+from decisions.storage.settings import PROJECT_ROOT
+from decisions.storage.unit_of_work import UnitOfWork
 
 DEMO_PASSWORD = "juece-demo-2026"
 CATALOGS = PROJECT_ROOT / "data" / "demo" / "catalogs"
@@ -164,7 +168,7 @@ def _new(title: str, organ: str, undertaker: str, category: int, user: str, when
 
 def load() -> dict:
     """Load the demo (idempotent: a second call reports that it is already there)."""
-    db.migrate()
+    integrity.initialise()
     with UnitOfWork() as uow:
         if uow.session.exec(select(Office).where(Office.code == "HD")).first():
             return {"loaded": False, "message": "演示数据已存在 / demo already loaded"}
@@ -183,7 +187,8 @@ def load() -> dict:
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
     # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
-    from decisions import aftercare, deadlines
+    from decisions.aftercare import service as aftercare
+    from decisions.deadlines import scheduled
     with at("2022-07-20T10:00:00"):
         catalog.adjust("HD", 2022, reason="年中调整：增加公共停车场收费标准调整事项（演示）", as_user="hd_organ")
         catalog.add_item("HD", 2022, item_name="花都区公共停车场收费标准调整", undertaking_unit="区发展和改革局",
@@ -199,7 +204,7 @@ def load() -> dict:
         with at(when):
             aftercare.add_feedback(ids[0], channel=channel, content=text)
     with at("2022-12-30T18:00:00"):
-        deadlines.run_once()
+        scheduled.run_once()
     return {"loaded": True, "offices": len(OFFICES), "users": len(USERS), "catalog_items": len(hd_items) + len(yk_items),
             "decisions": ids, "password": DEMO_PASSWORD}
 
@@ -234,7 +239,7 @@ def _published_plan(item: dict) -> int:
          procedure="已履行公众参与等法定程序", content="内容符合法律法规")
     s.advance("2022-06-09T09:00:00", "sfj_reviewer")
     with at("2022-06-16T17:00:00"):
-        service.record_meeting(did, MeetingInput(
+        record_meeting(did, MeetingInput(
             type="executive", date="2022-06-16", minutes_filename="区政府常务会议纪要.pdf",
             minutes=document("区政府常务会议纪要", ["审议《花都区“十四五”时期财政改革发展规划》", "会议同意"]),
             members=7, positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "reject"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,7 +31,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _migrate_into(url: str, data_dir: Path) -> None:
-    from decisions.db import dispose_engines, migrate
+    from decisions.storage.db import dispose_engines, migrate
 
     old = {k: os.environ.get(k) for k in ("JUECE_DATA_DIR", "JUECE_DATABASE_URL")}
     os.environ["JUECE_DATA_DIR"] = str(data_dir)
@@ -56,7 +58,7 @@ def pg_cluster() -> Iterator[object]:
     try:
         yield cluster
     finally:
-        from decisions.db import dispose_engines
+        from decisions.storage.db import dispose_engines
 
         dispose_engines()
         cluster.stop()
@@ -103,7 +105,7 @@ def new_deployment(request: pytest.FixtureRequest) -> Callable[[Path], str]:
 def env(tmp_path: Path, new_deployment: Callable[[Path], str], monkeypatch: pytest.MonkeyPatch,
         request: pytest.FixtureRequest) -> Iterator[Path]:
     """A fresh, migrated deployment in tmp_path; the clock pinned at 2026-03-02 09:00 China time."""
-    from decisions.db import dispose_engines
+    from decisions.storage.db import dispose_engines
 
     data = tmp_path / "data"
     data.mkdir()
@@ -122,3 +124,44 @@ def env(tmp_path: Path, new_deployment: Callable[[Path], str], monkeypatch: pyte
 @pytest.fixture()
 def org(env: Path) -> Org:
     return Org.create()
+
+
+@dataclass
+class ModuleDeployment:
+    root: Path          # the module's own folder (data/ inside it, room for test files beside)
+    data: Path
+    url: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def module_deployment(tmp_path_factory: pytest.TempPathFactory, new_deployment: Callable[[Path], str],
+                      request: pytest.FixtureRequest) -> Iterator[Callable[[], object]]:
+    """One deployment shared by a whole test module (the hostile corpus, the role matrix, the isolation
+    tests): ``with module_deployment() as d:`` inside a module-scoped fixture sets JUECE_* for the module and
+    drops the database afterwards. The one way such a deployment is built."""
+    from decisions.storage.db import dispose_engines
+
+    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None  # not in teardown
+
+    @contextmanager
+    def deployment() -> Iterator[ModuleDeployment]:
+        root = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+        data = root / "data"
+        data.mkdir()
+        url = new_deployment(data)
+        d = ModuleDeployment(root=root, data=data, url=url,
+                             env={"JUECE_DATA_DIR": str(data), "JUECE_DATABASE_URL": url, "JUECE_NOW": NOW})
+        try:
+            with pytest.MonkeyPatch.context() as mp:
+                for k, v in d.env.items():
+                    mp.setenv(k, v)
+                for k in ("JUECE_LANG", "JUECE_MAX_FILE_MB", "JUECE_PROFILE_DIR"):
+                    mp.delenv(k, raising=False)
+                yield d
+        finally:
+            dispose_engines(url)
+            if cluster is not None:
+                cluster.drop_database(url.split("/")[-1].split("?")[0])
+
+    return deployment

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from decisions import directory, service
-from decisions.service import MeetingInput
+from decisions.accounts import service as directory
+from decisions.procedure import service
+from decisions.procedure.meeting import MeetingInput, record_meeting
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MEMBERS = ["mayor", "vm1", "vm2", "vm3", "vm4", "vm5", "vm6"]
@@ -71,7 +72,7 @@ class Walker:
         return service.advance(self.id, as_user=user)
 
     def state(self) -> str:
-        from decisions.views import show
+        from decisions.procedure.views import show
         return show(self.id)["state"]
 
     # --- compliant stage work
@@ -118,7 +119,7 @@ class Walker:
                 members: int = 7, reason: str = "", type_: str = "executive", user: str = "secretary") -> dict:
         positions = positions or [(m, "approve") for m in MEMBERS[1:]] + [("mayor", outcome if outcome in
                                                                             ("approve", "reject") else "approve")]
-        return service.record_meeting(self.id, MeetingInput(type=type_, date=date, minutes_filename="纪要.pdf",
+        return record_meeting(self.id, MeetingInput(type=type_, date=date, minutes_filename="纪要.pdf",
                                                             minutes=PDF, members=members, positions=positions,
                                                             head="mayor", outcome=outcome, reason=reason),
                                       as_user=user)

@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from decisions.pgcluster import as_server, give_to, initdb, pg_ctl_start, server_user
-from decisions.pgcluster import find_bin as pg_bin
+from decisions.storage.pgcluster import as_server, give_to, initdb, pg_ctl_start, server_user
+from decisions.storage.pgcluster import find_bin as pg_bin
 
 #: a test session's server: no durability, small buffers
 THROWAWAY = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from decisions.db import get_engine
+from decisions.storage.db import get_engine
 
 APPEND_ONLY = ("auditevent", "auditsm3", "evidence", "meeting", "meetingposition")
 

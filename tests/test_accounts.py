@@ -14,12 +14,14 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from decisions import directory, integrity
+from decisions.accounts import service as directory
+from decisions.accounts.models import User
 from decisions.cli import app
-from decisions.db import get_engine
 from decisions.errors import NotFound, NotPermitted
-from decisions.models import AuditEvent, User
-from decisions.unit_of_work import UnitOfWork
+from decisions.integrity import service as integrity
+from decisions.records.models import AuditEvent
+from decisions.storage.db import get_engine
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 
 PASSWORD = "Corr3ct-Horse-密码-2026"

@@ -7,13 +7,16 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from decisions import aftercare, deadlines, service
+from decisions.aftercare import service as aftercare
+from decisions.aftercare.models import PublicFeedback
 from decisions.cli import app
+from decisions.deadlines import scheduled
+from decisions.deadlines import views as deadline_views
 from decisions.errors import BadInput, Blocked, NotPermitted
-from decisions.models import AuditEvent
-from decisions.models_deadlines import PublicFeedback
-from decisions.unit_of_work import UnitOfWork
-from decisions.views import show
+from decisions.procedure import service
+from decisions.procedure.views import show
+from decisions.records.models import AuditEvent
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import PDF, Walker, set_now
 
 
@@ -47,16 +50,16 @@ def test_reports_only_in_execution(org):
 def test_execution_report_cadence_reminds_and_escalates(org):
     w = _executing()                        # execution since 2026-03-02; reports every 6 months
     set_now("2026-08-10T09:00:00+08:00")
-    deadlines.run_once()
-    row = next(r for r in deadlines.deadlines(w.id) if r["type"] == "execution_report")
+    scheduled.run_once()
+    row = next(r for r in deadline_views.deadlines(w.id) if r["type"] == "execution_report")
     assert row["due"] == "2026-09-02" and row["remind_on"] == "2026-08-19" and row["escalate_on"] == "2026-09-16"
     set_now("2026-08-19T09:00:00+08:00")
-    deadlines.run_once()
-    assert [n["kind"] for n in deadlines.inbox("executor")] == ["reminder"]
+    scheduled.run_once()
+    assert [n["kind"] for n in deadline_views.inbox("executor")] == ["reminder"]
     set_now("2026-09-16T09:00:00+08:00")
-    deadlines.run_once()
-    assert [n["kind"] for n in deadlines.inbox("mayor")] == ["escalation"]
-    assert "Art 34" in deadlines.inbox("mayor")[0]["article"]
+    scheduled.run_once()
+    assert [n["kind"] for n in deadline_views.inbox("mayor")] == ["escalation"]
+    assert "Art 34" in deadline_views.inbox("mayor")[0]["article"]
 
 
 def test_public_feedback_inbox_and_post_evaluation_suggestion(org, monkeypatch):
@@ -77,9 +80,9 @@ def test_public_feedback_inbox_and_post_evaluation_suggestion(org, monkeypatch):
             uow.session.add(PublicFeedback(decision_id=w.id, channel="web", content=f"意见{i}",
                                            received_at="2026-03-02T10:00:00+08:00"))
         uow.commit()
-    deadlines.run_once()
-    deadlines.run_once()
-    box = [n for n in deadlines.inbox("organ") if n["kind"] == "suggestion"]
+    scheduled.run_once()
+    scheduled.run_once()
+    box = [n for n in deadline_views.inbox("organ") if n["kind"] == "suggestion"]
     assert len(box) == 1 and "50" in box[0]["body"] and "Art 36" in box[0]["article"]
     assert len(aftercare.feedback(w.id)) == 50
     out = CliRunner().invoke(app, ["feedback", "add", str(w.id), "--channel", "phone", "--text", "支持", "--json"])
@@ -91,8 +94,8 @@ def test_issue_report_suspension_by_the_head_resume_terminate(org):
     with pytest.raises(Blocked):            # suspension needs an issue report (Art 35, 37)
         aftercare.suspend(w.id, urgency="群众反映强烈，需立即暂停", as_user="mayor")
     w.ev("issue_report", user="executor", nature="major_change")
-    deadlines.run_once()
-    notice = [n for n in deadlines.inbox("mayor") if n["kind"] == "notice"]
+    scheduled.run_once()
+    notice = [n for n in deadline_views.inbox("mayor") if n["kind"] == "notice"]
     assert len(notice) == 1 and "中止执行" in notice[0]["body"]
     with pytest.raises(NotPermitted):       # only the head suspends
         aftercare.suspend(w.id, urgency="群众反映强烈，需立即暂停", as_user="organ")
@@ -176,5 +179,5 @@ def test_close_after_execution(org):
     assert aftercare.close(w.id, as_user="organ")["to"] == "closed"
     with pytest.raises(Blocked):
         aftercare.close(w.id, as_user="organ")
-    deadlines.run_once()
-    assert all(r["status"] != "open" for r in deadlines.deadlines(w.id))
+    scheduled.run_once()
+    assert all(r["status"] != "open" for r in deadline_views.deadlines(w.id))

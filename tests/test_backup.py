@@ -13,8 +13,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from decisions import backup, db, evidence_store, integrity
 from decisions.cli import app
+from decisions.integrity import backup
+from decisions.integrity import service as integrity
+from decisions.records import evidence_store
+from decisions.storage import db
 from tests.conftest import BACKEND
 from tests.test_integrity import UniqueWalker
 
@@ -148,7 +151,7 @@ def test_backup_while_the_app_keeps_writing(org, tmp_path, monkeypatch, request)
         code = 0
         try:
             db.dispose_engines(close=False)
-            from decisions import service
+            from decisions.procedure import service
 
             i = 0
             while True:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 def server(env: Path, tmp_path: Path):
     """The demo deployment (loaded into the `env` deployment) served by streamlit on a free port."""
     from decisions import demo
-    from decisions.db import get_engine
+    from decisions.storage.db import get_engine
 
     demo.load()
     get_engine().dispose()

@@ -10,8 +10,10 @@ import chinese_calendar
 import pytest
 from typer.testing import CliRunner
 
-from decisions import deadlines
 from decisions.cli import app
+from decisions.deadlines import calendar as work_calendar
+from decisions.deadlines import scheduled
+from decisions.deadlines import views as deadline_views
 from decisions.errors import BadInput, NotPermitted
 from tests.helpers import Walker, set_now
 from workflow import profiles
@@ -54,8 +56,8 @@ def test_deadlines_use_the_calendar_across_holidays(org):
     set_now("2026-02-10T09:00:00+08:00")
     w = Walker().walk_to("legality_review")
     w.ev("legality_submission", submitted="2026-02-10")
-    deadlines.run_once()
-    row = next(r for r in deadlines.deadlines(w.id) if r["type"] == "legality_window")
+    scheduled.run_once()
+    row = next(r for r in deadline_views.deadlines(w.id) if r["type"] == "legality_window")
     assert (row["due"], row["remind_on"], row["escalate_on"]) == ("2026-02-26", "2026-02-24", "2026-02-27")
 
 
@@ -72,17 +74,17 @@ def test_year_without_holiday_data_warns_and_falls_back(org):
     assert (day, provisional) == (D("2027-01-04"), True)
     assert "2027" in coverage_warning(D("2027-01-04")) and coverage_warning(D("2026-05-06")) == ""
     # the admin declares New Year's Day 2027 a rest day and Sunday Jan 3 a working day
-    deadlines.set_override("2027-01-01", False, "元旦")
-    deadlines.set_override("2027-01-03", True, "调休上班")
-    assert deadlines.add_days("2026-12-31", 1)["day"] == "2027-01-03"
-    r = deadlines.add_days("2026-12-31", 2)
+    work_calendar.set_override("2027-01-01", False, "元旦")
+    work_calendar.set_override("2027-01-03", True, "调休上班")
+    assert work_calendar.add_days("2026-12-31", 1)["day"] == "2027-01-03"
+    r = work_calendar.add_days("2026-12-31", 2)
     assert r["day"] == "2027-01-04" and r["provisional"] and "chinesecalendar" in r["warning"]
-    assert [o["day"] for o in deadlines.list_overrides(2027)] == ["2027-01-01", "2027-01-03"]
-    assert deadlines.check_day("2027-01-01")["source"] == "override"
-    deadlines.remove_override("2027-01-03")
-    assert deadlines.add_days("2026-12-31", 1)["day"] == "2027-01-04"
+    assert [o["day"] for o in work_calendar.list_overrides(2027)] == ["2027-01-01", "2027-01-03"]
+    assert work_calendar.check_day("2027-01-01")["source"] == "override"
+    work_calendar.remove_override("2027-01-03")
+    assert work_calendar.add_days("2026-12-31", 1)["day"] == "2027-01-04"
     with pytest.raises(NotPermitted):
-        deadlines.set_override("2027-02-01", False, as_user="drafter")
+        work_calendar.set_override("2027-02-01", False, as_user="drafter")
 
 
 def test_calendar_cli(org):
@@ -122,13 +124,13 @@ def test_import_a_holiday_table_for_an_uncovered_year(org, tmp_path):
     table = tmp_path / "2027.csv"
     table.write_text("day,workday,note\n2027-01-01,0,元旦\n2027-02-05,0,春节\n2027-02-07,1,春节调休上班\n",
                      encoding="utf-8")
-    r = deadlines.import_overrides(table)
+    r = work_calendar.import_overrides(table)
     assert r["rows"] == 3 and r["years"] == [2027] and "2027" in r["warning"]
-    assert not deadlines.check_day("2027-02-05")["workday"] and deadlines.check_day("2027-02-07")["workday"]
+    assert not work_calendar.check_day("2027-02-05")["workday"] and work_calendar.check_day("2027-02-07")["workday"]
     bad = tmp_path / "bad.csv"
     bad.write_text("2027-03-01,maybe\n", encoding="utf-8")
     with pytest.raises(BadInput):
-        deadlines.import_overrides(bad)
-    assert len(deadlines.list_overrides(2027)) == 3              # all rows or none
+        work_calendar.import_overrides(bad)
+    assert len(work_calendar.list_overrides(2027)) == 3              # all rows or none
     out = CliRunner().invoke(app, ["calendar", "import", str(table)])
     assert out.exit_code == 0 and "imported 3 days" in out.output

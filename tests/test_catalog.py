@@ -9,11 +9,15 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from decisions import catalog, deadlines, service
+from decisions.catalog import service as catalog
+from decisions.catalog.models import CatalogItem
 from decisions.cli import app
+from decisions.deadlines import scheduled
+from decisions.deadlines import views as deadline_views
 from decisions.errors import BadInput, Blocked, NotFound, NotPermitted
-from decisions.models import AuditEvent, CatalogItem
-from decisions.unit_of_work import UnitOfWork
+from decisions.procedure import service
+from decisions.records.models import AuditEvent
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import Walker, set_now
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "catalogs"
@@ -169,30 +173,30 @@ def test_catalog_target_date_reminds_then_escalates(org):
     first, second = _published_catalog()   # planned for June (2026-06-30) and for 2026-09-30; nothing started
 
     def box(user: str = "organ", item: dict = second) -> list[str]:
-        return sorted(n["kind"] for n in deadlines.inbox(user) if n["catalog_item_id"] == item["id"])
+        return sorted(n["kind"] for n in deadline_views.inbox(user) if n["catalog_item_id"] == item["id"])
 
     set_now("2026-03-11T09:00:00+08:00")
-    deadlines.run_once()
-    row = next(r for r in deadlines.deadlines() if r["catalog_item_id"] == second["id"])
+    scheduled.run_once()
+    row = next(r for r in deadline_views.deadlines() if r["catalog_item_id"] == second["id"])
     # 20 working days before Sep 30 (Mid-Autumn Fri Sep 25 off, Sun Sep 20 worked); the escalation comes on
     # the first working day after the target, which is after National Day
     assert (row["type"], row["remind_on"], row["escalate_on"]) == ("catalog_target", "2026-09-02", "2026-10-08")
     set_now("2026-09-01T09:00:00+08:00")
-    deadlines.run_once()
+    scheduled.run_once()
     assert box() == [] and box(item=first) == ["escalation", "reminder"]
     set_now("2026-09-02T09:00:00+08:00")
-    deadlines.run_once()
+    scheduled.run_once()
     assert box() == ["reminder"]
     set_now("2026-10-08T09:00:00+08:00")
-    deadlines.run_once()
-    deadlines.run_once()
+    scheduled.run_once()
+    scheduled.run_once()
     assert box() == ["escalation", "reminder"]
     assert box("mayor") == ["escalation"]
-    assert any("目录" in n["body"] for n in deadlines.inbox("mayor"))
+    assert any("目录" in n["body"] for n in deadline_views.inbox("mayor"))
     # once a decision on the item has been made, its deadline is done
     w = Walker()
     w.id = service.new_decision(title=first["item_name"], organ="CITY", undertaker="CITY-DRC", category=2,
                                 source="department", as_user="organ", catalog=first["id"])["id"]
     w.walk_to("party_report")
-    deadlines.run_once()
-    assert next(r for r in deadlines.deadlines() if r["catalog_item_id"] == first["id"])["status"] == "done"
+    scheduled.run_once()
+    assert next(r for r in deadline_views.deadlines() if r["catalog_item_id"] == first["id"])["status"] == "done"

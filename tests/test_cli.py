@@ -128,8 +128,9 @@ def test_blocked_lists_every_requirement_with_article_as_json(env, files):
 def audit_count() -> int:
     from sqlmodel import func, select
 
-    from decisions.models import AuditEvent, Evidence
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.procedure.models import Evidence
+    from decisions.records.models import AuditEvent
+    from decisions.storage.unit_of_work import UnitOfWork
     with UnitOfWork() as uow:
         return uow.session.exec(select(func.count()).select_from(AuditEvent)).one() + \
             uow.session.exec(select(func.count()).select_from(Evidence)).one()
@@ -209,8 +210,8 @@ def test_oversize_file_refused(env, files, monkeypatch):
 
 
 def test_filename_with_path_components_refused(org):
-    from decisions import service
     from decisions.errors import BadInput
+    from decisions.procedure import service
     from tests.helpers import Walker
     w = Walker().new()
     for name in ("../../etc/passwd.pdf", "a/b.pdf", "c:\\x.pdf", ".."):

@@ -16,9 +16,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from decisions import db, integrity, service
 from decisions.cli import app
 from decisions.errors import JueceError
+from decisions.integrity import service as integrity
+from decisions.procedure import service
+from decisions.storage import db
 from tests.helpers import PDF
 from tests.tamper import scalar
 from tests.test_integrity import UniqueWalker
@@ -159,7 +161,7 @@ def test_repeated_rounds_and_the_cli_exit_code(org):
 
     # through the CLI: a stale write is reported as exit 7 with its message. Another writer bumps the version
     # after the request has loaded the decision and before it writes (while the file goes into the store).
-    from decisions import evidence_store
+    from decisions.records import evidence_store
 
     seen = {}
     put = evidence_store.put

@@ -17,8 +17,10 @@ import time
 
 from sqlalchemy import text
 
-from decisions import db, evidence_store, integrity
-from decisions.views import show
+from decisions.integrity import service as integrity
+from decisions.procedure.views import show
+from decisions.records import evidence_store
+from decisions.storage import db
 from tests.tamper import rows
 from tests.test_integrity import UniqueWalker
 

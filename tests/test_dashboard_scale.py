@@ -4,7 +4,7 @@
 - the counts kept per organ (table dashboardorgan) equal a recount from the rows after every kind of change
   (a new decision, a stage left, a report filed, a catalog decision decided, the next day);
 - the median days per stage kept per scope (table dashboardfigure) is shown "as of" for at most
-  ``workbench.FIGURES_FRESH_SECONDS``: within the bound it may lag, beyond it (or after the worker's refresh)
+  ``dashboard.FIGURES_FRESH_SECONDS``: within the bound it may lag, beyond it (or after the worker's refresh)
   it equals the median recomputed here from the stage rows' timestamps.
 """
 
@@ -19,11 +19,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from decisions import clock, service, workbench
-from decisions.models import CatalogItem, Decision, Evidence, StageStatus, TriggerDetermination
-from decisions.unit_of_work import UnitOfWork
+from decisions import clock
+from decisions.catalog.models import CatalogItem
+from decisions.deadlines import views as deadline_views
+from decisions.procedure import service
+from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
+from decisions.reporting import dashboard
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import Walker, set_now
 from workflow import profiles
+from workflow.calendar import add_months
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 
@@ -59,7 +64,7 @@ def reference() -> dict:
                                                  .where(TriggerDetermination.name == "stability_risk"))
                    if t.value is True}
         evidence = list(s.exec(select(Evidence)))
-        assessed = {e.decision_id for e in evidence if e.kind in workbench.RISK_KINDS} & flagged
+        assessed = {e.decision_id for e in evidence if e.kind in dashboard.RISK_KINDS} & flagged
         overdue = 0
         for d in ds:
             if d.state != "execution":
@@ -67,13 +72,13 @@ def reference() -> dict:
             reports = [e.at for e in evidence if e.decision_id == d.id and e.kind == "execution_report"]
             since = date.fromisoformat((max(reports) if reports else d.state_entered_at)[:10])
             months = int(profiles.load(d.profile_name).params.get("execution_report_months", 6))
-            overdue += workbench._add_months(since, months) < today
+            overdue += add_months(since, months) < today
         items = list(s.exec(select(CatalogItem)))
         year = max((i.year for i in items), default=today.year)
         linked = {d.catalog_item_id for d in ds if d.catalog_item_id}
-        decided = {d.catalog_item_id for d in ds if d.catalog_item_id and d.state in workbench.DECIDED}
+        decided = {d.catalog_item_id for d in ds if d.catalog_item_id and d.state in dashboard.DECIDED}
         late = [i for i in items if i.planned_time and i.id not in decided
-                and (p := workbench.planned_date(i.planned_time, i.year)) and p < today]
+                and (p := deadline_views.planned_date(i.planned_time, i.year)) and p < today]
         spans: dict[str, list[float]] = {}
         for r in s.exec(select(StageStatus).where(StageStatus.status == "done")):
             if r.entered_at and r.left_at:
@@ -88,8 +93,8 @@ def reference() -> dict:
 
 def shown(user: str = "organ") -> dict:
     """A cold dashboard (the in-process cache cleared, as after any change), in the reference's shape."""
-    workbench._DASHBOARD_CACHE.clear()
-    f = workbench.dashboard(user)
+    dashboard._DASHBOARD_CACHE.clear()
+    f = dashboard.dashboard(user)
     return {"total": f["total"], "states": {r["state"]: r["count"] for r in f["by_stage"] if r["count"]},
             "risk": (f["risk"]["flagged"], f["risk"]["assessed"]), "exec_overdue": f["overdue"]["execution_reports"],
             "catalog_overdue": f["overdue"]["catalog_items"],
@@ -103,7 +108,7 @@ def counts(figures: dict) -> dict:
 
 
 def _catalog(tmp_path) -> None:  # noqa: ANN001
-    from decisions import catalog
+    from decisions.catalog import service as catalog
 
     csv = tmp_path / "catalog.csv"
     csv.write_text("item_name,undertaking_unit,procedures,hearing,legal_basis,planned_time,seq\n"
@@ -126,7 +131,7 @@ def test_migration_backfills_days(org):
     """0007 down and up again: the back-filled days equal what the service wrote."""
     from alembic import command
 
-    from decisions.db import alembic_config, get_engine
+    from decisions.storage.db import alembic_config, get_engine
 
     w = Walker().new()
     walk(w, "legality_review", START, timedelta(days=1, hours=3))
@@ -187,7 +192,7 @@ def test_counts_are_exact_after_every_change(org, tmp_path):
     assert counts(shown()) == counts(reference())
     with UnitOfWork() as uow:
         stamps = {json.loads(st)["lo"] for st, in uow.session.exec(text("SELECT state FROM dashboardorgan"))}
-    assert stamps == {(t - timedelta(seconds=workbench.RECENT_SECONDS)).isoformat()}
+    assert stamps == {(t - timedelta(seconds=dashboard.RECENT_SECONDS)).isoformat()}
     walk(d, "public_participation", t, timedelta(minutes=1))
     assert counts(shown()) == counts(reference())
 

@@ -1,7 +1,7 @@
 """`juece demo`: a realistic deployment on the real catalogs, decisions at several stages."""
 
 from decisions import demo
-from decisions.views import list_decisions, show
+from decisions.procedure.views import list_decisions, show
 
 
 def test_demo_loads_decisions_at_several_stages(env):

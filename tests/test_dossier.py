@@ -22,8 +22,11 @@ import pytest
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
-from decisions import archive, demo, directory, views
+from decisions import demo
+from decisions.accounts import service as directory
+from decisions.archive import service as archive
 from decisions.cli import app
+from decisions.procedure import views
 from pdf import dossier, fonts, pdfa
 from tests.test_dossier_helpers import attachments, font_rows, outline_titles, page_count, text_of
 from workflow import profiles

@@ -11,9 +11,12 @@ import pikepdf
 import pytest
 from typer.testing import CliRunner
 
-from decisions import archive, directory, evidence_store, service, views
+from decisions.accounts import service as directory
+from decisions.archive import service as archive
 from decisions.cli import app
 from decisions.errors import IntegrityFailure, NotFound, NotPermitted
+from decisions.procedure import service, views
+from decisions.records import evidence_store
 from pdf import dossier, fonts, pdfa
 from tests.helpers import Walker
 from tests.test_dossier_helpers import (

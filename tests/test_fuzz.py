@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.main import get_command
 
-from decisions import metadata
 from decisions.cli import app
-from decisions.db import dispose_engines
 from decisions.errors import BadInput
+from decisions.procedure import metadata
+from decisions.storage.db import dispose_engines
 from tests.conftest import BACKEND, NOW
 from tests.helpers import PDF, Org, Walker
 from workflow import profiles

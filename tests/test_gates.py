@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from decisions import service
 from decisions.errors import Blocked, NotPermitted
-from decisions.views import show
+from decisions.procedure import service
+from decisions.procedure.views import show
 from tests.helpers import MEMBERS, Walker
 
 
@@ -392,10 +392,10 @@ def test_head_differing_from_majority_must_give_reason_art_30_2(org):
 def test_only_head_of_the_organ_decides(org):
     w = Walker().walk_to("collective_discussion")
     positions = [(m, "approve") for m in MEMBERS[1:6]] + [("vm6", "approve")]
-    from decisions.service import MeetingInput
+    from decisions.procedure.meeting import MeetingInput, record_meeting
     m = MeetingInput(type="executive", date="2026-05-20", minutes_filename="m.pdf", minutes=b"%PDF-1.4\n", members=7,
                      positions=positions, head="vm6", outcome="approve")
-    assert requirement(blocked(service.record_meeting, w.id, m, as_user="secretary"), "head").article == "Art 30¶1"
+    assert requirement(blocked(record_meeting, w.id, m, as_user="secretary"), "head").article == "Art 30¶1"
 
 
 def test_meeting_only_recorded_by_secretary(org):
@@ -492,7 +492,7 @@ def test_evidence_only_in_its_stage(org):
 
 
 def test_a_profile_overlay_changes_the_panel_size(org):
-    from decisions import directory
+    from decisions.accounts import service as directory
     directory.add_office("LN", "辽宁示例市人民政府", "city", profile="liaoning-2023")
     directory.add_office("LN-DRC", "辽宁示例市发改委", "department", parent="LN")
     directory.add_user("ln_organ", "ln_organ", "LN", ["decision_organ"])

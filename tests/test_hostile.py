@@ -18,17 +18,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect, text
 from typer.main import get_command
 
-from decisions import directory, integrity, service
+from decisions.accounts import service as directory
 from decisions.cli import app
-from decisions.db import dispose_engines, get_engine
 from decisions.errors import BadInput, JueceError, NotFound
-from tests.conftest import BACKEND, NOW
+from decisions.integrity import service as integrity
+from decisions.procedure import service
+from decisions.storage.db import get_engine
 from tests.helpers import MEMBERS, PDF, Org, Walker
 from workflow import profiles
 
@@ -115,29 +117,16 @@ def _write_files(d: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, new_deployment: Callable[[Path], str],
-          request: pytest.FixtureRequest) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("hostile")
-    data = root / "data"
-    data.mkdir()
-    url = new_deployment(data)
-    w = World(data=data, files=root / "files")
-    _write_files(w.files)
-    w.env = {"JUECE_DATA_DIR": str(data), "JUECE_DATABASE_URL": url, "JUECE_NOW": NOW}
-    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in w.env.items():
-            mp.setenv(k, v)
-        for k in ("JUECE_LANG", "JUECE_MAX_FILE_MB", "JUECE_PROFILE_DIR"):
-            mp.delenv(k, raising=False)
+def world(module_deployment: Callable[[], Any]) -> Iterator[World]:
+    with module_deployment() as d:
+        w = World(data=d.data, files=d.root / "files")
+        _write_files(w.files)
+        w.env = d.env
         Org.create()
         w.proposed = Walker().new("待立项事项").id
         w.drafting = Walker().walk_to("drafting").id
         w.meeting = Walker().walk_to("collective_discussion").id
         yield w
-    dispose_engines(url)
-    if cluster is not None:
-        cluster.drop_database(url.split("/")[-1].split("?")[0])
 
 
 @pytest.fixture()
@@ -395,7 +384,7 @@ def test_sql_and_html_in_metadata_and_filenames_stored_verbatim(hostile: World) 
 
 
 def test_meta_just_under_the_limit_is_accepted(hostile: World) -> None:
-    from decisions.metadata import MAX_VALUE_CHARS
+    from decisions.procedure.metadata import MAX_VALUE_CHARS
     did = Walker().walk_to("drafting").id
     r = service.add_evidence(did, kind="legal_basis", filename="laws.pdf", data=PDF,
                              meta={"laws": "法" * MAX_VALUE_CHARS}, as_user="drafter")

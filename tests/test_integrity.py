@@ -15,12 +15,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
-from decisions import audit, evidence_store, integrity
 from decisions.cli import app
-from decisions.db import get_engine
 from decisions.errors import IntegrityFailure
-from decisions.models import AuditEvent, Evidence
-from decisions.unit_of_work import UnitOfWork
+from decisions.integrity import service as integrity
+from decisions.procedure.models import Evidence
+from decisions.records import audit, evidence_store
+from decisions.records.models import AuditEvent, AuditSm3
+from decisions.storage.db import get_engine
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import PDF, Walker
 from tests.tamper import rows, scalar, tamper
 
@@ -130,12 +132,12 @@ def test_edited_deleted_reordered_audit_rows_are_found(walked):
         tamper(*restore)
         with get_engine().begin() as conn:
             conn.execute(AuditEvent.__table__.insert(), [dict(r._mapping) for r in snapshot_ev])  # type: ignore[attr-defined]
-            conn.execute(audit.AuditSm3.__table__.insert(), [dict(r._mapping) for r in snapshot_sm3])  # type: ignore[attr-defined]
+            conn.execute(AuditSm3.__table__.insert(), [dict(r._mapping) for r in snapshot_sm3])  # type: ignore[attr-defined]
         assert cols and problems() == [], name
 
 
 def _chain_rows(d: int) -> tuple[list, list]:
-    ae, sm = AuditEvent.__table__, audit.AuditSm3.__table__  # type: ignore[attr-defined]
+    ae, sm = AuditEvent.__table__, AuditSm3.__table__  # type: ignore[attr-defined]
     with get_engine().connect() as conn:
         return (list(conn.execute(select(ae).where(ae.c.chain == d)).all()),
                 list(conn.execute(select(sm).where(sm.c.chain == d)).all()))
@@ -248,7 +250,7 @@ def test_sm3_is_the_national_standard_hash():
 
 
 def test_every_mutation_bumps_the_version_even_with_a_pinned_clock(org):
-    from decisions.views import show
+    from decisions.procedure.views import show
 
     w = UniqueWalker().new()
     versions = [show(w.id)["version"]]
@@ -288,7 +290,7 @@ def test_files_named_by_other_tables_are_kept_checked_and_backed_up(walked, tmp_
         assert integrity.sweep() == []
         assert evidence_store.path_for(sha).is_file()
         assert integrity.verify()["ok"]
-        from decisions import backup
+        from decisions.integrity import backup
 
         assert sha in json.loads((Path(backup.backup(tmp_path / "b")["path"]) / "manifest.json")
                                  .read_text())["objects"]

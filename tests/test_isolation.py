@@ -23,11 +23,21 @@ import typer.testing
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from decisions import archive, catalog, deadlines, directory, participation, report, service, views, workbench
+from decisions.accounts import service as directory
+from decisions.archive import service as archive
+from decisions.catalog import service as catalog
+from decisions.catalog import views as catalog_views
 from decisions.cli import app as cli_app
+from decisions.deadlines import scheduled
+from decisions.deadlines import views as deadline_views
 from decisions.errors import NotPermitted
+from decisions.participation import service as participation
+from decisions.procedure import service, views
+from decisions.reporting import dashboard
+from decisions.reporting import views as report
+from decisions.workbench import views as workbench
 from tests.apptest import open_app, shown
-from tests.conftest import BACKEND, NOW
+from tests.conftest import NOW
 from tests.helpers import ALL_NO, PDF
 
 runner = CliRunner()
@@ -162,32 +172,16 @@ def _build() -> Province:
     catalog.publish("CB", 2027, day="2026-02-25", as_user="cb_organ")
     os.environ["JUECE_NOW"] = "2026-11-20T09:00:00+08:00"   # months later: stale drafts, reminders, escalations
     try:
-        assert deadlines.run_once()["notifications"] > 0
+        assert scheduled.run_once()["notifications"] > 0
     finally:
         os.environ["JUECE_NOW"] = NOW
     return Province(ids, {k: views.show(i)["code"] for k, i in ids.items()})
 
 
 @pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory, new_deployment, request: pytest.FixtureRequest  # noqa: ANN001
-             ) -> Iterator[Province]:
-    from decisions.db import dispose_engines
-
-    data = tmp_path_factory.mktemp("province")
-    url = new_deployment(data)
-    cluster = request.getfixturevalue("pg_cluster") if BACKEND == "postgresql" else None  # not in teardown
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JUECE_DATA_DIR", str(data))
-    mp.setenv("JUECE_DATABASE_URL", url)
-    mp.setenv("JUECE_NOW", NOW)
-    mp.delenv("JUECE_LANG", raising=False)
-    try:
+def province(module_deployment) -> Iterator[Province]:  # noqa: ANN001
+    with module_deployment():
         yield _build()
-    finally:
-        mp.undo()
-        dispose_engines(url)
-        if cluster is not None:
-            cluster.drop_database(url.split("/")[-1].split("?")[0])
 
 
 def keys_in(p: Province, text: str) -> set[str]:
@@ -246,7 +240,7 @@ def test_tasks_inbox_and_ledger(province, user):
     assert {province.key_of(t["id"]) for t in tasks["tasks"]} <= want
     for t in tasks["tasks"]:   # a task is where the user acts, never by oversight alone
         assert t["roles"], t
-    notes = deadlines.inbox(user)
+    notes = deadline_views.inbox(user)
     for n in notes:
         if n["decision_id"]:
             assert province.key_of(n["decision_id"]) in want, (user, n["subject"])
@@ -264,9 +258,9 @@ def test_tasks_inbox_and_ledger(province, user):
 def test_notifications_reach_only_those_who_may_read(province):
     from sqlmodel import select
 
-    from decisions.models import User
-    from decisions.models_deadlines import Notification
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.accounts.models import User
+    from decisions.deadlines.models import Notification
+    from decisions.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork() as uow:
         rows = uow.session.exec(select(Notification.user_id, Notification.decision_id, Notification.subject)).all()
@@ -281,7 +275,7 @@ def test_notifications_reach_only_those_who_may_read(province):
 def test_dashboard_report_and_catalog(province, user):
     want = EXPECTED[user]
     if user in OVERSIGHT or user == "ln_admin":
-        dash = workbench.dashboard(user)
+        dash = dashboard.dashboard(user)
         assert dash["total"] == len(want)
         assert not keys_in(province, json.dumps(dash["overdue"], ensure_ascii=False)) - want
         figures = report.yearly(2026, as_user=user)
@@ -289,11 +283,11 @@ def test_dashboard_report_and_catalog(province, user):
         assert not keys_in(province, json.dumps(figures, ensure_ascii=False)) - want
     else:
         with pytest.raises(NotPermitted):
-            workbench.dashboard(user)
+            dashboard.dashboard(user)
         with pytest.raises(NotPermitted):
             report.yearly(2026, as_user=user)
     # catalog drafts: of the organs the user oversees or works for; published items of every organ
-    overview = workbench.catalog_overview(user)
+    overview = catalog_views.catalog_overview(user)
     names = {i["item_name"] for i in overview["items"]}
     drafts = {n[1:n.index("】")].lower() for n in names if "目录草稿" in n}
     assert "【CB】已公布目录事项" in names
@@ -352,9 +346,9 @@ def test_superiors_and_auditors_cannot_act(province, user, key):
 def test_acting_scope_stops_at_a_subordinate_government(province, user, key, applies):
     """A reviewer, adviser or archivist acts for the government its office serves: a county's justice bureau
     never reviews a city decision, a city's never a county's (service.scope_of = scope.decision_scope)."""
-    from decisions.directory import actor_for
-    from decisions.permissions import role_applies
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.accounts.permissions import role_applies
+    from decisions.accounts.service import actor_for
+    from decisions.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork() as uow:
         actor = actor_for(uow.session, user)
@@ -486,9 +480,9 @@ def test_catalog_drafts_stay_hidden_in_compare_and_deadlines(province, tmp_path)
     from sqlalchemy import delete, update
     from sqlmodel import col
 
-    from decisions.models import Decision
-    from decisions.models_deadlines import Deadline
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.deadlines.models import Deadline
+    from decisions.procedure.models import Decision
+    from decisions.storage.unit_of_work import UnitOfWork
 
     drafts = {i["item_name"][1:i["item_name"].index("】")].lower(): i["id"] for i in catalog.items(year=2026)}
     assert set(drafts) == set(GOVS)

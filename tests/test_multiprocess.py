@@ -1,6 +1,6 @@
 """Several processes, one database (issue 7): two `juece worker` and two `juece ui` on the same database.
 
-* Workers: the same deployment is built twice. On the first, `deadlines.run_once()` runs alone (in this
+* Workers: the same deployment is built twice. On the first, `scheduled.run_once()` runs alone (in this
   process, until nothing more fires): that is what must happen. On the second, two `juece worker`
   subprocesses scan every half second for a while. Afterwards the notifications (each (deadline, user)) and
   the worker's audit events (escalations, stale flags in each decision's trail) are exactly those of the
@@ -42,7 +42,7 @@ LEASE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) juece\.worker 
 def deployment(tmp_path: Path, name: str, new_deployment: Callable[[Path], str],
                request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
     """A fresh migrated deployment on the run's database, set in this process's environment."""
-    from decisions.db import dispose_engines
+    from decisions.storage.db import dispose_engines
 
     data = tmp_path / name
     data.mkdir()
@@ -76,9 +76,10 @@ def build() -> None:
 
 def outcome() -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
     """Every notification as (dedupe, username) and every worker audit event as (decision, action, deadline)."""
-    from decisions.models import AuditEvent, User
-    from decisions.models_deadlines import Notification
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.accounts.models import User
+    from decisions.deadlines.models import Notification
+    from decisions.records.models import AuditEvent
+    from decisions.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork() as uow:
         s = uow.session
@@ -106,14 +107,14 @@ def spans(log: str) -> list[tuple[float, float, str]]:
 
 
 def test_two_workers_fire_each_notification_once(tmp_path: Path, new_deployment, request: pytest.FixtureRequest):  # noqa: ANN001
-    from decisions import deadlines
+    from decisions.deadlines import scheduled
 
     with deployment(tmp_path, "alone", new_deployment, request):   # what one worker alone does
         build()
         os.environ["JUECE_NOW"] = LATER
-        first = deadlines.run_once()
+        first = scheduled.run_once()
         assert first["ran"] and first["notifications"] > 0 and first["escalations"] > 0, first
-        while deadlines.run_once()["notifications"]:
+        while scheduled.run_once()["notifications"]:
             pass
         want = outcome()
     assert want[0] and want[1]
@@ -158,7 +159,7 @@ def test_two_workers_fire_each_notification_once(tmp_path: Path, new_deployment,
 
 # ----------------------------------------------------------------- two workbench servers
 def test_two_workbench_servers_share_the_database(tmp_path: Path, new_deployment, request: pytest.FixtureRequest):  # noqa: ANN001
-    from decisions import catalog
+    from decisions.catalog import service as catalog
 
     with deployment(tmp_path, "ui", new_deployment, request) as (data, url), ExitStack() as stack:
         Org.create()

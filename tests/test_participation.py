@@ -13,12 +13,15 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from decisions import evidence_store, participation, service, views
 from decisions.cli import app as cli_app
 from decisions.errors import BadInput, Blocked, IntegrityFailure, NotFound, NotPermitted
-from decisions.models import AuditEvent
-from decisions.models_participation import Opinion
-from decisions.unit_of_work import UnitOfWork
+from decisions.participation import public
+from decisions.participation import service as participation
+from decisions.participation.models import Opinion
+from decisions.procedure import service, views
+from decisions.records import evidence_store
+from decisions.records.models import AuditEvent
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import Walker, set_now
 
 SCRIPT = "<script>alert('x')</script><b>粗体</b> & <i>"
@@ -53,18 +56,18 @@ def test_consultation_opens_and_closes_by_its_dates(org):
     w, c = opened(org)
     assert c["status"] == "upcoming"
     with pytest.raises(BadInput, match="尚未开始"):
-        participation.submit_opinion(c["id"], content="太早了", client="ip:1")
+        public.submit_opinion(c["id"], content="太早了", client="ip:1")
     assert count_opinions() == 0
     set_now("2026-03-03T00:00:01+08:00")
-    assert participation.public_consultations()[0]["status"] == "open"
-    r = participation.submit_opinion(c["id"], content="第一天的意见", client="ip:1")
+    assert public.public_consultations()[0]["status"] == "open"
+    r = public.submit_opinion(c["id"], content="第一天的意见", client="ip:1")
     assert r["receipt"].startswith("YJ-")
     set_now("2026-04-02T23:59:00+08:00")
-    participation.submit_opinion(c["id"], content="最后一天的意见", client="ip:2")
+    public.submit_opinion(c["id"], content="最后一天的意见", client="ip:2")
     set_now("2026-04-03T00:00:00+08:00")
-    assert participation.public_consultations()[0]["status"] == "closed"
+    assert public.public_consultations()[0]["status"] == "closed"
     with pytest.raises(BadInput, match="已于2026-04-02截止"):
-        participation.submit_opinion(c["id"], content="晚了", client="ip:3")
+        public.submit_opinion(c["id"], content="晚了", client="ip:3")
     assert count_opinions() == 2
     # the notice is the stage's participation_activity with the dates
     ev = [e for e in views.show(w.id)["evidence"] if e["kind"] == "participation_activity"]
@@ -82,7 +85,7 @@ def test_thirty_day_rule_and_the_shortening_reason_in_the_notice(org, tmp_path):
                                         as_user="drafter")
     c = participation.open_consultation(w.id, start="2026-03-03", end="2026-03-13", explanation="说明",
                                         shortened_reason="防汛工作紧急", as_user="drafter")
-    assert participation.public_consultations()[0]["shortened_reason"] == "防汛工作紧急"
+    assert public.public_consultations()[0]["shortened_reason"] == "防汛工作紧急"
     notice = next(e for e in views.show(w.id)["evidence"] if e["id"] == c["notice_evidence_id"])
     assert notice["meta"]["shortened_reason"] == "防汛工作紧急"
     text = pdftext(evidence_store.read(notice["sha256"]), tmp_path)
@@ -101,7 +104,7 @@ def test_only_the_undertaking_unit_opens_and_disposes(org):
 def test_public_and_staff_opinions_land_in_one_ledger(org):
     w, c = opened(org)
     set_now("2026-03-10T10:00:00+08:00")
-    web = participation.submit_opinion(c["id"], content="建议增加停车位", name="张三", contact="13800000000",
+    web = public.submit_opinion(c["id"], content="建议增加停车位", name="张三", contact="13800000000",
                                        client="ip:10.0.0.1")
     letter = participation.add_opinion(w.id, channel="letter", content="来信：建议保留老街巷", name="李四",
                                        received="2026-03-08", as_user="drafter")
@@ -125,7 +128,7 @@ def _walk_with_ledger(org) -> tuple[Walker, dict, list[int]]:  # noqa: ANN001
     w, c = opened(org)
     set_now("2026-03-10T10:00:00+08:00")
     for i in range(3):
-        participation.submit_opinion(c["id"], content=f"网上意见{i}", client=f"ip:{i}")
+        public.submit_opinion(c["id"], content=f"网上意见{i}", client=f"ip:{i}")
     participation.add_opinion(w.id, channel="symposium", content="座谈会意见", as_user="drafter")
     ids = [o["id"] for o in participation.ledger(w.id, as_user="drafter")["opinions"]]
     return w, c, ids
@@ -195,24 +198,24 @@ def test_generated_summary_counts_match_the_ledger(org, tmp_path):
     w.advance()
     fb = participation.generate_feedback(w.id, as_user="drafter")
     assert fb["published"] and fb["counts"] == {**reg["meta"], "hidden": 0}
-    pub = participation.public_feedback()
+    pub = public.public_feedback()
     assert pub[0]["counts"]["received"] == 4 and len(pub[0]["opinions"]) == 4
-    _name, data = participation.public_feedback_file(fb["id"])
+    _name, data = public.public_feedback_file(fb["id"])
     assert "共收到意见 4 条，其中采纳 1 条，部分采纳 2 条" in pdftext(data, tmp_path)
     # contributors look up their opinion by receipt once the feedback is published
-    got = participation.lookup(led["opinions"][0]["receipt"].lower())
+    got = public.lookup(led["opinions"][0]["receipt"].lower())
     assert got["status"] == "answered" and got["disposition"] == "adopted" and got["reason"] == "已吸收"
     with pytest.raises(NotFound):
-        participation.lookup("YJ-AAAAAAAAAA")
+        public.lookup("YJ-AAAAAAAAAA")
     with pytest.raises(BadInput):
-        participation.lookup("<script>")
+        public.lookup("<script>")
 
 
 def test_hidden_opinion_never_public_but_stays_in_the_record(org, tmp_path):
     w, c = opened(org)
     set_now("2026-03-10T10:00:00+08:00")
-    bad = participation.submit_opinion(c["id"], content="辱骂内容 XYZ-ABUSE", client="ip:9")
-    participation.submit_opinion(c["id"], content="正常意见", client="ip:8")
+    bad = public.submit_opinion(c["id"], content="辱骂内容 XYZ-ABUSE", client="ip:9")
+    public.submit_opinion(c["id"], content="正常意见", client="ip:8")
     led = participation.ledger(w.id, as_user="drafter")
     bad_id = next(o["id"] for o in led["opinions"] if o["receipt"] == bad["receipt"])
     with pytest.raises(NotPermitted):
@@ -225,7 +228,7 @@ def test_hidden_opinion_never_public_but_stays_in_the_record(org, tmp_path):
     led = participation.ledger(w.id, as_user="drafter")
     row = next(o for o in led["opinions"] if o["id"] == bad_id)
     assert row["hidden"] and row["content"] == "辱骂内容 XYZ-ABUSE" and row["hidden_reason"] == "含辱骂内容"
-    looked = participation.lookup(bad["receipt"])
+    looked = public.lookup(bad["receipt"])
     assert looked["hidden"] and looked["content"] == "" and "XYZ-ABUSE" not in json.dumps(looked, ensure_ascii=False)
     ids = [o["id"] for o in led["opinions"]]
     participation.dispose(w.id, ids, disposition="not_adopted", reason="不属于本事项", as_user="drafter")
@@ -236,10 +239,10 @@ def test_hidden_opinion_never_public_but_stays_in_the_record(org, tmp_path):
     assert "XYZ-ABUSE" in reg_text and "已屏蔽" in reg_text  # the dossier's record keeps it, marked
     w.advance()
     participation.generate_feedback(w.id, as_user="drafter")
-    pub = participation.public_feedback()
+    pub = public.public_feedback()
     assert "XYZ-ABUSE" not in json.dumps(pub, ensure_ascii=False)
     assert pub[0]["counts"]["received"] == 2 and pub[0]["counts"]["hidden"] == 1
-    fb_text = pdftext(participation.public_feedback_file(pub[0]["id"])[1], tmp_path)
+    fb_text = pdftext(public.public_feedback_file(pub[0]["id"])[1], tmp_path)
     assert "XYZ-ABUSE" not in fb_text and "1 条意见因含有不当内容未予公开" in fb_text
     # the trail keeps the submission and the moderation; the row cannot be deleted
     with UnitOfWork() as uow:
@@ -261,7 +264,7 @@ def test_bad_submissions_refused_and_nothing_stored(org, content, fragment):
     w, c = opened(org)
     set_now("2026-03-10T10:00:00+08:00")
     with pytest.raises(BadInput, match=fragment):
-        participation.submit_opinion(c["id"], content=content, client="ip:1")
+        public.submit_opinion(c["id"], content=content, client="ip:1")
     assert count_opinions() == 0
 
 
@@ -270,17 +273,17 @@ def test_flood_duplicate_and_non_public_refused(org, monkeypatch):
     set_now("2026-03-10T10:00:00+08:00")
     monkeypatch.setenv("JUECE_OPINION_RATE", "3/600")
     for i in range(3):
-        participation.submit_opinion(c["id"], content=f"意见{i}", client="ip:flood")
+        public.submit_opinion(c["id"], content=f"意见{i}", client="ip:flood")
     with pytest.raises(BadInput, match="过于频繁"):
-        participation.submit_opinion(c["id"], content="第四条", client="ip:flood")
-    participation.submit_opinion(c["id"], content="另一来源", client="ip:other")  # another client is not limited
+        public.submit_opinion(c["id"], content="第四条", client="ip:flood")
+    public.submit_opinion(c["id"], content="另一来源", client="ip:other")  # another client is not limited
     set_now("2026-03-10T10:11:00+08:00")  # the window has passed
-    participation.submit_opinion(c["id"], content="稍后再提", client="ip:flood")
+    public.submit_opinion(c["id"], content="稍后再提", client="ip:flood")
     with pytest.raises(BadInput, match="已经提交过"):
-        participation.submit_opinion(c["id"], content="稍后再提", client="ip:flood")
+        public.submit_opinion(c["id"], content="稍后再提", client="ip:flood")
     assert count_opinions() == 5
     with pytest.raises(NotFound):
-        participation.submit_opinion(999, content="x", client="ip:1")
+        public.submit_opinion(999, content="x", client="ip:1")
     # after the stage the decision is no longer open for comment, whatever the dates say
     participation.dispose(w.id, [o["id"] for o in participation.ledger(w.id, as_user="drafter")["opinions"]],
                           disposition="not_adopted", reason="x", as_user="drafter")
@@ -290,9 +293,9 @@ def test_flood_duplicate_and_non_public_refused(org, monkeypatch):
     w.advance()
     set_now("2026-03-20T09:00:00+08:00")
     with pytest.raises(BadInput, match="不在公开征求意见"):
-        participation.submit_opinion(c["id"], content="阶段后", client="ip:late")
+        public.submit_opinion(c["id"], content="阶段后", client="ip:late")
     assert count_opinions() == 5
-    assert participation.public_consultations() == []
+    assert public.public_consultations() == []
 
 
 def test_contact_required_when_the_profile_says_so(env, tmp_path, monkeypatch):
@@ -310,16 +313,16 @@ def test_contact_required_when_the_profile_says_so(env, tmp_path, monkeypatch):
     assert c["contact_required"]
     set_now("2026-03-10T10:00:00+08:00")
     with pytest.raises(BadInput, match="姓名和联系方式"):
-        participation.submit_opinion(c["id"], content="匿名意见", client="ip:1")
+        public.submit_opinion(c["id"], content="匿名意见", client="ip:1")
     assert count_opinions() == 0
-    assert participation.submit_opinion(c["id"], content="实名意见", name="王五", contact="wang@example.cn",
+    assert public.submit_opinion(c["id"], content="实名意见", name="王五", contact="wang@example.cn",
                                         client="ip:1")["receipt"]
 
 
 def test_html_in_opinions_is_text_everywhere(org, tmp_path):
     w, c = opened(org)
     set_now("2026-03-10T10:00:00+08:00")
-    r = participation.submit_opinion(c["id"], content=SCRIPT, name="<img src=x onerror=alert(1)>", client="ip:1")
+    r = public.submit_opinion(c["id"], content=SCRIPT, name="<img src=x onerror=alert(1)>", client="ip:1")
     led = participation.ledger(w.id, as_user="drafter")
     assert led["opinions"][0]["content"] == SCRIPT  # stored as typed
     participation.dispose(w.id, [led["opinions"][0]["id"]], disposition="not_adopted", reason="<b>无关</b>",
@@ -328,7 +331,7 @@ def test_html_in_opinions_is_text_everywhere(org, tmp_path):
     reg = participation.generate_register(w.id, as_user="drafter")  # ReportLab would choke on unescaped markup
     text = pdftext(evidence_store.read(reg["sha256"]), tmp_path)
     assert "<script>alert('x')</script><b>粗体" in text and "</b> & <i>" in text and "<b>无关</b>" in text
-    assert participation.lookup(r["receipt"])["content"] == SCRIPT
+    assert public.lookup(r["receipt"])["content"] == SCRIPT
 
 
 def test_cli_commands(org):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from decisions import participation
+from decisions.participation import public
+from decisions.participation import service as participation
 from tests.apptest import APP, open_app
 from tests.helpers import Walker, set_now
 
@@ -79,7 +80,7 @@ def test_public_page_form_closes_by_itself(org):
 def test_ledger_page_for_the_undertaking_unit(org):
     did, c = setup(org)
     set_now("2026-03-05T10:00:00+08:00")
-    participation.submit_opinion(c["id"], content=SCRIPT, client="ip:1")
+    public.submit_opinion(c["id"], content=SCRIPT, client="ip:1")
     at = page("opinion_ledger", user="drafter", decision=did)
     assert {m.label: m.value for m in at.metric}["收到"] == "1"
     df = at.dataframe[0].value

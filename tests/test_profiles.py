@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from decisions import service
 from decisions.errors import BadInput
+from decisions.procedure import service
 from tests.helpers import Walker
 from workflow import machine, profiles
 

@@ -7,8 +7,10 @@ import json
 
 from typer.testing import CliRunner
 
-from decisions import catalog, report, service
+from decisions.catalog import service as catalog
 from decisions.cli import app
+from decisions.procedure import service
+from decisions.reporting import views as report
 from tests.helpers import Walker, set_now
 
 
@@ -81,7 +83,7 @@ def test_yearly_figures(org):
 
 
 def service_code(did: int) -> str:
-    from decisions.views import show
+    from decisions.procedure.views import show
 
     return show(did)["code"]
 

@@ -12,12 +12,15 @@ import pytest
 from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
-from decisions import deadlines
+from decisions.accounts.models import User
 from decisions.cli import app
+from decisions.deadlines import scheduled
+from decisions.deadlines import service as deadlines
+from decisions.deadlines import views as deadline_views
+from decisions.deadlines.models import Deadline, Notification
 from decisions.errors import NotPermitted
-from decisions.models import AuditEvent, User
-from decisions.models_deadlines import Deadline, Notification
-from decisions.unit_of_work import UnitOfWork
+from decisions.records.models import AuditEvent
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import Walker, set_now
 from workflow.calendar import WorkCalendar
 
@@ -61,7 +64,7 @@ def at(day: str, hour: str = "09:00") -> None:
 def run_pair() -> list[dict]:
     """Two workers started at the same moment (threads with their own connections)."""
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda _: deadlines.run_once(lease_seconds=30), range(2)))
+        return list(pool.map(lambda _: scheduled.run_once(lease_seconds=30), range(2)))
 
 
 def notifications() -> list[tuple[str, str, str, str]]:
@@ -139,17 +142,17 @@ def test_a_year_of_deadlines(org, smtp):
         if day == "2026-05-15":
             # a worker dies half-way (after decision A, before B): its lease stays until it expires
             with pytest.raises(RuntimeError):
-                deadlines.run_once(_crash_after=1, lease_seconds=0.3)
-            assert deadlines.run_once()["ran"] is False          # the lease keeps a second worker out
+                scheduled.run_once(_crash_after=1, lease_seconds=0.3)
+            assert scheduled.run_once()["ran"] is False          # the lease keeps a second worker out
             time.sleep(0.35)
-            assert deadlines.run_once()["escalations"] == 1      # the restarted worker finishes the job
-        results = run_pair() if day in events | fire_days else [deadlines.run_once()]
+            assert scheduled.run_once()["escalations"] == 1      # the restarted worker finishes the job
+        results = run_pair() if day in events | fire_days else [scheduled.run_once()]
         assert any(r["ran"] for r in results) or day == "2026-05-15"
         for dedupe, _user, _kind, created in notifications():
             fired_on.setdefault(dedupe, created[:10])
     # a last pass of both workers without the lease: the unique (dedupe, user) rows still hold
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda _: deadlines.run_once(use_lease=False), range(2)))
+        list(pool.map(lambda _: scheduled.run_once(use_lease=False), range(2)))
 
     rows = notifications()
     assert len(rows) == len(set((r[0], r[1]) for r in rows))
@@ -190,7 +193,7 @@ def test_a_year_of_deadlines(org, smtp):
 
 
 def _ev(decision_id: int, kind: str) -> int:
-    from decisions.models import Evidence
+    from decisions.procedure.models import Evidence
 
     with UnitOfWork() as uow:
         return uow.session.exec(select(Evidence.id).where(Evidence.decision_id == decision_id, Evidence.kind == kind)
@@ -198,12 +201,12 @@ def _ev(decision_id: int, kind: str) -> int:
 
 
 def test_lease_keeps_a_second_worker_out(org):
-    assert deadlines.acquire_lease("worker-1", 60)
-    r = deadlines.run_once(holder="worker-2")
+    assert scheduled.acquire_lease("worker-1", 60)
+    r = scheduled.run_once(holder="worker-2")
     assert r["ran"] is False and r["holder"] == "worker-1"
-    assert deadlines.acquire_lease("worker-1", 60)                    # the holder renews
-    deadlines.release_lease("worker-1")
-    assert deadlines.run_once(holder="worker-2")["ran"] is True
+    assert scheduled.acquire_lease("worker-1", 60)                    # the holder renews
+    scheduled.release_lease("worker-1")
+    assert scheduled.run_once(holder="worker-2")["ran"] is True
 
 
 def test_worker_once_cli_and_inbox(org):
@@ -216,14 +219,14 @@ def test_worker_once_cli_and_inbox(org):
     assert '"escalations": 1' in out.output and '"reminders": 1' in out.output
     again = runner.invoke(app, ["--json", "worker", "--once"])
     assert '"notifications": 0' in again.output
-    box = deadlines.inbox("mayor")
+    box = deadline_views.inbox("mayor")
     assert [n["kind"] for n in box] == ["escalation"] and "Art 26¶2" in box[0]["article"]
     assert "2026-05-14" in box[0]["subject"]
     listed = runner.invoke(app, ["inbox", "list", "--as", "mayor"])
     assert "逾期督办" in listed.output
     read = runner.invoke(app, ["inbox", "read", str(box[0]["id"]), "--as", "mayor", "--json"])
     assert read.exit_code == 0 and '"read": true' in read.output
-    assert deadlines.inbox("mayor", unread_only=True) == []
+    assert deadline_views.inbox("mayor", unread_only=True) == []
     with pytest.raises(NotPermitted):
         deadlines.mark_read(box[0]["id"], "organ")
     shown = runner.invoke(app, ["deadlines", str(w.id)])
@@ -258,28 +261,28 @@ def test_apscheduler_job_store_runs_the_scan(org):
 
 
 def test_later_passes_of_a_day_look_only_at_changes_and_due_items(org):
-    from decisions import directory
+    from decisions.accounts import service as directory
 
     directory.add_user("drc_head", "发改委主任", "CITY-DRC", ["head"])   # the undertaking unit's head
     at("2026-05-06")
     busy, idle = Walker().walk_to("legality_review"), Walker().new("idle")
     busy.ev("legality_submission", submitted="2026-05-06")
     at("2026-05-06", "09:30")
-    first = deadlines.run_once()
+    first = scheduled.run_once()
     assert first["full"] is True and first["decisions"] == 2
     at("2026-05-06", "10:00")
-    second = deadlines.run_once()
+    second = scheduled.run_once()
     assert second["full"] is False and second["decisions"] == 0          # nothing changed, nothing due
     at("2026-05-06", "10:30")
     busy.ev("legal_adviser_opinion", user="adviser")
     at("2026-05-06", "11:00")
-    assert deadlines.run_once()["decisions"] == 1                        # only the changed decision
-    assert deadlines.run_once(full=True)["decisions"] == 2
+    assert scheduled.run_once()["decisions"] == 1                        # only the changed decision
+    assert scheduled.run_once(full=True)["decisions"] == 2
     at("2026-05-15", "08:00")                                            # the window closed on May 14
-    r = deadlines.run_once()
+    r = scheduled.run_once()
     assert r["full"] is True and r["escalations"] == 1
-    assert [n["kind"] for n in deadlines.inbox("drc_head")] == ["escalation"]
-    assert idle.id not in {n["decision_id"] for n in deadlines.inbox("drc_head")}
+    assert [n["kind"] for n in deadline_views.inbox("drc_head")] == ["escalation"]
+    assert idle.id not in {n["decision_id"] for n in deadline_views.inbox("drc_head")}
 
 
 def test_hearing_materials_reminder(org):
@@ -287,10 +290,10 @@ def test_hearing_materials_reminder(org):
     w = Walker().walk_to("public_participation")
     # a hearing on Apr 20 with the materials planned for Apr 15: later than 7 days before (Apr 13)
     w.ev("participation_activity", form="hearing", hearing_date="2026-04-20", materials_delivered="2026-04-15")
-    deadlines.run_once()
-    row = next(r for r in deadlines.deadlines(w.id) if r["type"] == "hearing_materials")
+    scheduled.run_once()
+    row = next(r for r in deadline_views.deadlines(w.id) if r["type"] == "hearing_materials")
     assert (row["due"], row["remind_on"]) == ("2026-04-13", "2026-04-09")
     at("2026-04-09")
-    deadlines.run_once()
-    box = deadlines.inbox("drafter")
+    scheduled.run_once()
+    box = deadline_views.inbox("drafter")
     assert [n["kind"] for n in box] == ["reminder"] and "Art 16¶3" in box[0]["article"]

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlmodel import select
 
-from decisions import service
 from decisions.errors import JueceError
-from decisions.models import Decision, Evidence, Meeting, MeetingPosition, StageStatus, TriggerDetermination
-from decisions.unit_of_work import UnitOfWork
+from decisions.procedure import service
+from decisions.procedure.models import Decision, Evidence, Meeting, MeetingPosition, StageStatus, TriggerDetermination
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import ALL_NO, MEMBERS, Walker
 from workflow import gates, profiles
 

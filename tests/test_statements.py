@@ -8,12 +8,15 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
-from decisions import audit, directory, service, statements
-from decisions.db import get_engine
+from decisions.accounts import service as directory
 from decisions.errors import Conflict, NotPermitted
-from decisions.models import Decision
-from decisions.scope import OfficeTree
-from decisions.unit_of_work import UnitOfWork
+from decisions.procedure import service
+from decisions.procedure.models import Decision
+from decisions.procedure.scope import OfficeTree
+from decisions.records import audit
+from decisions.storage import statements
+from decisions.storage.db import get_engine
+from decisions.storage.unit_of_work import UnitOfWork
 from tests.helpers import Walker
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from decisions import directory, service, views
+from decisions.accounts import service as directory
+from decisions.procedure import service, views
 from tests.apptest import open_app, shown
 from tests.helpers import PDF, Walker, set_now
 
@@ -349,7 +350,7 @@ def test_meeting_page_quorum_error_and_roles(walked):
 
 # ----------------------------------------------------------------- catalog, archive, dashboard, public
 def _catalog(tmp: Path) -> None:
-    from decisions import catalog
+    from decisions.catalog import service as catalog
 
     csv = tmp / "catalog.csv"
     csv.write_text("item_name,undertaking_unit,procedures,hearing,legal_basis,planned_time,seq\n"
@@ -379,19 +380,19 @@ def test_dashboard_figures_and_refusal(walked, tmp_path):
 
 
 def test_dashboard_read_model(walked):
-    from decisions import workbench
+    from decisions.reporting import dashboard
 
     set_now("2027-03-02T09:00:00+08:00")
-    figures = workbench.dashboard("organ")
+    figures = dashboard.dashboard("organ")
     assert {r["state"]: r["count"] for r in figures["by_stage"]}["execution"] == 1
     assert figures["overdue"]["execution_reports"] == 1
     assert {r["state"] for r in figures["median_days"]} >= {"proposed", "drafting"}
     risky = Walker(triggers={"stability_risk": "yes"})
     risky.walk_to("legality_review")
-    later = workbench.dashboard("organ")
+    later = dashboard.dashboard("organ")
     assert later["risk"] == {"flagged": 1, "assessed": 1, "rate": 1.0}
     with pytest.raises(Exception, match="无权查看统计"):
-        workbench.dashboard("drafter")
+        dashboard.dashboard("drafter")
 
 
 def test_archive_page(walked):
@@ -399,7 +400,7 @@ def test_archive_page(walked):
     text = shown(at)
     assert "示例市老旧小区改造三年行动计划" in text
     try:
-        from decisions import archive  # noqa: F401
+        from decisions.archive import service as archive  # noqa: F401
     except ImportError:
         assert "档案生成模块尚未安装" in text
     not_offered("drafter", "archive")

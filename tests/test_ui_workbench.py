@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from decisions import workbench
+from decisions.deadlines import views as deadline_views
 from decisions.errors import NotPermitted
+from decisions.workbench import views as workbench
 from tests.helpers import Walker
 from ui import forms
 from ui.common import escape
@@ -18,7 +19,7 @@ from ui.common import escape
     ("2026-06-30", 2020, date(2026, 6, 30)), ("", 2026, None), ("年内", 2026, None), ("13月", 2026, None),
 ])
 def test_planned_date(text, year, expected):
-    assert workbench.planned_date(text, year) == expected
+    assert deadline_views.planned_date(text, year) == expected
 
 
 def test_escape_leaves_no_markdown_link_html_or_autolink():
@@ -61,10 +62,10 @@ def test_tasks_and_visibility(org):
 
 
 def test_my_tasks_page_snapshot_equals_the_service_snapshot(org):
-    """my_tasks builds each decision's gate snapshot from rows loaded for the whole page (workbench._Page);
+    """my_tasks builds each decision's gate snapshot from rows loaded for the whole page (workbench.Page);
     it must see exactly what service.snapshot_of sees, or the task list and the advance button disagree."""
-    from decisions import service
-    from decisions.unit_of_work import UnitOfWork
+    from decisions.procedure import service
+    from decisions.storage.unit_of_work import UnitOfWork
 
     targets = ["proposed", "drafting", "public_participation", "expert_review", "legality_review",
                "collective_discussion", "execution"]
@@ -72,7 +73,7 @@ def test_my_tasks_page_snapshot_equals_the_service_snapshot(org):
     with UnitOfWork() as uow:
         s = uow.session
         rows = [service.get_decision(s, i) for i in ids]
-        page = workbench._Page(s, rows)
+        page = workbench.Page(s, rows)
         for d in rows:
             profile = service.profile_of(d)
             want, got = service.snapshot_of(s, d, profile), page.snapshot(d, profile)

@@ -1,4 +1,4 @@
-from decisions.views import show
+from decisions.procedure.views import show
 from tests.helpers import Walker
 
 

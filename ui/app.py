@@ -11,12 +11,12 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from decisions import db  # noqa: E402
+from decisions.workbench import views as workbench  # noqa: E402
 from ui import common  # noqa: E402
 
 st.set_page_config(page_title="juece 决策", page_icon=":material/account_balance:", layout="wide")
 
-if not db.is_initialised():
+if not workbench.deployment_ready():
     st.error("数据库尚未初始化：请先运行 `juece init`（或 `make run`）。/ The database is not initialised: run "
              "`juece init` (or `make run`).")
     st.stop()

@@ -1,7 +1,7 @@
 """Shared helpers of the workbench pages: identity, language, error display, safe text.
 
-Pages are thin: they call use cases of decisions.service / read models of decisions.workbench and
-decisions.views, and show the refusals of decisions.errors. They never open a database session.
+Pages are thin: they call use cases of decisions.procedure.service / read models of decisions.procedure.workbench and
+decisions.procedure.views, and show the refusals of decisions.errors. They never open a database session.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # ----------------------------------------------------------------- language
 def lang() -> str:
     if LANG_KEY not in st.session_state:
-        from decisions.settings import get_settings
+        from decisions.storage.settings import get_settings
 
         st.session_state[LANG_KEY] = get_settings().lang
     return "en" if st.session_state[LANG_KEY] == "en" else "zh"
@@ -57,8 +57,8 @@ def current_user() -> dict | None:
 
     Identity lives in st.session_state["juece_user"] (a username), set by the login page, by an
     OIDC login mapped to a local user, or injected by tests (AppTest.session_state)."""
-    from decisions import workbench
     from decisions.errors import NotFound
+    from decisions.workbench import views as workbench
 
     username = st.session_state.get(USER_KEY)
     if not username:
@@ -129,7 +129,7 @@ def sidebar(user: dict | None) -> None:
         if user:
             st.caption(t("signed_in_as"))
             st.text(f"{user['name']}（{user['username']}）\n{user['office_name']}")
-            from decisions import workbench
+            from decisions.workbench import views as workbench
 
             st.caption(" · ".join(workbench.role_name(r, lang()) for r in user["roles"]))
             if st.button(t("logout"), key="logout"):
@@ -187,7 +187,7 @@ def unmet_lines(items: list[dict]) -> list[str]:
 def pick_stage_task(username: str, state: str, empty: str, key: str) -> int:
     """The decision a stage's page works on: the user's decisions in `state`, with the one chosen on another
     page first even when it is beyond the first 50; stops the page with the `empty` message when none."""
-    from decisions import workbench
+    from decisions.workbench import views as workbench
 
     tasks = workbench.decisions(username, state=state, limit=50)["rows"]
     current = st.session_state.get(DECISION_KEY)
@@ -250,7 +250,7 @@ def today_iso() -> str:
 
 
 def upload_limit() -> str:
-    from decisions.settings import get_settings
+    from decisions.storage.settings import get_settings
 
     mb = get_settings().max_file_bytes / (1024 * 1024)
     return f"（≤ {mb:g} MB）" if lang() == "zh" else f" (≤ {mb:g} MB)"

@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from decisions import filetypes
-from decisions.settings import get_settings
+from decisions.records import filetypes
+from decisions.storage.settings import get_settings
 from ui import common
 from ui.common import t
 

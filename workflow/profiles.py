@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from decisions.settings import get_settings
+from decisions.storage.settings import get_settings
 
 ROLES = ("admin", "decision_organ", "head", "drafter", "legality_reviewer", "legal_adviser", "expert",
          "secretary", "executor", "archivist", "auditor")

@@ -29,18 +29,18 @@ _runs: list[dict] = []   # the last results of this process's scans (for tests a
 
 def scan_job() -> dict:
     """The scheduled job: one pass of the deadline scan under the lease."""
-    from decisions import deadlines
+    from decisions.deadlines import scheduled
 
     try:
-        result = deadlines.run_once()
+        result = scheduled.run_once()
     except Exception:  # a failing pass must not kill the worker; the next one catches up
         log.exception("deadline scan failed")
         result = {"ran": False, "reason": "error"}
     if result.get("ran"):  # the lease holder also refreshes the dashboard's kept figures (workbench)
         try:
-            from decisions import workbench
+            from decisions.reporting import dashboard
 
-            workbench.refresh_dashboard_figures()
+            dashboard.refresh_dashboard_figures()
         except Exception:  # a cache: the dashboard computes what it finds stale
             log.exception("dashboard figures refresh failed")
     _runs.append(result)
@@ -51,7 +51,7 @@ def scan_job() -> dict:
 
 def build(*, blocking: bool = True, interval_seconds: float | None = None) -> BaseScheduler:
     """A scheduler with the database job store and the one scan job (first run immediately)."""
-    from decisions.db import get_engine
+    from decisions.storage.db import get_engine
 
     interval = interval_seconds or float(os.environ.get("JUECE_WORKER_INTERVAL", "300"))
     jobstores = {"default": SQLAlchemyJobStore(engine=get_engine(), tablename="apscheduler_jobs")}

@@ -7,7 +7,8 @@ import inspect
 
 import streamlit as st
 
-from decisions import workbench
+from decisions.archive import service as archive
+from decisions.workbench import views as workbench
 from ui import common
 from ui.common import escape, t
 
@@ -15,10 +16,6 @@ user = common.require_user(("archivist", "auditor", "decision_organ", "admin"))
 common.show_flash()
 st.title(t("archive_title"))
 
-try:
-    from decisions import archive  # issue 5: the dossier; optional until it lands
-except ImportError:
-    archive = None
 
 rows = workbench.decisions(user["username"], state=["closed", "execution", "rejected", "withdrawn", "excluded"],
                           limit=100)["rows"]
@@ -29,7 +26,7 @@ did = common.pick_decision(rows, key="archive_pick")
 chosen = next(r for r in rows if r["id"] == did)
 st.text(f"{chosen['code']} · {chosen['state']} · {chosen['title']}")
 
-generate = getattr(archive, "generate_dossier", None) if archive else None
+generate = archive.generate_dossier
 if generate is None:
     st.info(t("dossier_missing"))
     st.stop()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import workbench
+from decisions.catalog import views as catalog_views
 from ui import common
 from ui.common import t
 
 user = common.require_user()
 st.title(t("catalog_title"))
-data = workbench.catalog_overview(user["username"])
+data = catalog_views.catalog_overview(user["username"])
 if not data["groups"]:
     st.info(t("no_data"))
     st.stop()

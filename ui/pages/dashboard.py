@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from decisions import workbench
+from decisions.reporting import dashboard
 from ui import common
 from ui.common import t
 
 user = common.require_user(("admin", "auditor", "decision_organ", "head", "secretary", "archivist"))
 st.title(t("dashboard_title"))
 year = st.session_state.get("dash_year")
-ok, data = common.call(workbench.dashboard, user["username"], year=year, lang=common.lang())
+ok, data = common.call(dashboard.dashboard, user["username"], year=year, lang=common.lang())
 if not ok:
     st.stop()
 

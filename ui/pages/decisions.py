@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import workbench
+from decisions.workbench import views as workbench
 from ui import common
 from ui.common import t
 

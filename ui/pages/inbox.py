@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import workbench
+from decisions.deadlines import views as deadline_views
+from decisions.workbench import views as workbench
 from ui import common
 from ui.common import escape, t
 
@@ -13,12 +14,8 @@ st.title(t("inbox_title"))
 
 PAGE = 10
 page_no = int(st.session_state.get("inbox_page", 0))
-try:  # reminders and escalations of the deadline scheduler (issue 6), when installed
-    from decisions import deadlines as scheduler
-except ImportError:
-    scheduler = None
-if scheduler is not None:
-    notes = scheduler.inbox(user["username"], unread_only=True, limit=20)
+if True:  # reminders and escalations of the deadline worker
+    notes = deadline_views.inbox(user["username"], unread_only=True, limit=20)
     if notes:
         with st.expander(f"{t('reminders')} ({len(notes)})", expanded=True):
             for n in notes:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import service, workbench
+from decisions.procedure import service
+from decisions.workbench import views as workbench
 from ui import common, forms
 from ui.common import escape, t
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import directory
+from decisions.accounts import service as directory
 from ui import common
 from ui.common import t
 

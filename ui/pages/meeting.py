@@ -8,8 +8,8 @@ from datetime import date
 
 import streamlit as st
 
-from decisions import service, workbench
-from decisions.service import MeetingInput
+from decisions.procedure.meeting import MeetingInput, record_meeting
+from decisions.workbench import views as workbench
 from ui import common, forms, i18n
 from ui.common import escape, t
 
@@ -103,7 +103,7 @@ if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
     if not errors:
         m = MeetingInput(type=mtype, date=meeting_day.isoformat(), minutes_filename=name, minutes=data,
                          members=int(total), positions=positions, head=head, outcome=outcome, reason=reason.strip())
-        ok, res = common.call(service.record_meeting, did, m, as_user=user["username"])
+        ok, res = common.call(record_meeting, did, m, as_user=user["username"])
         if ok:
             common.flash(t("meeting_recorded", state=res["state"]))
             common.open_decision(did)

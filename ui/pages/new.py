@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import catalog, service, workbench
+from decisions.catalog import service as catalog
+from decisions.procedure import service
+from decisions.workbench import views as workbench
 from ui import common
 from ui.common import t
 

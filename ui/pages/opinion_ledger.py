@@ -1,7 +1,7 @@
 """意见台账 / Opinion ledger (staff): open the comment period, enter opinions from other channels, record
 each disposition with its reason, hide abusive content, generate the register and the feedback.
 
-Thin: every action is a use case of decisions.participation (permissions and refusals there). User text
+Thin: every action is a use case of decisions.participation.service (permissions and refusals there). User text
 is shown in dataframes and st.text only.
 """
 
@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from decisions import clock, participation, workbench
+from decisions import clock
+from decisions.participation import service as participation
+from decisions.workbench import views as workbench
 from ui import common
 from ui.common import escape
 

@@ -1,6 +1,6 @@
 """公开信息 / Public page (no login): the published catalog and published decisions only.
 
-Nothing from a draft and nothing of a non_disclosable decision: decisions.workbench.published()
+Nothing from a draft and nothing of a non_disclosable decision: decisions.procedure.workbench.published()
 returns only decisions whose publication stage is done and that are not non_disclosable.
 """
 
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import workbench
+from decisions.catalog import views as catalog_views
+from decisions.procedure import views
 from ui import forms
 from ui.common import escape, t
 
 st.title(t("public_title"))
 
 st.subheader(t("public_decisions"))
-rows = workbench.published()
+rows = views.published()
 for r in rows:
     with st.container(border=True):
         st.markdown(f"**{escape(r['title'])}**")
@@ -25,7 +26,7 @@ if not rows:
     st.info(t("no_data"))
 
 st.subheader(t("public_catalog"))
-cat = workbench.catalog_overview(None, published_only=True)
+cat = catalog_views.catalog_overview(None, published_only=True)
 for g in cat["groups"]:
     items = [i for i in cat["items"] if i["organ"] == g["organ"] and i["year"] == g["year"]]
     st.text(f"{g['organ_name']} {g['year']}（{len(items)}）")

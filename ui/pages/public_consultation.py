@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from decisions import participation
+from decisions.participation import public
+from decisions.participation import service as participation
 from ui import common
 from ui.common import escape
 
@@ -43,7 +44,7 @@ def client_id() -> str:
 
 
 st.title(tr("公开征求意见", "Public consultation"))
-rows = participation.public_consultations()
+rows = public.public_consultations()
 order = {"open": 0, "upcoming": 1, "closed": 2}
 rows.sort(key=lambda r: (order[r["status"]], r["end"]))
 if not rows:
@@ -58,7 +59,7 @@ for c in rows:
             st.text(f"{tr('期限缩短的理由', 'Why the period is shorter')}: {c['shortened_reason']}")
         with st.expander(tr("决策草案说明", "Explanation of the draft")):
             st.text(c["explanation"])
-        ok, draft = common.call(participation.public_draft, c["id"])
+        ok, draft = common.call(public.public_draft, c["id"])
         if ok:
             st.download_button(tr("下载决策草案", "Download the draft") + f"（{draft[0]}）", draft[1], file_name=draft[0],
                                key=f"draft_{c['id']}")
@@ -74,7 +75,7 @@ for c in rows:
             contact = st.text_input(tr("联系方式", "Contact") + star, key=f"op_contact_{c['id']}")
             sent = st.form_submit_button(tr("提交意见", "Submit"), type="primary")
         if sent:
-            ok, res = common.call(participation.submit_opinion, c["id"], content=text, name=name, contact=contact,
+            ok, res = common.call(public.submit_opinion, c["id"], content=text, name=name, contact=contact,
                                   client=client_id())
             if ok:
                 st.success(tr(f"已收到您的意见。回执号：{res['receipt']}（请保存，用于查询处理情况）",
@@ -86,7 +87,7 @@ with st.form("lookup"):
     receipt = st.text_input(tr("回执号", "Receipt number"), key="lookup_receipt")
     look = st.form_submit_button(tr("查询", "Look up"))
 if look:
-    ok, res = common.call(participation.lookup, receipt)
+    ok, res = common.call(public.lookup, receipt)
     if ok:
         lines = [f"{res['code']} {res['title']}", f"{tr('提交时间', 'Submitted')}: {res['submitted_at']}"]
         if res["hidden"]:
@@ -102,7 +103,7 @@ if look:
         st.text("\n".join(lines))
 
 st.subheader(tr("意见采纳情况说明", "How the opinions were handled"))
-feedback = participation.public_feedback()
+feedback = public.public_feedback()
 if not feedback:
     st.info(tr("暂无已公布的意见采纳情况说明。", "No feedback published yet."))
 for fb in feedback:
@@ -114,7 +115,7 @@ for fb in feedback:
                      f"不予采纳 {n.get('not_adopted', 0)}",
                      f"{n.get('received', 0)} received: {n.get('adopted', 0)} adopted, "
                      f"{n.get('partially_adopted', 0)} partially, {n.get('not_adopted', 0)} not adopted"))
-        ok, doc = common.call(participation.public_feedback_file, fb["id"])
+        ok, doc = common.call(public.public_feedback_file, fb["id"])
         if ok:
             st.download_button(tr("下载说明（PDF）", "Download (PDF)"), doc[1], file_name=doc[0], key=f"fbdoc_{fb['id']}")
         st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): o["content"],

@@ -1,0 +1,34 @@
+"""Offices, users and their roles: who may act, where (procedure.md §6)."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from decisions.storage.schema import metadata  # noqa: F401  (naming convention first)
+
+
+class Office(SQLModel, table=True):
+    """A decision organ (政府) or one of its departments, townships, bureaus."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    level: str  # province | city | county | department | township
+    parent_id: int | None = Field(default=None, foreign_key="office.id", index=True)
+    profile: str = Field(default="state-council-2019")
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    office_id: int = Field(foreign_key="office.id", index=True)
+    password_hash: str = Field(default="")
+    active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)   # consecutive failed logins (reset by a success or an unlock)
+    locked_until: str = Field(default="")   # ISO timestamp; refused before it even with the right password
+
+
+class UserRole(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=32)

@@ -1,0 +1,226 @@
+"""Offices and users: the organisation the procedure runs in. Passwords are hashed with argon2id."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, col, select
+
+from decisions import clock
+from decisions.accounts.models import Office, User, UserRole
+from decisions.accounts.permissions import Actor
+from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
+from decisions.records import audit
+from decisions.storage.settings import get_settings
+from decisions.storage.statements import Prepared
+from decisions.storage.unit_of_work import UnitOfWork
+from workflow import profiles
+
+LEVELS = ("province", "city", "county", "department", "township")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_hasher = PasswordHasher()  # argon2id by default
+_DUMMY_HASH = _hasher.hash("juece-no-such-user")  # unknown users cost the same verification time
+
+
+class AccountLocked(NotPermitted):
+    """A local account locked after repeated failed logins (exit 4); carries when it opens again."""
+
+    def __init__(self, username: str, until: str):
+        super().__init__(f"账户 {username} 因连续登录失败已被锁定，请于 {until} 后重试或请系统管理员解锁 / "
+                         f"account {username} is locked after repeated failed logins until {until}; "
+                         "try again later or ask an admin to unlock it")
+        self.username = username
+        self.until = until
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+_OFFICE_BY_CODE = select(Office).where(Office.code == bindparam("b_code"))
+
+
+def office_by_code(session: Session, code: str) -> Office:
+    office = session.exec(_OFFICE_BY_CODE, params={"b_code": code}).first()
+    if office is None:
+        raise NotFound(f"未知单位 / unknown office: {code!r}")
+    return office
+
+
+_ACTOR = Prepared(select(User.id, User.active, Office.id, Office.code, UserRole.role)
+                  .join(Office, col(Office.id) == User.office_id)
+                  .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+                  .where(User.username == bindparam("username")))
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    """The user with office and roles, in one query (every use case starts here: decisions/statements.py)."""
+    rows = _ACTOR.run(session, {"username": username}).all()
+    if not rows or not rows[0][1]:
+        raise NotFound(f"未知用户 / unknown user: {username!r}")
+    user_id, _active, office_id, office_code, _role = rows[0]
+    roles = tuple(sorted(r[4] for r in rows if r[4] is not None))
+    return Actor(user_id or 0, username, office_id or 0, office_code, roles)
+
+
+def operator_of(session: Session, as_user: str | None) -> tuple[str, str, str]:
+    """Admin actions: the server operator (no --as) or a named admin."""
+    if as_user is None:
+        return "operator", "admin", ""
+    actor = actor_for(session, as_user)
+    if "admin" not in actor.roles:
+        raise NotPermitted(f"用户 {as_user} 不是系统管理员(admin)，无权管理单位和用户 / only admin may manage offices and users")
+    return actor.username, "admin", actor.office_code
+
+
+def add_office(code: str, name: str, level: str, parent: str | None = None, profile: str | None = None,
+               as_user: str | None = None) -> dict:
+    if not _CODE.match(code):
+        raise BadInput(f"单位代码 {code!r} 无效：只允许字母、数字、-_. / invalid office code")
+    if level not in LEVELS:
+        raise BadInput(f"--level {level!r} 无效 / invalid; expected one of: {', '.join(LEVELS)}")
+    if not name.strip():
+        raise BadInput("--name 不能为空 / must not be empty")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        parent_office = office_by_code(s, parent) if parent else None
+        if profile is None:
+            profile = parent_office.profile if parent_office else "state-council-2019"
+        if profile not in profiles.available():
+            raise BadInput(f"--profile {profile!r} 未知 / unknown; available: {', '.join(profiles.available())}")
+        profiles.load(profile)
+        if s.exec(select(Office).where(Office.code == code)).first():
+            raise BadInput(f"单位代码 {code!r} 已存在 / office code already exists")
+        office = Office(code=code, name=name.strip(), level=level,
+                        parent_id=parent_office.id if parent_office else None, profile=profile)
+        s.add(office)
+        s.flush()
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="office_add",
+                     detail={"code": code, "name": office.name, "level": level, "parent": parent, "profile": profile})
+        uow.commit()
+        return {"id": office.id, "code": code, "name": office.name, "level": level, "parent": parent,
+                "profile": profile}
+
+
+def add_user(username: str, name: str, office: str, roles: list[str], password: str | None = None,
+             as_user: str | None = None) -> dict:
+    if not _CODE.match(username):
+        raise BadInput(f"用户名 {username!r} 无效 / invalid username")
+    if not roles:
+        raise BadInput("至少需要一个 --role / at least one --role is required")
+    for r in roles:
+        if r not in profiles.ROLES:
+            raise BadInput(f"--role {r!r} 无效 / invalid; expected one of: {', '.join(profiles.ROLES)}")
+    if password is not None and len(password) < 8:
+        raise BadInput("密码至少 8 位 / password must have at least 8 characters")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        off = office_by_code(s, office)
+        if s.exec(select(User).where(User.username == username)).first():
+            raise BadInput(f"用户名 {username!r} 已存在 / username already exists")
+        user = User(username=username, name=name.strip() or username, office_id=off.id or 0,
+                    password_hash=hash_password(password) if password else "")
+        s.add(user)
+        s.flush()
+        for r in sorted(set(roles)):
+            s.add(UserRole(user_id=user.id or 0, role=r))
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_add",
+                     detail={"username": username, "name": user.name, "office": office, "roles": sorted(set(roles))})
+        uow.commit()
+        return {"id": user.id, "username": username, "name": user.name, "office": office, "roles": sorted(set(roles))}
+
+
+def _login_record(s: Session, action: str, username: str, detail: dict) -> None:
+    """A security event on the system chain (never the password)."""
+    audit.record(s, decision_id=None, actor=username, role="", office="", action=action, detail=detail)
+
+
+def _safe_name(username: str) -> str:
+    """What a failed login with an unknown name records: the name if it could be one, else a marker."""
+    return username if _CODE.match(username) else "(invalid username)"
+
+
+def authenticate(username: str, password: str) -> Actor | None:
+    """The actor when the password matches its argon2id hash; None otherwise (no detail leaked).
+
+    Consecutive failures are counted per account; at ``login_max_failures`` the account is locked for
+    ``login_lockout_minutes`` (settings, JUECE_LOGIN_*) and refused with AccountLocked even with the right
+    password until then or until an admin unlocks it. A success resets the count. Failures and lock-outs
+    write security events to the system audit chain, without the password.
+    """
+    for attempt in range(3):  # two failures at once may race for the system chain's next seq: retry
+        try:
+            return _authenticate(username, password)
+        except Conflict:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover
+
+
+def _authenticate(username: str, password: str) -> Actor | None:
+    settings = get_settings()
+    now = clock.now()
+    with UnitOfWork() as uow:
+        s = uow.session
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None or not user.active or not user.password_hash:
+            try:
+                _hasher.verify(_DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                pass
+            _login_record(s, "login_failed", _safe_name(username), {"username": _safe_name(username),
+                                                                     "reason": "unknown_or_inactive"})
+            uow.commit()
+            return None
+        if user.locked_until:
+            until = clock.parse_datetime(user.locked_until, "locked_until")
+            if now < until:
+                _login_record(s, "login_refused_locked", username,
+                              {"username": username, "locked_until": user.locked_until})
+                uow.commit()
+                raise AccountLocked(username, user.locked_until)
+            user.failed_logins, user.locked_until = 0, ""  # the lock has run out: a fresh count
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            s.flush()
+            s.exec(update(User).where(User.id == user.id)  # type: ignore[call-overload]
+                   .values(failed_logins=User.failed_logins + 1))
+            s.refresh(user)
+            _login_record(s, "login_failed", username, {"username": username, "failures": user.failed_logins})
+            if user.failed_logins >= settings.login_max_failures:
+                until_at = now + timedelta(minutes=settings.login_lockout_minutes)
+                user.locked_until = until_at.isoformat(timespec="seconds")
+                _login_record(s, "login_locked", username,
+                              {"username": username, "failures": user.failed_logins,
+                               "locked_until": user.locked_until, "minutes": settings.login_lockout_minutes})
+            uow.commit()
+            return None
+        if user in s.dirty or user.failed_logins or user.locked_until:
+            user.failed_logins, user.locked_until = 0, ""
+            uow.commit()
+        return actor_for(s, username)
+
+
+def unlock_user(username: str, as_user: str | None = None) -> dict:
+    """Admin: open a locked account now and reset its failure count (recorded on the system chain)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        was = {"failures": user.failed_logins, "locked_until": user.locked_until}
+        locked = bool(user.locked_until) and clock.now() < clock.parse_datetime(user.locked_until, "locked_until")
+        user.failed_logins, user.locked_until = 0, ""
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_unlock",
+                     detail={"username": username, "was_locked": locked, **was})
+        uow.commit()
+        return {"username": username, "was_locked": locked, "failures": was["failures"],
+                "locked_until": was["locked_until"]}

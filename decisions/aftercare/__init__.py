@@ -1,0 +1,1 @@
+"""After the decision (Art 34–37): execution, public feedback, post-evaluation, adjustment, suspension, closing."""

@@ -1,0 +1,371 @@
+"""Use cases of the archive (Art 33, 一事一档): generate a decision's dossier, verify a dossier file.
+
+`generate_dossier` checks who asks (archivist, decision organ, head, auditor of the decision's scope),
+reads the record in one unit of work, checks every evidence file against its recorded SHA-256, renders
+the PDF/A-3b volume (`pdf.dossier`) and records the dossier's SHA-256 as a ``dossier`` audit event in
+a second unit of work. The record rendered excludes ``dossier`` events, so generating a dossier does
+not change what the next one renders: the same decision state always gives the same bytes.
+
+`verify_dossier` reads a dossier file back: its manifest, its embedded originals, the record now, the
+evidence store, a fresh rendering, and the audit events that recorded dossiers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from decisions.accounts.models import Office, User
+from decisions.accounts.permissions import ROLE_NAMES_ZH, Actor
+from decisions.catalog.models import CatalogItem
+from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound
+from decisions.procedure import scope
+from decisions.procedure.models import (
+    CoUndertaker,
+    Decision,
+    Evidence,
+    Meeting,
+    MeetingPosition,
+    StageStatus,
+    TriggerDetermination,
+)
+from decisions.procedure.service import get_decision, profile_of
+from decisions.records import audit, evidence_store
+from decisions.records.models import AuditEvent
+from decisions.storage.unit_of_work import UnitOfWork
+from pdf import dossier, fonts
+
+DOSSIER_ROLES = scope.DOSSIER_ROLES
+FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
+SIDE_ZH = {"excluded": "不属于重大行政决策", "rejected": "不予通过", "deferred": "暂缓决策", "suspended": "中止执行",
+           "withdrawn": "已撤回", "closed": "办结"}
+
+
+# ----------------------------------------------------------------- permission
+def authorize_dossier(s: Session, actor_name: str, d: Decision) -> tuple[Actor, str]:
+    """The role under which a user may read the whole record of a decision for its dossier:
+    archivist, decision_organ, head or auditor, each within its read scope (decisions.procedure.scope: the organ's own,
+    or a subordinate organ's for oversight, read-only)."""
+    r = scope.reader(s, actor_name)
+    assert r.actor is not None
+    return r.actor, scope.dossier_role(s, r, d)
+
+
+# ----------------------------------------------------------------- the record
+def _fmt_detail(action: str, detail: dict, stage_name: Callable[[object], str]) -> str:
+    if action == "create":
+        return f"{detail.get('code', '')}「{detail.get('title', '')}」"
+    if action == "triggers":
+        return "；".join(f"{k}={v.get('value')}" + (f"（{v['reason']}）" if v.get("reason") else "")
+                        for k, v in sorted(detail.items()) if isinstance(v, dict))
+    if action == "evidence":
+        return (f"材料 #{detail.get('evidence_id')} {detail.get('kind')} {detail.get('filename')} "
+                f"sha256={str(detail.get('sha256', ''))[:16]}…")
+    if action in ("advance", "transition"):
+        text = f"{stage_name(detail.get('from'))} → {stage_name(detail.get('to'))}"
+        if detail.get("by"):
+            text += f"（{detail['by']}）"
+        for sk in detail.get("skipped", []):
+            text += f"；跳过{stage_name(sk.get('stage'))}：{sk.get('reason', '')}"
+        return text
+    if action == "meeting":
+        return (f"{detail.get('date')} {detail.get('type')}：出席 {detail.get('present')}/{detail.get('members')}，"
+                f"决定 {detail.get('outcome')}" + (f"，理由：{detail['reason']}" if detail.get("reason") else ""))
+    if "from" in detail and "to" in detail:
+        return f"{stage_name(detail['from'])} → {stage_name(detail['to'])}：{detail.get('reason', '')}"
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True)
+
+
+def build_record(s: Session, d: Decision) -> dict:
+    """Everything the dossier shows, as plain data, without the ``dossier`` audit events."""
+    profile = profile_of(d)
+
+    def stage_name(key: object) -> str:
+        key = str(key)
+        st = profile.stages.get(key)
+        return st.name_zh if st else SIDE_ZH.get(key, key)
+
+    stages = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id).order_by(col(StageStatus.position))).all()
+    evidence = s.exec(select(Evidence).where(Evidence.decision_id == d.id).order_by(col(Evidence.id))).all()
+    meetings = s.exec(select(Meeting).where(Meeting.decision_id == d.id).order_by(col(Meeting.id))).all()
+    triggers = s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id)
+                      .order_by(col(TriggerDetermination.id))).all()
+    events = s.exec(select(AuditEvent).where(AuditEvent.chain == d.id, AuditEvent.action != "dossier")
+                    .order_by(col(AuditEvent.seq))).all()
+    co = s.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)
+                .order_by(col(CoUndertaker.office_id))).all()
+    positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
+                              .order_by(col(MeetingPosition.seq))).all() for m in meetings}
+    user_ids = ({e.user_id for e in evidence} | {t.user_id for t in triggers} | {m.head_id for m in meetings}
+                | {p.user_id for ps in positions.values() for p in ps} | {r.user_id for r in stages if r.user_id})
+    usernames = {e.actor for e in events}
+    users = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(user_ids) | col(User.username).in_(usernames)))}
+    by_name = {u.username: u for u in users.values()}
+    offices = {o.id: o for o in s.exec(select(Office))}
+    office_by_code = {o.code: o for o in offices.values()}
+
+    def person(u: User | None, fallback: str = "") -> str:
+        if u is None:
+            return fallback
+        return f"{u.name}（{u.username}）" if u.name != u.username else u.username
+
+    def actor(username: str, role: str, office_code: str, at: str) -> dict:
+        o = office_by_code.get(office_code)
+        return {"who": person(by_name.get(username), username), "role": role,
+                "role_name": ROLE_NAMES_ZH.get(role, role), "office": office_code,
+                "office_name": o.name if o else office_code, "at": at}
+
+    closed_by: dict[str, dict] = {}
+    ev_rows = []
+    for e in events:
+        a = actor(e.actor, e.role, e.office, e.at)
+        detail = e.detail or {}
+        if e.action in ("advance", "transition") or ("from" in detail and "to" in detail):
+            closed_by[str(detail.get("from"))] = a
+            for sk in detail.get("skipped", []):
+                closed_by[str(sk.get("stage"))] = a
+        ev_rows.append({"seq": e.seq, "at": e.at, "action": e.action, "summary": _fmt_detail(e.action, detail, stage_name),
+                        "hash": e.hash, **{k: v for k, v in a.items() if k != "at"}})
+
+    def office_ref(oid: int | None) -> dict | None:
+        if oid is None or oid not in offices:
+            return None
+        return {"code": offices[oid].code, "name": offices[oid].name}
+
+    ev_no = {e.id: i for i, e in enumerate(evidence, start=1)}
+    ev_list = []
+    for e in evidence:
+        kind = profile.kinds.get(e.kind)
+        up = users.get(e.user_id)
+        ev_list.append({"no": ev_no[e.id], "id": e.id, "kind": e.kind, "kind_name": kind.name_zh if kind else e.kind,
+                        "stage": e.stage, "stage_name": stage_name(e.stage), "round": e.round, "filename": e.filename,
+                        "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "meta": dict(e.meta),
+                        "uploader": person(up, str(e.user_id)), "role": e.role,
+                        "role_name": ROLE_NAMES_ZH.get(e.role, e.role), "office": offices[e.office_id].code,
+                        "office_name": offices[e.office_id].name, "at": e.at})
+    meet_list = []
+    for m in meetings:
+        ps = positions[m.id]
+        others = [p.position for p in ps if not p.is_head]
+        majority = next((x for x in ("approve", "reject", "abstain") if others and others.count(x) * 2 > len(others)),
+                        None)
+        meet_list.append({"round": m.round, "type": m.type, "date": m.date, "members": m.members_total,
+                          "present": len(ps), "head": person(users.get(m.head_id)), "outcome": m.outcome,
+                          "majority": majority, "reason": m.reason, "minutes_no": ev_no.get(m.minutes_evidence_id),
+                          "positions": [{"seq": p.seq, "who": person(users.get(p.user_id)), "position": p.position,
+                                         "is_head": p.is_head} for p in ps]})
+    stage_list = []
+    for r in stages:
+        st = profile.stages[r.stage]
+        entered = users.get(r.user_id) if r.user_id else None
+        stage_list.append({"key": r.stage, "name": st.name_zh, "article": st.article, "status": r.status,
+                           "entered_at": r.entered_at, "left_at": r.left_at, "note": r.note,
+                           "entered_by": {"who": person(entered)} if entered else None,
+                           "closed_by": closed_by.get(r.stage) if r.status in ("done", "skipped") else None})
+    trig_list = []
+    for t in triggers:
+        spec = profile.triggers.get(t.name)
+        trig_list.append({"name": t.name, "name_zh": spec.name_zh if spec else t.name,
+                          "article": spec.article if spec else "", "value": "yes" if t.value else "no",
+                          "reason": t.reason, "by": person(users.get(t.user_id)), "at": t.at})
+    cat = s.get(CatalogItem, d.catalog_item_id) if d.catalog_item_id else None
+    as_of = events[-1].at if events else d.created_at
+    return {
+        "decision": {"id": d.id, "code": d.code, "title": d.title, "state": d.state, "state_name": stage_name(d.state),
+                     "round": d.round, "category": d.category, "source": d.source, "created_at": d.created_at,
+                     "updated_at": d.updated_at, "state_entered_at": d.state_entered_at, "as_of": as_of,
+                     "interim": d.state not in FINAL_STATES or not evidence,
+                     "outcome": _outcome(d.state, meet_list, stage_name)},
+        "organ": office_ref(d.organ_id), "undertaker": office_ref(d.undertaker_id),
+        "co_undertakers": [office_ref(c) for c in co], "executing_unit": office_ref(d.executing_unit_id),
+        "catalog": {"year": cat.year, "seq": cat.seq, "item_name": cat.item_name, "source": cat.source} if cat else None,
+        "profile": {"name": profile.name, "version": profile.version, "title_zh": profile.title_zh,
+                    "law_zh": profile.law_zh},
+        "stages": stage_list, "triggers": trig_list, "evidence": ev_list, "meetings": meet_list, "events": ev_rows,
+    }
+
+
+def _outcome(state: str, meetings: list[dict], stage_name: Callable[[object], str]) -> str:
+    approved = [m for m in meetings if m["outcome"] == "approve"]
+    if state in ("rejected", "excluded", "withdrawn", "deferred", "suspended", "closed"):
+        return f"{SIDE_ZH[state]}（{state}）"
+    if approved:
+        m = approved[-1]
+        return f"经 {m['date']} 集体讨论决定通过；当前：{stage_name(state)}"
+    return f"决策程序进行中（当前：{stage_name(state)}）"
+
+
+def _files(record: dict) -> dict[int, Path]:
+    return {e["id"]: evidence_store.path_for(e["sha256"]) for e in record["evidence"]}
+
+
+def fixity_problems(record: dict) -> list[str]:
+    problems = []
+    for e in record["evidence"]:
+        path = evidence_store.path_for(e["sha256"])
+        if not path.is_file():
+            problems.append(f"evidence #{e['id']} ({e['filename']}): file missing from the store / 存储中缺少文件")
+            continue
+        found = evidence_store.file_sha256(path)
+        if found != e["sha256"]:
+            problems.append(f"evidence #{e['id']} ({e['filename']}): stored file changed / 存储文件已被改动: "
+                            f"record sha256 {e['sha256']}, store has {found}")
+    return problems
+
+
+def _load(ident: str | int, as_user: str | None) -> tuple[dict, Actor | None, str]:
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        actor = None
+        role = "operator"
+        if as_user is not None:
+            actor, role = authorize_dossier(s, as_user, d)
+        return build_record(s, d), actor, role
+
+
+def _render(record: dict) -> dossier.Rendered:
+    try:
+        return dossier.render(record, _files(record))
+    except fonts.FontUnavailable as exc:
+        raise BadInput(str(exc)) from None
+
+
+# ----------------------------------------------------------------- use cases
+def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
+    """Render the decision's dossier and record its SHA-256 in the audit trail.
+
+    Returns ``{"filename", "data", "sha256", "pages"}`` (plus ``warnings`` and the CPU ``timings`` of
+    each rendering step). ``as_user=None`` is the
+    server operator (CLI without --as); the workbench always passes the signed-in user.
+    """
+    record, actor, role = _load(ident, as_user)
+    problems = fixity_problems(record)
+    if problems:
+        raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
+    out = _render(record)
+    sha = hashlib.sha256(out.data).hexdigest()
+    dec = record["decision"]
+    filename = f"{dec['code']}-dossier.pdf"
+    detail = {"sha256": sha, "pages": out.pages, "bytes": len(out.data), "filename": filename,
+              "record_sha256": out.manifest["record_sha256"], "as_of": dec["as_of"], "interim": dec["interim"],
+              "evidence": len(record["evidence"])}
+    for attempt in range(5):
+        try:
+            with UnitOfWork() as uow:
+                audit.record(uow.session, decision_id=dec["id"], actor=actor.username if actor else "operator",
+                             role=role, office=actor.office_code if actor else "", action="dossier", detail=detail)
+                uow.commit()
+            break
+        except (IntegrityError, Conflict):  # another event took the same seq: append after it
+            if attempt == 4:
+                raise
+    return {"filename": filename, "data": out.data, "sha256": sha, "pages": out.pages, "warnings": out.warnings,
+            "timings": out.timings}
+
+
+def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
+    """Does this dossier file match what the record renders now? ``ok`` and each difference found."""
+    if isinstance(path_or_bytes, bytes | bytearray):
+        data = bytes(path_or_bytes)
+    else:
+        path = Path(path_or_bytes)
+        if not path.is_file():
+            raise BadInput(f"案卷文件不存在 / dossier file does not exist: {str(path)!r}")
+        data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    problems: list[str] = []
+    notes: list[str] = []
+    result: dict = {"ok": False, "sha256": sha, "problems": problems, "notes": notes, "decision": None,
+                    "evidence_differs": [], "recorded": []}
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        problems.append(f"不是可读的 PDF / not a readable PDF: {exc}")
+        return result
+    with pdf:
+        manifest = dossier.read_manifest(pdf)
+        if manifest is None or manifest.get("format") != dossier.FORMAT:
+            problems.append("不是 juece 案卷（没有清单 juece-dossier.json）/ not a juece dossier (no manifest)")
+            return result
+        embedded = dossier.embedded_hashes(pdf)
+    differs: set[int] = set()
+    for item in manifest["evidence"]:
+        got = embedded.get(item["attachment"])
+        if got is None:
+            problems.append(f"evidence #{item['id']} ({item['filename']}): original missing from the dossier file / "
+                            "案卷中缺少原件附件")
+            differs.add(item["id"])
+        elif got != item["sha256"]:
+            problems.append(f"evidence #{item['id']} ({item['filename']}): the copy embedded in the dossier changed / "
+                            f"案卷内原件被改动: manifest sha256 {item['sha256']}, embedded {got}")
+            differs.add(item["id"])
+    with UnitOfWork() as uow:
+        s = uow.session
+        try:
+            d = get_decision(s, manifest["decision"]["code"])
+        except NotFound:
+            problems.append(f"案卷所属决策 {manifest['decision'].get('code')} 不在本系统中 / the dossier's decision is not "
+                            "in this deployment")
+            return result
+        record = build_record(s, d)
+        recorded = s.exec(select(AuditEvent).where(AuditEvent.chain == d.id, AuditEvent.action == "dossier")
+                          .order_by(col(AuditEvent.seq))).all()
+        result["recorded"] = [{"seq": e.seq, "at": e.at, "actor": e.actor} for e in recorded
+                              if (e.detail or {}).get("sha256") == sha]
+        result["decision"] = {"id": d.id, "code": d.code, "title": d.title, "state": d.state}
+    now = {e["id"]: e for e in record["evidence"]}
+    then = {e["id"]: e for e in manifest["evidence"]}
+    for eid, item in then.items():
+        cur = now.get(eid)
+        if cur is None:
+            problems.append(f"evidence #{eid} ({item['filename']}): in the dossier, no longer in the record / 记录中已无此材料")
+            differs.add(eid)
+        elif cur["sha256"] != item["sha256"]:
+            problems.append(f"evidence #{eid} ({item['filename']}): dossier sha256 {item['sha256']}, record "
+                            f"{cur['sha256']} / 材料与记录不符")
+            differs.add(eid)
+    for eid, cur in now.items():
+        if eid not in then:
+            problems.append(f"evidence #{eid} ({cur['filename']}): added to the record after this dossier / 案卷生成后新增材料")
+            differs.add(eid)
+    store = fixity_problems(record)
+    for p in store:
+        problems.append(p)
+    for e in record["evidence"]:
+        if any(p.startswith(f"evidence #{e['id']} ") for p in store):
+            differs.add(e["id"])
+    digest = dossier.record_digest(record)
+    if digest != manifest.get("record_sha256") and not differs:
+        problems.append(f"决策记录已变化 / the procedure record changed since the dossier (as of "
+                        f"{manifest['decision'].get('as_of')}, state {manifest['decision'].get('state')} → now "
+                        f"{record['decision']['as_of']}, state {record['decision']['state']})")
+    elif digest != manifest.get("record_sha256"):
+        notes.append("the procedure record changed since the dossier")
+    if not problems:
+        fresh = _render(record)
+        if fresh.data == data:
+            notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
+        elif fresh.manifest["renderer"] != manifest.get("renderer"):
+            if result["recorded"]:
+                notes.append("renderer (libraries or fonts) changed since the dossier: not byte-comparable; the file's "
+                             "SHA-256 is the one recorded in the audit trail and every embedded original matches")
+            else:
+                problems.append("renderer changed and the file's SHA-256 is not recorded in the audit trail / "
+                                "无法确认文件未被改动")
+        else:
+            problems.append(f"文件内容与当前记录生成的不同（页面或元数据被改动？）/ the file differs from a fresh rendering "
+                            f"(pages {manifest.get('pages')} vs {fresh.pages}; sha256 {sha[:16]}… vs "
+                            f"{hashlib.sha256(fresh.data).hexdigest()[:16]}…)")
+    if not result["recorded"]:
+        notes.append("该文件的 SHA-256 未见于审计记录 / this file's SHA-256 is not in the audit trail")
+    result["evidence_differs"] = sorted(differs)
+    result["ok"] = not problems
+    return result

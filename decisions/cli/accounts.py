@@ -1,0 +1,58 @@
+"""Offices and users."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from decisions.cli.base import JsonOpt, app, run
+
+office_app = typer.Typer(no_args_is_help=True, help="决策机关与部门 / offices")
+
+
+user_app = typer.Typer(no_args_is_help=True, help="用户与角色 / users")
+
+
+app.add_typer(office_app, name="office")
+
+
+app.add_typer(user_app, name="user")
+
+
+@office_app.command("add")
+def office_add(code: str, name: Annotated[str, typer.Option("--name")],
+               level: Annotated[str, typer.Option("--level")],
+               parent: Annotated[str | None, typer.Option("--parent")] = None,
+               profile: Annotated[str | None, typer.Option("--profile")] = None,
+               as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """添加单位 / add an office."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.add_office(code, name, level, parent, profile, as_user), json_,
+         lambda r: f"已添加单位 / office added: {r['code']} {r['name']} ({r['level']}, {r['profile']})")
+
+
+@user_app.command("add")
+def user_add(username: str, name: Annotated[str, typer.Option("--name")],
+             office: Annotated[str, typer.Option("--office")],
+             role: Annotated[list[str], typer.Option("--role")],
+             password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+             as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """添加用户 / add a user (password from stdin, hashed with argon2id)."""
+    from decisions.accounts import service as directory
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    run(lambda: directory.add_user(username, name, office, role, password, as_user), json_,
+         lambda r: f"已添加用户 / user added: {r['username']} ({', '.join(r['roles'])}) @ {r['office']}")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                json_: JsonOpt = False) -> None:
+    """解除账户锁定 / unlock an account locked after repeated failed logins (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.unlock_user(username, as_user), json_,
+         lambda r: f"已解锁 / unlocked: {r['username']}" + ("" if r["was_locked"] else "（未锁定 / was not locked）"))

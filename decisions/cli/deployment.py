@@ -1,0 +1,77 @@
+"""Setting a deployment up: init, demo data, the workbench, procedure profiles."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from decisions.cli.base import JsonOpt, app, run
+from decisions.errors import BadInput
+
+profile_app = typer.Typer(no_args_is_help=True, help="程序配置 / procedure profiles")
+
+
+app.add_typer(profile_app, name="profile")
+
+
+@app.command("init")
+def init_cmd(json_: JsonOpt = False) -> None:
+    """创建或迁移数据库 / create or migrate the database."""
+    from decisions.integrity.service import initialise
+    from decisions.storage.settings import get_settings
+
+    def go() -> dict:
+        initialise()
+        return {"ok": True, "database": get_settings().database_url.split("@")[-1]}
+
+    run(go, json_, lambda r: f"数据库已就绪 / database ready: {r['database']}")
+
+
+@app.command("demo")
+def demo_cmd(json_: JsonOpt = False) -> None:
+    """载入演示数据 / load the demo: offices, users, catalog, decisions at several stages."""
+    from decisions import demo
+
+    run(demo.load, json_, demo.describe)
+
+
+@profile_app.command("check")
+def profile_check(file: Annotated[Path, typer.Argument()], json_: JsonOpt = False) -> None:
+    """校验程序配置文件 / validate a profile file."""
+    from workflow import profiles
+
+    def go() -> dict:
+        if not file.is_file():
+            raise BadInput(f"文件不存在 / file does not exist: {str(file)!r}")
+        try:
+            p = profiles.load_file(file)
+        except profiles.ProfileError as exc:
+            raise BadInput(str(exc)) from None
+        return {"ok": True, "name": p.name, "version": p.version, "stages": p.stage_order}
+
+    run(go, json_, lambda r: f"{r['name']} {r['version']}: ok ({len(r['stages'])} stages)")
+
+
+@profile_app.command("list")
+def profile_list(json_: JsonOpt = False) -> None:
+    """可用的程序配置 / available profiles."""
+    from workflow import profiles
+
+    run(lambda: [{"name": n, "version": profiles.load(n).version, "title": profiles.load(n).title_zh}
+                  for n in profiles.available()], json_,
+         lambda rows: "\n".join(f"{r['name']}\t{r['version']}\t{r['title']}" for r in rows))
+
+
+@app.command("ui")
+def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
+    """启动工作台 / start the Streamlit workbench."""
+    app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+    if not app_path.is_file():
+        typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
+        raise typer.Exit(2)
+    os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
+                               "--server.headless", "true", "--browser.gatherUsageStats", "false"])

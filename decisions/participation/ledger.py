@@ -1,0 +1,27 @@
+"""The opinion ledger's counts per decision and round: what the procedure's ``ledger_complete`` gate reads of
+public participation (the procedure core imports this module, never the participation use cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlmodel import Session, func, select
+
+from decisions.participation.models import (
+    Opinion,
+)
+
+
+def ledger_counts(session: Session, decision_id: int, round_: int) -> dict[str, int]:
+    """The ledger's counts for one decision and round (the `ledger_complete` gate reads them from the
+    snapshot that decisions.procedure.service.snapshot_of builds with this function)."""
+    rows = session.exec(select(Opinion.disposition, func.count()).where(
+        Opinion.decision_id == decision_id, Opinion.round == round_).group_by(Opinion.disposition)).all()
+    return counts(dict(rows))
+
+
+def counts(by: Mapping[str, int]) -> dict[str, int]:
+    """The ledger's counts from the number of opinions per disposition ('' is not yet disposed)."""
+    return {"received": sum(by.values()), "adopted": by.get("adopted", 0),
+            "partially_adopted": by.get("partially_adopted", 0), "not_adopted": by.get("not_adopted", 0),
+            "pending": by.get("", 0)}

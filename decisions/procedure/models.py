@@ -1,0 +1,134 @@
+"""The decision and what its procedure records: triggers, stages, evidence, the meeting.
+
+Timestamps are ISO-8601 strings in China time (``2026-03-02T09:30:00+08:00``): portable between
+SQLite and PostgreSQL, sortable, and byte-stable for the audit hash chain and the dossier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from decisions.storage.schema import metadata  # noqa: F401  (naming convention first)
+from decisions.storage.unit_of_work import guard_versions
+
+
+class Decision(SQLModel, table=True):
+    """One major administrative decision (一事一档). ``version`` is the optimistic lock."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=40)
+    title: str
+    organ_id: int = Field(foreign_key="office.id", index=True)
+    undertaker_id: int = Field(foreign_key="office.id", index=True)
+    category: int
+    source: str
+    catalog_item_id: int | None = Field(default=None, foreign_key="catalogitem.id", index=True)
+    profile_name: str
+    profile_version: str
+    state: str = Field(index=True, max_length=40)
+    round: int = Field(default=1)
+    executing_unit_id: int | None = Field(default=None, foreign_key="office.id")
+    parent_id: int | None = Field(default=None, foreign_key="decision.id")
+    created_at: str
+    updated_at: str = Field(index=True)
+    state_entered_at: str
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr  # type: ignore[misc]
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+guard_versions(Decision)  # its version column is the optimistic lock of every use case
+
+
+class CoUndertaker(SQLModel, table=True):
+    decision_id: int = Field(foreign_key="decision.id", primary_key=True)
+    office_id: int = Field(foreign_key="office.id", primary_key=True)
+
+
+class TriggerDetermination(SQLModel, table=True):
+    """The undertaking unit's yes/no on one trigger (procedure.md §3), a 'no' with its reason."""
+
+    __table_args__ = (UniqueConstraint("decision_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    name: str = Field(max_length=40)
+    value: bool
+    reason: str = ""
+    user_id: int = Field(foreign_key="user.id")
+    at: str
+
+
+class StageStatus(SQLModel, table=True):
+    """Where each stage of a decision stands: pending, current, done, skipped (with its reason)."""
+
+    __table_args__ = (UniqueConstraint("decision_id", "stage"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    stage: str = Field(max_length=40)
+    position: int
+    status: str = Field(default="pending", max_length=16)
+    entered_at: str = ""
+    left_at: str = ""
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    note: str = ""
+    days: float | None = None  # left_at - entered_at in days, set when the stage is left (the dashboard's median)
+
+
+class Evidence(SQLModel, table=True):
+    """An attached file (stored by SHA-256) with its kind, metadata, uploader and stage."""
+
+    __table_args__ = (Index("ix_evidence_decision_kind", "decision_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    stage: str = Field(max_length=40)
+    round: int = 1
+    kind: str = Field(max_length=40)
+    filename: str
+    content_type: str
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    user_id: int = Field(foreign_key="user.id")
+    role: str = Field(max_length=32)
+    office_id: int = Field(foreign_key="office.id")
+    at: str
+
+
+class Meeting(SQLModel, table=True):
+    """The collective discussion (Art 30): type, quorum, each position in speaking order, outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    round: int = 1
+    type: str
+    date: str
+    members_total: int
+    head_id: int = Field(foreign_key="user.id")
+    outcome: str
+    reason: str = ""
+    minutes_evidence_id: int = Field(foreign_key="evidence.id")
+    user_id: int = Field(foreign_key="user.id")
+    at: str
+
+
+class MeetingPosition(SQLModel, table=True):
+    """One member's position, kept per person because dissent limits liability (Art 30¶3, 38¶3)."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    position: str
+    is_head: bool = False
+
+
+class CalendarOverride(SQLModel, table=True):
+    """Admin-maintained working-day overrides for years the calendar package does not know yet."""
+
+    day: str = Field(primary_key=True, max_length=10)
+    is_workday: bool
+    note: str = ""

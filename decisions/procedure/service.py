@@ -1,0 +1,522 @@
+"""Use cases of a decision: create, determine triggers, attach evidence, advance, record the meeting.
+
+Each use case is a plain function owning one unit of work: it validates everything first, refuses
+with BadInput / NotFound / NotPermitted / Blocked before writing, then changes the rows, writes the
+audit events in the same transaction and commits once. The CLI and the workbench call only these.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select
+
+from decisions import clock
+from decisions.accounts.models import Office
+from decisions.accounts.permissions import Actor, DecisionScope, authorize
+from decisions.accounts.service import actor_for, office_by_code
+from decisions.catalog.models import CatalogItem
+from decisions.errors import BadInput, Blocked, NotFound, Unmet
+from decisions.participation.ledger import ledger_counts
+from decisions.procedure import metadata
+from decisions.procedure.models import (
+    CalendarOverride,
+    CoUndertaker,
+    Decision,
+    Evidence,
+    Meeting,
+    StageStatus,
+    TriggerDetermination,
+)
+from decisions.procedure.scope import OfficeTree, decision_scope
+from decisions.records import audit, evidence_store, filetypes
+from decisions.storage.settings import get_settings
+from decisions.storage.statements import Prepared
+from decisions.storage.unit_of_work import UnitOfWork, mark_changed
+from workflow import gates, machine, profiles
+from workflow.calendar import WorkCalendar
+from workflow.profiles import Profile
+
+SOURCES = ("leader", "department", "npc_cppcc", "public")
+PROCEDURAL_ROLES = ("decision_organ", "head", "drafter", "legality_reviewer", "legal_adviser", "expert",
+                    "secretary", "executor")
+
+
+# ----------------------------------------------------------------- loading helpers
+def now_iso() -> str:
+    return clock.now().isoformat(timespec="seconds")
+
+
+_DECISION_FIELDS = [c.key for c in Decision.__table__.columns]
+_DECISION_BY_ID = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.id == bindparam("b_id")))
+_DECISION_BY_CODE = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.code == bindparam("b_code")))
+_DECISION_CLASS = manager_of_class(Decision)
+
+
+def get_decision(session: Session, ident: str | int) -> Decision:
+    """By numeric id or by code; NotFound names the value.
+
+    Every use case starts here, so the row is read with a statement built once (decisions/statements.py)
+    and becomes the session's persistent object the way the ORM's own loading makes one (an instance
+    without ``__init__``, its columns, an identity); a decision the session already holds is that object."""
+    text = str(ident).strip()
+    row = None
+    if _is_row_id(text):
+        held = session.identity_map.get(identity_key(Decision, int(text)))
+        if held is not None:
+            return held  # type: ignore[no-any-return]
+        row = _DECISION_BY_ID.run(session, {"b_id": int(text)}).first()
+    if row is None:
+        row = _DECISION_BY_CODE.run(session, {"b_code": text}).first()
+    if row is None:
+        raise NotFound(f"未知决策 / unknown decision: {metadata.shown(text)}")
+    held = session.identity_map.get(identity_key(Decision, row[0]))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    d = _DECISION_CLASS.new_instance()
+    d.__dict__.update(zip(_DECISION_FIELDS, row, strict=True))
+    make_transient_to_detached(d)
+    session.add(d)
+    return d
+
+
+def _is_row_id(text: str) -> bool:
+    """An id the database can look up: ASCII digits that fit a 64-bit integer (not '²' or 10**30)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def profile_of(decision: Decision) -> Profile:
+    try:
+        return profiles.load_version(decision.profile_name, decision.profile_version)
+    except profiles.ProfileError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def scope_of(session: Session, d: Decision, actor: Actor | None = None) -> DecisionScope:
+    """Where each role applies for this decision (decisions/scope.py: the organ with its own departments,
+    never a subordinate government's offices). Given the acting user, the office tree this process already
+    holds serves (``OfficeTree.known``: exact for the offices tested), instead of loading it per action."""
+    tree = None if actor is None else OfficeTree.known(session, (actor.office_id, d.organ_id),
+                                                       {actor.office_id: actor.office_code})
+    return decision_scope(session, d, tree)
+
+
+def subtree(session: Session, office_id: int) -> set[int]:
+    ids, frontier = {office_id}, [office_id]
+    while frontier:
+        children = session.exec(select(Office.id).where(col(Office.parent_id).in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def calendar_overrides(session: Session) -> dict[date, bool]:
+    """The admin's working-day overrides (day -> is a working day)."""
+    return {date.fromisoformat(o.day): o.is_workday for o in session.exec(select(CalendarOverride))}
+
+
+def calendar_from(profile: Profile, overrides: dict[date, bool]) -> WorkCalendar:
+    """The profile's working-day calendar with the deployment's overrides (the one way it is built)."""
+    return WorkCalendar.build(profile.params.get("calendar_extra_holidays", []),
+                              profile.params.get("calendar_extra_workdays", []), overrides)
+
+
+def calendar_for(session: Session, profile: Profile) -> WorkCalendar:
+    return calendar_from(profile, calendar_overrides(session))
+
+
+_TRIGGERS = Prepared(select(TriggerDetermination.name, TriggerDetermination.value, TriggerDetermination.reason)
+                     .where(TriggerDetermination.decision_id == bindparam("decision_id")))
+_ROUND_EVIDENCE = Prepared(
+    select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename)
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"))
+    .order_by(col(Evidence.id)))
+_APPROVED_MEETING = Prepared(select(Meeting.id).where(
+    Meeting.decision_id == bindparam("decision_id"), Meeting.round == bindparam("round"),
+    Meeting.outcome == "approve").limit(1))
+
+
+def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
+    """What the gates see of `d` now: its determinations and this round's evidence, read with statements
+    built once; the meeting, the calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
+    session.flush()  # rows this transaction added are part of what the gates see
+    key = {"decision_id": d.id, "round": d.round}
+    return snapshot_from(
+        _TRIGGERS.run(session, key), _ROUND_EVIDENCE.run(session, key), meeting_date=meeting_date,
+        approved_meeting=gates.Deferred(lambda: _APPROVED_MEETING.run(session, key).first() is not None),
+        calendar=gates.Deferred(lambda: calendar_for(session, profile)),
+        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)))
+
+
+def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
+                  evidence: Iterable[tuple[int, str, dict | None, str, str, str]], *,
+                  approved_meeting: bool | gates.Deferred, calendar: WorkCalendar | gates.Deferred,
+                  ledger: dict[str, int] | gates.Deferred, meeting_date: date | None = None) -> gates.Snapshot:
+    """The gates' snapshot from rows: determinations (name, value, reason) and this round's evidence (id, kind,
+    meta, stage, role, filename), oldest first. ``snapshot_of`` reads one decision's rows; the workbench's page
+    reads a whole page's and builds each decision's snapshot here, so both see the same."""
+    return gates.Snapshot(
+        triggers={name: gates.Determination(bool(value), reason) for name, value, reason in triggers},
+        items=[gates.Item(eid, kind, dict(meta or {}), stage, role, filename)
+               for eid, kind, meta, stage, role, filename in evidence],
+        meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger)
+
+
+def touch(d: Decision) -> None:
+    """Every change bumps the decision's version: concurrent writers conflict instead of interleaving."""
+    d.updated_at = now_iso()
+
+
+def record_event(session: Session, d: Decision, actor: Actor, role: str, action: str, detail: dict) -> None:
+    audit.record(session, decision_id=d.id, actor=actor.username, role=role, office=actor.office_code,
+                 action=action, detail=detail)
+
+
+def _stage_name(profile: Profile, state: str) -> str:
+    st = profile.stages.get(state)
+    return st.name_zh if st else state
+
+
+def require_state(profile: Profile, d: Decision, allowed: list[str], action: str, article: str) -> None:
+    if d.state not in allowed:
+        names = "、".join(f"「{_stage_name(profile, s)}」" for s in allowed)
+        raise Blocked([Unmet(f"{d.state}.state", article,
+                             f"决策当前处于「{_stage_name(profile, d.state)}」({d.state})，只能在{names}阶段{action}",
+                             f"decision is in {d.state}; {action} is possible only in {', '.join(allowed)}")])
+
+
+# ----------------------------------------------------------------- use cases
+_STAGE_COLUMNS = ["decision_id", "stage", "position", "status", "entered_at", "left_at", "user_id", "note", "days"]
+_INSERT_STAGE = Prepared(insert(StageStatus), columns=_STAGE_COLUMNS)
+_DECISION_COLUMNS = ["code", "title", "organ_id", "undertaker_id", "category", "source", "catalog_item_id",
+                     "profile_name", "profile_version", "state", "round", "executing_unit_id", "parent_id",
+                     "created_at", "updated_at", "state_entered_at", "version"]
+_INSERT_DECISION = Prepared(insert(Decision).returning(Decision.id), columns=_DECISION_COLUMNS)
+_SET_CODE = Prepared(update(Decision).where(Decision.id == bindparam("b_id")).values(code=bindparam("code")))
+_INSERT_CO_UNDERTAKER = Prepared(insert(CoUndertaker), columns=["decision_id", "office_id"])
+
+
+def new_decision(*, title: str, organ: str, undertaker: str, category: int | str, source: str, as_user: str,
+                 co_undertakers: list[str] | None = None, catalog: int | str | None = None) -> dict:
+    """Register a proposal (决策建议, Art 10); the start decision comes as evidence in `proposed`."""
+    title = metadata.check_text(title, "--title", 100_000).strip()
+    if not title:
+        raise BadInput("--title 不能为空 / must not be empty")
+    if len(title) > 300:
+        raise BadInput(f"--title {metadata.shown(title)} 过长（最多300字）/ too long (at most 300 characters)")
+    try:
+        category = int(category)
+    except (TypeError, ValueError):
+        raise BadInput(f"--category {category!r} 应为 1..5 / must be 1..5") from None
+    if category not in range(1, 6):
+        raise BadInput(f"--category {category} 应为 1..5（条例第3条五类事项）/ must be 1..5 (Art 3)")
+    if source not in SOURCES:
+        raise BadInput(f"--source {source!r} 无效 / invalid; expected one of: {', '.join(SOURCES)}")
+    co_undertakers = list(co_undertakers or [])
+    with UnitOfWork() as uow:
+        s = uow.session
+        actor = actor_for(s, as_user)
+        organ_o = office_by_code(s, organ)
+        lead = office_by_code(s, undertaker)
+        cos = [office_by_code(s, c) for c in co_undertakers]
+        if lead.id in {c.id for c in cos}:
+            raise BadInput(f"--co-undertaker {undertaker!r} 已是牵头承办单位 / is already the lead undertaker")
+        item = None
+        if catalog is not None:
+            cat_text = str(catalog)
+            item = s.get(CatalogItem, int(cat_text)) if _is_row_id(cat_text) else None
+            if item is None:
+                raise NotFound(f"未知目录事项 / unknown catalog item: {cat_text!r}")
+            if item.organ_id != organ_o.id:
+                raise BadInput(f"--catalog {cat_text}: 该目录事项不属于 {organ} / belongs to another organ")
+        scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]),
+                              OfficeTree.known(s, (actor.office_id, organ_o.id or 0),
+                                               {actor.office_id: actor.office_code, organ_o.id or 0: organ_o.code}
+                                               ).organ_offices(organ_o.id or 0), None)
+        role = authorize(actor, scope, ["decision_organ", "drafter"], "提出决策事项 / create a decision")
+        try:
+            profile = profiles.load(organ_o.profile)
+        except profiles.ProfileError as exc:
+            raise BadInput(str(exc)) from None
+        stamp = now_iso()
+        # a placeholder until the id is known; unique per call, so that two concurrent creations by one user in
+        # the same second do not wait on each other at the unique index on code. The new rows go in with
+        # statements built once: nobody else can know the decision yet, there is no version to guard.
+        did = _INSERT_DECISION.run(s, {
+            "code": f"tmp-{actor.user_id}-{secrets.token_hex(8)}", "title": title, "organ_id": organ_o.id,
+            "undertaker_id": lead.id, "category": category, "source": source,
+            "catalog_item_id": item.id if item else None, "profile_name": profile.name,
+            "profile_version": profile.version, "state": profile.stage_order[0], "round": 1,
+            "executing_unit_id": None, "parent_id": None, "created_at": stamp, "updated_at": stamp,
+            "state_entered_at": stamp, "version": 1}).scalar_one()
+        code = f"{organ_o.code}-{clock.today().year}-{did:05d}"
+        _SET_CODE.run(s, {"b_id": did, "code": code}).close()
+        if cos:
+            _INSERT_CO_UNDERTAKER.run_many(s, [{"decision_id": did, "office_id": c.id} for c in cos])
+        _INSERT_STAGE.run_many(s, [
+            {"decision_id": did, "stage": stage, "position": i, "status": "current" if i == 0 else "pending",
+             "entered_at": stamp if i == 0 else "", "left_at": "", "user_id": actor.user_id if i == 0 else None,
+             "note": "", "days": None} for i, stage in enumerate(profile.stage_order)])
+        audit.record(s, decision_id=did, actor=actor.username, role=role, office=actor.office_code, action="create",
+                     detail={"code": code, "title": title, "organ": organ, "undertaker": undertaker,
+                             "co_undertakers": co_undertakers, "category": category, "source": source,
+                             "catalog": item.id if item else None, "profile": profile.name,
+                             "profile_version": profile.version}, new_chain=True)
+        uow.commit()
+        return {"id": did, "code": code, "title": title, "state": profile.stage_order[0], "profile": profile.name,
+                "profile_version": profile.version}
+
+
+def set_triggers(ident: str | int, *, sets: dict[str, str], reasons: dict[str, str], as_user: str) -> dict:
+    """Record yes/no determinations (procedure.md §3); only while proposing or drafting."""
+    if not sets and not reasons:
+        raise BadInput("至少需要一个 --set NAME=yes|no / at least one --set is required")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        for name, value in sets.items():
+            if name not in profile.triggers:
+                raise BadInput(f"未知判定项 / unknown trigger {name!r}; expected one of: {', '.join(profile.triggers)}")
+            if value not in ("yes", "no"):
+                raise BadInput(f"--set {name}={value!r}: 应为 yes 或 no / must be yes or no")
+        for name in reasons:
+            if name not in profile.triggers:
+                raise BadInput(f"--reason {name!r}: 未知判定项 / unknown trigger; expected one of: "
+                               f"{', '.join(profile.triggers)}")
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d, actor), ["drafter"], "作出判定 / determine triggers")
+        require_state(profile, d, ["proposed", "drafting"], "作出或修改判定", "Art 3")
+        existing = {t.name: t for t in s.exec(select(TriggerDetermination)
+                                              .where(TriggerDetermination.decision_id == d.id))}
+        for name in reasons:
+            if name not in sets and name not in existing:
+                raise BadInput(f"--reason {name}: 须与 --set {name}=yes|no 一起给出 / give --set {name} first")
+        stamp = now_iso()
+        changes = {}
+        for name in [*sets, *(r for r in reasons if r not in sets)]:
+            row = existing.get(name)
+            value = (sets[name] == "yes") if name in sets else row.value  # type: ignore[union-attr]
+            reason = reasons.get(name, row.reason if (row and name not in sets) else "").strip()
+            if row is None:
+                row = TriggerDetermination(decision_id=d.id or 0, name=name, value=value, reason=reason,
+                                           user_id=actor.user_id, at=stamp)
+                s.add(row)
+            else:
+                row.value, row.reason, row.user_id, row.at = value, reason, actor.user_id, stamp
+            changes[name] = {"value": "yes" if value else "no", "reason": reason}
+        touch(d)
+        record_event(s, d, actor, role, "triggers", changes)
+        uow.commit()
+        return {"id": d.id, "triggers": changes}
+
+
+def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, meta: dict[str, str],
+                 as_user: str) -> dict:
+    """Attach a file of a kind to the decision's current stage, after validating everything."""
+    if not filename or filename != filename.strip() or any(c in filename for c in "/\\\x00") \
+            or filename in (".", "..") or ":" in filename:
+        raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {metadata.shown(filename)}")
+    metadata.check_text(filename, "文件名 / filename", 255)
+    settings = get_settings()
+    if len(data) == 0:
+        raise BadInput(f"文件为空 / file is empty: {filename!r}")
+    if len(data) > settings.max_file_bytes:
+        raise BadInput(f"文件过大 / file too large: {filename!r} is {len(data)} bytes, limit "
+                       f"{settings.max_file_bytes} bytes (JUECE_MAX_FILE_MB)")
+    content_type, problem = filetypes.check(filename, data)
+    if content_type is None:
+        raise BadInput(f"{filename!r}: {problem}")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        if kind not in profile.kinds:
+            raise BadInput(f"未知材料类型 / unknown evidence kind {metadata.shown(kind)}; expected one of: "
+                           f"{', '.join(profile.kinds)}")
+        spec = profile.kinds[kind]
+        if spec.via_meeting:
+            raise BadInput(f"「{spec.name_zh}」({kind}) 只能通过 juece meeting 记录 / is recorded with `juece meeting`")
+        clean = metadata.validate(kind, spec, meta, lambda code: s.exec(
+            select(Office.id).where(Office.code == code)).first() is not None)
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
+        home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
+        require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
+        ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
+        if kind == "execution_assignment":
+            d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
+        touch(d)
+        uow.commit()
+        return evidence_view(ev, actor.username, actor.office_code)
+
+
+_EVIDENCE_COLUMNS = ["decision_id", "stage", "round", "kind", "filename", "content_type", "size", "sha256", "meta",
+                     "user_id", "role", "office_id", "at"]
+_INSERT_EVIDENCE = Prepared(insert(Evidence).returning(Evidence.id), columns=_EVIDENCE_COLUMNS)
+
+
+def store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, filename: str, ctype: str,
+                    data: bytes, meta: dict) -> dict:
+    """The file into the store, its row and its audit event; returns the row with its id. (The row goes in
+    with a statement built once: evidence is append-only, the ORM would only add bookkeeping.)"""
+    sha = evidence_store.put(data)
+    row = {"decision_id": d.id, "stage": d.state, "round": d.round, "kind": kind, "filename": filename,
+           "content_type": ctype, "size": len(data), "sha256": sha, "meta": meta, "user_id": actor.user_id,
+           "role": role, "office_id": actor.office_id, "at": now_iso()}
+    s.flush()  # what the use case changed before goes first, as the ORM would have ordered it
+    row["id"] = _INSERT_EVIDENCE.run(s, row).scalar_one()
+    record_event(s, d, actor, role, "evidence",
+            {"evidence_id": row["id"], "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
+             "stage": d.state, "meta": meta})
+    return row
+
+
+def evidence_view(ev: dict, uploader: str, office: str) -> dict:
+    """An attached file as the CLI and the workbench report it."""
+    return {**{k: ev[k] for k in ("id", "kind", "stage", "round", "filename", "content_type", "size", "sha256", "meta",
+                                  "role", "at")}, "uploader": uploader, "office": office}
+
+
+def blocking(session: Session, d: Decision) -> list[Unmet]:
+    """What stands between the decision and its next stage now (for show, tasks, the UI)."""
+    profile = profile_of(d)
+    if d.state not in profile.stages:
+        return []
+    unmet, _dest, _skipped = gates.unmet_to_leave(profile, d.state, snapshot_of(session, d, profile))
+    return unmet
+
+
+def stage_days(entered_at: str, left_at: str) -> float | None:
+    """The days a stage took (StageStatus.days, read by the dashboard's median), None without both times."""
+    try:
+        return (datetime.fromisoformat(left_at) - datetime.fromisoformat(entered_at)).total_seconds() / 86400
+    except (ValueError, TypeError):
+        return None
+
+
+_STAGES = Prepared(select(StageStatus.stage, StageStatus.status, StageStatus.entered_at)
+                   .where(StageStatus.decision_id == bindparam("decision_id")))
+_STAGE_ROW = (StageStatus.decision_id == bindparam("b_decision")) & (StageStatus.stage == bindparam("b_stage"))
+_STAGE_DONE = Prepared(update(StageStatus).where(_STAGE_ROW).values(status="done", left_at=bindparam("stamp"),
+                                                                    days=bindparam("b_days")))
+_STAGE_SKIPPED = Prepared(update(StageStatus).where(_STAGE_ROW).values(
+    status="skipped", note=bindparam("b_note"), entered_at=bindparam("stamp"), left_at=bindparam("stamp"),
+    user_id=bindparam("b_user")))
+_STAGE_CURRENT = Prepared(update(StageStatus).where(_STAGE_ROW).values(
+    status="current", entered_at=bindparam("stamp"), left_at="", user_id=bindparam("b_user"), note=""))
+
+
+def enter_stage(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]]) -> None:
+    """Mark the current stage done, the skipped ones skipped (with their reasons) and `dest` current
+    (statements built once: one read of the decision's stage rows, one update per row that changes)."""
+    stamp = now_iso()
+    rows = {stage: (status, entered) for stage, status, entered in _STAGES.run(s, {"decision_id": d.id})}
+    key = {"b_decision": d.id, "stamp": stamp, "b_user": actor.user_id}
+    if d.state in rows and rows[d.state][0] == "current":
+        _STAGE_DONE.run(s, {**key, "b_stage": d.state, "b_days": stage_days(rows[d.state][1], stamp)}).close()
+    for stage, reason in skipped:
+        _STAGE_SKIPPED.run(s, {**key, "b_stage": stage, "b_note": reason}).close()
+    if dest in rows:
+        _STAGE_CURRENT.run(s, {**key, "b_stage": dest}).close()
+    mark_changed(s, d.id)
+    d.state_entered_at = stamp
+
+
+def pause(s: Session, d: Decision, note: str, *, finished: bool = False) -> None:
+    """A side transition (defer, withdraw, exclude, suspend, reject, terminate): the stage row keeps its
+    history — still current while the decision may come back, done when the organ has decided."""
+    row = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id, StageStatus.stage == d.state)).first()
+    if row is None:  # already in a side state (e.g. deferred -> withdrawn): note it on the stage left current
+        row = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id, StageStatus.status == "current")).first()
+    if row is not None:
+        row.note = note
+        if finished:
+            row.status, row.left_at = "done", now_iso()
+            row.days = stage_days(row.entered_at, row.left_at)
+    d.state_entered_at = now_iso()
+
+
+def advance(ident: str | int, *, as_user: str) -> dict:
+    """Leave the current stage — or say exactly why not, each unmet requirement with its article."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        actor = actor_for(s, as_user)
+        if d.state not in profile.stages:
+            raise Blocked([Unmet(f"{d.state}.state", "Art 37" if d.state == "suspended" else "Art 30",
+                                 f"决策处于「{d.state}」状态，不能推进 / a decision in {d.state} cannot advance",
+                                 f"a decision in {d.state} cannot advance")])
+        stage = profile.stages[d.state]
+        role = authorize(actor, scope_of(s, d, actor), stage.advance_roles or PROCEDURAL_ROLES,
+                         f"推进「{stage.name_zh}」/ advance {d.state}")
+        snap = snapshot_of(s, d, profile)
+        unmet, dest, skipped = gates.unmet_to_leave(profile, d.state, snap)
+        if unmet:
+            raise Blocked(unmet)
+        source = d.state
+        enter_stage(s, d, profile, actor, dest, skipped)
+        machine.fire(profile, d, "advance", dest)
+        touch(d)
+        record_event(s, d, actor, role, "advance",
+                {"from": source, "to": dest, "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
+        uow.commit()
+        return {"id": d.id, "from": source, "to": dest, "state": d.state,
+                "skipped": [{"stage": k, "reason": r} for k, r in skipped]}
+
+
+SIDE_ACTIONS = {
+    # action: (machine trigger, roles that may take it, article); the machine decides from which states
+    "exclude": ("exclude", ["decision_organ"], "Art 3¶2"),
+    "withdraw": ("withdraw", ["decision_organ"], "Art 10"),
+    "suspend": ("suspend", ["head"], "Art 37"),
+    "resume": ("resume", ["head", "decision_organ"], "Art 37"),
+    "terminate": ("terminate", ["decision_organ"], "Art 37"),
+}
+
+
+def side_transition(ident: str | int, *, action: str, reason: str, as_user: str) -> dict:
+    """Exclude (Art 3¶2), withdraw, suspend (Art 37, head only, with urgency reason), resume, terminate."""
+    if action not in SIDE_ACTIONS:
+        raise BadInput(f"未知操作 / unknown action {action!r}")
+    trigger, roles, article = SIDE_ACTIONS[action]
+    if not reason.strip():
+        raise BadInput(f"{action}: 须说明理由或依据 --reason / a reason is required")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        actor = actor_for(s, as_user)
+        role = authorize(actor, scope_of(s, d, actor), roles, f"{action}")
+        targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
+        if not targets:
+            raise Blocked([Unmet(f"{d.state}.{action}", article,
+                                 f"决策处于「{_stage_name(profile, d.state)}」，不能{action}（依据{profile.law_zh}）",
+                                 f"{action} is not possible from {d.state}")])
+        if action == "suspend":
+            snap = snapshot_of(s, d, profile)
+            if not snap.of(["issue_report"]):
+                raise Blocked([Unmet("execution.issue_report", "Art 35, 37",
+                                     "中止执行须有执行中发现问题的报告（issue_report）（依据第35、37条）",
+                                     "suspension requires an issue_report (Art 35)")])
+        if action == "resume" and d.state == "deferred":
+            dest = "collective_discussion"
+        else:
+            dest = targets.pop()
+        source = d.state
+        if action == "resume":
+            pause(s, d, "")
+        else:
+            pause(s, d, f"{action}: {reason.strip()}", finished=action == "terminate")
+        machine.fire(profile, d, trigger, dest)
+        touch(d)
+        record_event(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip()})
+        uow.commit()
+        return {"id": d.id, "from": source, "to": dest, "state": d.state}

@@ -1,0 +1,1 @@
+"""Figures over many decisions: the dashboard and the yearly report."""

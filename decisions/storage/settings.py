@@ -1,0 +1,63 @@
+"""Deployment settings, read from the environment each time so tests and the CLI can vary them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    profile_dir: Path
+    max_file_bytes: int
+    lang: str
+    login_max_failures: int = 5        # consecutive failed logins that lock a local account
+    login_lockout_minutes: float = 15  # how long the lock lasts (an admin may unlock earlier)
+
+
+_ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_FILE_MB", "JUECE_LANG",
+        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES")
+
+
+# os.environ keeps the process environment in ``_data`` (encoded keys and values), updated by every assignment to
+# os.environ; looking the seven variables up there costs a twentieth of os.environ.get, which encodes each key
+# and raises KeyError inside for every variable not set. Every use case reads the settings several times.
+_DATA = getattr(os.environ, "_data", None)
+_ENCODE = getattr(os.environ, "encodekey", None)
+_ENV_KEYS = tuple(_ENCODE(k) for k in _ENV) if _DATA is not None and _ENCODE is not None else None
+
+
+def get_settings() -> Settings:
+    """Read settings from JUECE_* variables; the embedded SQLite file lives in the data dir.
+
+    Read on every call (tests and the CLI change the environment), built once per distinct environment."""
+    if _ENV_KEYS is not None:
+        data = _DATA.get  # type: ignore[union-attr]
+        return _settings_for((os.getcwd(), *(data(k) for k in _ENV_KEYS)))  # a relative data dir follows cwd
+    return _settings_for((os.getcwd(), *(os.environ.get(k) for k in _ENV)))
+
+
+@lru_cache(maxsize=64)
+def _settings_for(_env: tuple[str | None, ...]) -> Settings:
+    data_dir = Path(os.environ.get("JUECE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+    url = os.environ.get("JUECE_DATABASE_URL") or f"sqlite:///{data_dir / 'juece.db'}"
+    profile_dir = Path(os.environ.get("JUECE_PROFILE_DIR", PROJECT_ROOT / "data" / "procedures"))
+    max_mb = float(os.environ.get("JUECE_MAX_FILE_MB", "50"))
+    lang = os.environ.get("JUECE_LANG", "zh")
+    max_failures = int(os.environ.get("JUECE_LOGIN_MAX_FAILURES", "5"))
+    lockout_minutes = float(os.environ.get("JUECE_LOGIN_LOCKOUT_MINUTES", "15"))
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        profile_dir=profile_dir,
+        max_file_bytes=int(max_mb * 1024 * 1024),
+        lang="en" if lang.lower().startswith("en") else "zh",
+        login_max_failures=max(1, max_failures),
+        login_lockout_minutes=max(0.0, lockout_minutes),
+    )
