@@ -122,3 +122,153 @@ def test_decision_keeps_its_profile_version(org, profile_dir):
                              as_user="organ")
     assert r["profile_version"] == "1.1.0"
     profiles._load_cached.cache_clear()
+
+
+# ---------------------------------------------------------------- national floor (procedure.md §8)
+def overlay(d: Path, body: str, name: str = "floor-test-2026") -> Path:
+    path = d / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nversion = "1.0.0"\nextends = "state-council-2019"\ntitle_zh = "测试"\n'
+                    f'title_en = "test"\nlaw_zh = "测试"\neffective = "2026-01-01"\n{body}', encoding="utf-8")
+    return path
+
+
+def refused(path: Path) -> list[str]:
+    with pytest.raises(profiles.ProfileError) as info:
+        profiles.load_file(path)
+    lines = str(info.value).splitlines()
+    assert all(line.startswith(f"{path}: national floor: ") for line in lines), lines
+    return lines
+
+
+def rules_of(stage: str, drop: str) -> str:
+    """The baseline's `rules = [...]` of `stage` with every rule line containing `drop` left out."""
+    text = (SOURCE / "state-council-2019.toml").read_text(encoding="utf-8")
+    block = text[text.index(f"[stages.{stage}]"):]
+    block = block[block.index("rules = ["):block.index("\n]\n") + 3]
+    kept = "\n".join(line for line in block.splitlines() if drop not in line)
+    return f"[stages.{stage}]\n{kept}\n"
+
+
+def test_baseline_marks_its_national_floor():
+    base = profiles.load("state-council-2019")
+    assert {s for s, st in base.stages.items() if st.floor} >= {"legality_review", "collective_discussion",
+                                                                  "party_report", "public_participation"}
+    assert base.floor.params["comment_period_days"] == "Art 15"
+    assert base.floor.params["legality_review_working_days"] == "Art 26¶2"
+    assert base.floor.params["expert_panel_size"] == "Art 19, 20"
+    assert base.floor.meeting["quorum_more_than"] == "Art 30"
+
+
+def test_overlay_dropping_the_legality_review_rules_is_refused(profile_dir):
+    lines = refused(overlay(profile_dir, rules_of("legality_review", 'kind = "legality_opinion"')))
+    assert len(lines) == 3, lines        # the opinion itself, its conclusion, its amendments
+    assert any("stages.legality_review.rules: rule 'evidence legality_opinion' (Art 25, 27) removed" in x
+               for x in lines)
+    assert any("rule 'newest legality_opinion' (Art 25¶2) removed" in x for x in lines)
+    lines = refused(overlay(profile_dir, "[stages.legality_review]\nrules = []\n"))
+    assert len(lines) == 5 and "rule 'evidence legality_submission' (Art 26) removed" in lines[0]
+
+
+def test_overlay_making_a_floor_stage_skippable_is_refused(profile_dir):
+    lines = refused(overlay(profile_dir, '[stages.legality_review]\napplies = "not exploratory_reform"\n'))
+    assert lines == [f"{profile_dir / 'floor-test-2026.toml'}: national floor: stage 'legality_review' (Art 25) "
+                     "made skippable: applies = 'not exploratory_reform' (baseline: 'always') — an overlay may "
+                     "tighten state-council-2019, not remove or loosen it"]
+    # broadening a conditional stage is tightening
+    profiles.load_file(overlay(profile_dir, '[stages.expert_review]\napplies = "always"\n'))
+
+
+def test_overlay_dropping_the_meeting_rules_is_refused(profile_dir):
+    path = overlay(profile_dir, rules_of("collective_discussion", 'rule = "meeting_'))
+    lines = refused(path)
+    assert len(lines) == 2, lines
+    assert "stages.collective_discussion.rules: rule 'meeting_window legality_submission' (Art 26¶2) removed" in lines[0]
+    assert "stages.collective_discussion.rules: rule 'meeting_approved' (Art 30) removed" in lines[1]
+    lines = refused(overlay(profile_dir, "[meeting]\nquorum_more_than = 0.3\n"))
+    assert lines[0].endswith("national floor: meeting.quorum_more_than = 0.3 is below the baseline's 0.5 (Art 30) — "
+                             "an overlay may tighten state-council-2019, not remove or loosen it")
+    lines = refused(overlay(profile_dir, '[params]\nmeeting_types = ["executive", "plenary", "office"]\n'))
+    assert "params.meeting_types" in lines[0] and "(Art 30¶1)" in lines[0] and "'office'" in lines[0]
+
+
+def test_overlay_lowering_the_30_day_comment_period_is_refused(profile_dir):
+    lines = refused(overlay(profile_dir, "[params]\ncomment_period_days = 20\n"))
+    assert len(lines) == 1 and "params.comment_period_days = 20 is below the baseline's 30 (Art 15)" in lines[0]
+    # the same floor through the rule itself (min_days written as a number)
+    rules = rules_of("public_participation", "@@").replace('min_days = "comment_period_days"', "min_days = 20")
+    lines = refused(overlay(profile_dir, rules))
+    assert len(lines) == 1 and "rule 'interval participation_activity[form=open_comment]' (Art 15) loosened: " \
+                               "min_days 20 is below the baseline's 30" in lines[0]
+
+
+def test_overlay_lowering_the_expert_panel_is_refused(profile_dir):
+    lines = refused(overlay(profile_dir, "[params]\nexpert_panel_size = 2\n"))
+    assert len(lines) == 1 and "params.expert_panel_size = 2 is below the baseline's 3 (Art 19, 20)" in lines[0]
+    rules = rules_of("expert_review", "@@").replace('min = "expert_panel_size"', "min = 2")
+    lines = refused(overlay(profile_dir, rules))
+    assert "rule 'evidence expert_opinion[direct_interest=no,signed=yes]' (Art 19, 20) loosened: min 2" in lines[0]
+
+
+def test_overlay_loosening_other_ways_is_refused(profile_dir):
+    # a new way out of the hearing notice, a shorter review window, a reviewer's opinion by the drafter,
+    # the trigger determinations dropped
+    rules = rules_of("public_participation", "@@").replace('unit = "calendar", article = "Art 16¶3"',
+                                                           'unit = "calendar", unless = "shortened_reason", '
+                                                           'article = "Art 16¶3"')
+    lines = refused(overlay(profile_dir, rules))
+    assert "rule 'interval participation_activity[form=hearing]' (Art 16¶3) loosened: new way out" in lines[0]
+    lines = refused(overlay(profile_dir, '[params]\nlegality_review_working_days = 5\n'))
+    assert "params.legality_review_working_days = 5 is below the baseline's 7 (Art 26¶2)" in lines[0]
+    lines = refused(overlay(profile_dir, '[kinds.legality_opinion]\nroles = ["legality_reviewer", "drafter"]\n'))
+    assert lines == [f"{profile_dir / 'floor-test-2026.toml'}: national floor: kinds.legality_opinion.roles: "
+                     "['drafter'] may now file 'legality_opinion', read by rule 'evidence legality_opinion' "
+                     "(Art 25, 27) — an overlay may tighten state-council-2019, not remove or loosen it"]
+    lines = refused(overlay(profile_dir, '[kinds.legality_submission.meta]\nsubmitted = { type = "date", required = false }\n'))
+    assert len(lines) == 1 and "kinds.legality_submission.meta.submitted no longer required" in lines[0]
+    lines = refused(overlay(profile_dir, rules_of("drafting", "triggers_determined")))
+    assert lines == [f"{profile_dir / 'floor-test-2026.toml'}: national floor: stages.drafting.rules: rule "
+                     "'triggers_determined' (Art 3, 14, 19, 22) removed — an overlay may tighten "
+                     "state-council-2019, not remove or loosen it"]
+
+
+def test_shipped_overlay_and_tightening_pass(profile_dir):
+    assert profiles.load_file(profile_dir / "liaoning-2023.toml").params["expert_panel_size"] == 5
+    tight = overlay(profile_dir, "[params]\nexpert_panel_size = 5\ncomment_period_days = 45\n"
+                                 "legality_review_working_days = 10\nmeeting_types = [\"executive\"]\n"
+                                 "[meeting]\nquorum_more_than = 0.66\n"
+                                 + rules_of("expert_review", "@@").replace('min = "expert_panel_size"', "min = 5"))
+    p = profiles.load_file(tight)
+    assert p.params["expert_panel_size"] == 5 and p.meeting.quorum_more_than == 0.66
+    # a stricter copy of a floor rule (no shortening reason accepted) and an added rule are tightening
+    stricter = rules_of("public_participation", "@@").replace(', unless = "shortened_reason"', "", 1)
+    stricter = stricter.replace("rules = [\n", 'rules = [\n  { rule = "evidence", kind = "participation_activity", '
+                                               'where = { form = "hearing" }, article = "省规定" },\n', 1)
+    p = profiles.load_file(overlay(profile_dir, stricter))
+    assert len(p.stages["public_participation"].rules) == 8
+
+
+def test_cli_profile_check_refuses_an_overlay_below_the_floor(profile_dir):
+    from typer.testing import CliRunner
+
+    from decisions.cli import app
+    path = overlay(profile_dir, "[params]\ncomment_period_days = 20\n")
+    r = CliRunner().invoke(app, ["profile", "check", str(path)])
+    assert r.exit_code == 2, r.output
+    assert (f"{path}: national floor: params.comment_period_days = 20 is below the baseline's 30 (Art 15)"
+            in r.stderr)
+    ok = CliRunner().invoke(app, ["profile", "check", str(profile_dir / "liaoning-2023.toml")])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_an_overlay_of_an_overlay_keeps_every_floor_above_it(profile_dir):
+    """A city overlay on the Liaoning overlay: the national floor, and Liaoning's own tightened values."""
+    city = profile_dir / "city-2026.toml"
+    city.write_text('name = "city-2026"\nversion = "1.0.0"\nextends = "liaoning-2023"\ntitle_zh = "市"\n'
+                    'title_en = "city"\nlaw_zh = "市"\neffective = "2026-01-01"\n[params]\nexpert_panel_size = 4\n',
+                    encoding="utf-8")
+    lines = refused(city)
+    assert lines == [f"{city}: national floor: params.expert_panel_size = 4 is below the baseline's 5 (Art 19, 20) — "
+                     "an overlay may tighten liaoning-2023, not remove or loosen it"]
+    city.write_text(city.read_text(encoding="utf-8").replace("expert_panel_size = 4", "expert_panel_size = 7"),
+                    encoding="utf-8")
+    assert profiles.load_file(city).params["expert_panel_size"] == 7

@@ -248,7 +248,7 @@ def _r_meeting_window(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unme
     days, provisional = s.calendar.workdays_between(submitted, s.meeting_date)
     if days >= need or (r.unless and str(item.meta.get(r.unless, "")).strip()):
         return []
-    note = "（该年度节假日安排未发布，按周一至周五暂计）" if provisional else ""
+    note = "（该年度节假日安排未发布，按法定节假日及补假暂计，调休未计）" if provisional else ""
     u = _unmet(p, stage, r, f"{r.kinds[0]}.window", "审查时间不足：{from}报送，{to}开会，仅{days}个工作日，至少{min}个",
                "review window too short: {days} working days, at least {min}",
                min=need, days=days, **{"from": submitted.isoformat(), "to": s.meeting_date.isoformat()})

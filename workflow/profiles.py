@@ -1,6 +1,11 @@
 """Procedure profiles: TOML files under data/procedures/, validated on load, overlays merged on a base.
 
 A malformed profile fails with the file, the key path and what is wrong (ProfileError).
+
+National floor (procedure.md §8): an overlay may tighten its base but not remove or loosen what the base
+marks as a floor — ``floor = true`` on a stage (the stage and every gate rule in it) or on a single rule, and
+the ``[floor]`` table (parameters and meeting settings). ``load_file`` refuses such an overlay, one line per
+violation naming the file, the rule and its article (see ``floor_violations``).
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ class Rule(_Strict):
     unless: str | None = None
     message_zh: str | None = None
     message_en: str | None = None
+    floor: bool = False  # a national floor: an overlay may not remove or loosen this rule
 
     @property
     def kinds(self) -> list[str]:
@@ -142,6 +148,7 @@ class Stage(_Strict):
     rules: list[Rule] = []
     entry_rules: list[Rule] = []
     skip_if_evidence: SkipIfEvidence | None = None
+    floor: bool = False  # a national floor: the stage stays, applies no less often, and keeps every gate rule
 
 
 class MeetingRules(_Strict):
@@ -156,6 +163,15 @@ class MeetingRules(_Strict):
     quorum_article: str
     head_last_article: str
     head_reason_article: str
+
+
+class Floor(_Strict):
+    """What an overlay may not loosen besides the marked stages and rules: name -> article.
+
+    A number may only grow, a list (allowed values) only shrink, any other value must stay as it is."""
+
+    params: dict[str, str] = {}
+    meeting: dict[str, str] = {}
 
 
 class Trigger(_Strict):
@@ -209,6 +225,7 @@ class Profile(_Strict):
     kinds: dict[str, Kind]
     meeting: MeetingRules
     deadlines: dict[str, TimeRule] = {}
+    floor: Floor = Floor()
 
     @field_validator("params")
     @classmethod
@@ -250,6 +267,12 @@ class Profile(_Strict):
             for group in ("rules", "entry_rules"):
                 for i, r in enumerate(getattr(st, group)):
                     _check_rule(self, r, f"{where}.{group}[{i}]", errors)
+        for key in self.floor.params:
+            if key not in self.params:
+                errors.append(f"floor.params: unknown parameter {key!r} (not in [params])")
+        for key in self.floor.meeting:
+            if key not in MeetingRules.model_fields:
+                errors.append(f"floor.meeting: unknown meeting setting {key!r}")
         for name, k in self.kinds.items():
             for s in k.stages:
                 if s not in self.stages and s not in SIDE_STATES:
@@ -388,7 +411,27 @@ def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, 
 
 
 def load_file(path: Path) -> Profile:
-    """Validate one profile file (resolving its overlay base from the same folder)."""
+    """Validate one profile file (resolving its overlay base from the same folder); an overlay must keep the
+    national floor of every profile it extends."""
+    profile = _validate(path)
+    problems = [f"{path}: {v}" for base in _ancestors(path) for v in floor_violations(base, profile)]
+    if problems:
+        raise ProfileError("\n".join(dict.fromkeys(problems)))
+    return profile
+
+
+def _ancestors(path: Path) -> list[Profile]:
+    """The profiles `path` extends, nearest first (each validated; a cycle was refused by ``_raw``)."""
+    out, data, seen = [], _read(path), {path.stem}
+    while isinstance(parent := data.get("extends"), str) and parent not in seen:
+        seen.add(parent)
+        parent_path = path.parent / f"{parent}.toml"
+        out.append(_validate(parent_path))
+        data = _read(parent_path)
+    return out
+
+
+def _validate(path: Path) -> Profile:
     data, path = _raw(path.stem, path.parent)
     try:
         return Profile.model_validate(data)
@@ -443,3 +486,139 @@ def load_file_archived(path: Path, name: str) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(f"{path}: {exc}") from None
+
+
+# ---------------------------------------------------------------- national floor (procedure.md §8)
+_FLOOR_TAIL = "an overlay may tighten {base}, not remove or loosen it"
+
+
+def _rule_label(r: Rule) -> str:
+    kinds = "/".join(r.kinds)
+    where = ",".join(f"{k}={v}" for k, v in sorted(r.where.items()))
+    return f"{r.rule}{' ' + kinds if kinds else ''}{f'[{where}]' if where else ''}"
+
+
+def _rule_identity(r: Rule) -> tuple:
+    return r.rule, tuple(r.kinds), tuple(sorted(r.where.items())), r.key, r.from_, r.to
+
+
+def _norm_expr(expr: str | None) -> str:
+    return "always" if expr in (None, "", "always") else " ".join(expr.split())
+
+
+def _resolve(p: Profile, value: int | str | None) -> int | None:
+    """A rule's number (literal or [params] name), or None when it is not a number."""
+    try:
+        return None if value is None else p.param(value)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _looser(base: Profile, base_rule: Rule, over: Profile, rule: Rule) -> str:
+    """Why `rule` (in the overlay) is looser than `base_rule`, or '' if it is as strict or stricter."""
+    for attr in ("min", "min_days"):
+        b, o = getattr(base_rule, attr), getattr(rule, attr)
+        if b is None:
+            continue
+        if isinstance(b, str) and b == o and b in base.floor.params:
+            continue  # the parameter's own floor check names it
+        bv, ov = _resolve(base, b), _resolve(over, o)
+        if bv is not None and (ov is None or ov < bv):
+            return f"{attr} {o if ov is None else ov} is below the baseline's {bv}"
+    if base_rule.unit == "working" and rule.unit != "working":
+        return "working days counted as calendar days"
+    if _norm_expr(rule.when) not in ("always", _norm_expr(base_rule.when)):
+        return f"applies only when {rule.when!r} (baseline: {_norm_expr(base_rule.when)!r})"
+    if rule.unless and rule.unless != base_rule.unless:
+        return f"new way out 'unless = {rule.unless}'"
+    if rule.exception and rule.exception != base_rule.exception:
+        return f"new exception for {rule.exception.trigger!r}"
+    if extra := sorted(set(rule.allowed) - set(base_rule.allowed)):
+        return f"allows {extra}"
+    if missing := sorted(set(base_rule.requires_newer) - set(rule.requires_newer)):
+        return f"no longer requires a newer {missing}"
+    for attr in ("if_any", "if_newest", "then"):
+        if getattr(rule, attr) != getattr(base_rule, attr):
+            return f"'{attr}' changed"
+    return ""
+
+
+def _floor_rules(base: Profile) -> list[tuple[str, str, Rule]]:
+    out = []
+    for name in base.stage_order:
+        st = base.stages[name]
+        for group in ("entry_rules", "rules"):
+            out += [(name, group, r) for r in getattr(st, group) if st.floor or r.floor]
+    return out
+
+
+def floor_violations(base: Profile, over: Profile) -> list[str]:
+    """Every way `over` removes or loosens a national floor of `base`, one line each (file name not included)."""
+    tail = _FLOOR_TAIL.format(base=base.name)
+    out: list[str] = []
+    floor_stages = [s for s in base.stage_order if base.stages[s].floor]
+    for name in floor_stages:
+        st, art = base.stages[name], base.stages[name].article
+        if name not in over.stages or name not in over.stage_order:
+            out.append(f"national floor: stage {name!r} ({art}) removed — {tail}")
+            continue
+        ost = over.stages[name]
+        if _norm_expr(ost.applies) not in ("always", _norm_expr(st.applies)):
+            out.append(f"national floor: stage {name!r} ({art}) made skippable: applies = {ost.applies!r} "
+                       f"(baseline: {st.applies!r}) — {tail}")
+        if ost.skip_if_evidence and ost.skip_if_evidence != st.skip_if_evidence:
+            out.append(f"national floor: stage {name!r} ({art}) made skippable by evidence "
+                       f"{ost.skip_if_evidence.kind!r} — {tail}")
+    kept = [s for s in over.stage_order if s in floor_stages]
+    if kept != [s for s in floor_stages if s in kept]:
+        out.append(f"national floor: stage order {kept} differs from the baseline's {floor_stages} — {tail}")
+    read_by: dict[str, Rule] = {}
+    for stage, group, r in _floor_rules(base):
+        if stage not in over.stages:
+            continue  # reported with the stage
+        where = f"stages.{stage}.{group}"
+        reasons = [_looser(base, r, over, o) for o in getattr(over.stages[stage], group)
+                   if _rule_identity(o) == _rule_identity(r)]
+        if not reasons:
+            out.append(f"national floor: {where}: rule '{_rule_label(r)}' ({r.article}) removed — {tail}")
+        elif all(reasons):
+            out.append(f"national floor: {where}: rule '{_rule_label(r)}' ({r.article}) loosened: "
+                       f"{reasons[0]} — {tail}")
+        for k in r.kinds:
+            read_by.setdefault(k, r)
+    for k, r in read_by.items():  # who may file the evidence a floor rule reads, and its required metadata
+        bk, ok = base.kinds.get(k), over.kinds.get(k)
+        if bk is None or ok is None:
+            continue
+        if extra := sorted(set(ok.roles) - set(bk.roles)):
+            out.append(f"national floor: kinds.{k}.roles: {extra} may now file '{k}', read by rule "
+                       f"'{_rule_label(r)}' ({r.article}) — {tail}")
+        for key, m in bk.meta.items():
+            if m.required and not (key in ok.meta and ok.meta[key].required):
+                out.append(f"national floor: kinds.{k}.meta.{key} no longer required, read by rule "
+                           f"'{_rule_label(r)}' ({r.article}) — {tail}")
+    for key, art in base.floor.params.items():
+        b, o = base.params[key], over.params.get(key)
+        why = _loosened_value(b, o)
+        if why:
+            out.append(f"national floor: params.{key} = {o!r} {why} ({art}) — {tail}")
+    for key, art in base.floor.meeting.items():
+        b, o = getattr(base.meeting, key), getattr(over.meeting, key)
+        why = _loosened_value(b, o)
+        if why:
+            out.append(f"national floor: meeting.{key} = {o!r} {why} ({art}) — {tail}")
+    return list(dict.fromkeys(out))
+
+
+def _loosened_value(b: Any, o: Any) -> str:
+    if isinstance(b, bool) or isinstance(b, str):
+        return "" if o == b else f"differs from the baseline's {b!r}"
+    if isinstance(b, int | float):
+        ok = isinstance(o, int | float) and not isinstance(o, bool) and o >= b
+        return "" if ok else f"is below the baseline's {b!r}"
+    if isinstance(b, list):
+        if not isinstance(o, list):
+            return f"differs from the baseline's {b!r}"
+        extra = [x for x in o if x not in b]
+        return f"adds {extra} to the baseline's {b!r}" if extra else ""
+    return "" if o == b else f"differs from the baseline's {b!r}"
