@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 
 from decisions.settings import get_settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = "decisions:migrations"  # package data; Alembic resolves package:path with importlib.resources
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

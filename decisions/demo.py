@@ -18,13 +18,13 @@ from pathlib import Path
 from sqlmodel import select
 
 from decisions import catalog, clock, db, directory, service
+from decisions.locations import demo_catalogs
 from decisions.models import Office
 from decisions.service import MeetingInput
-from decisions.settings import PROJECT_ROOT
 from decisions.unit_of_work import UnitOfWork
 
 DEMO_PASSWORD = "juece-demo-2026"
-CATALOGS = PROJECT_ROOT / "data" / "demo" / "catalogs"
+CATALOGS = demo_catalogs()  # package data (juece_data/demo/catalogs)
 FONT_CANDIDATES = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                    "/usr/share/fonts/truetype/arphic/uming.ttc"]
 
