@@ -363,7 +363,9 @@ def profile_list(json_: JsonOpt = False) -> None:
 @app.command("ui")
 def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
     """启动工作台 / start the Streamlit workbench."""
-    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    from decisions.locations import ui_app
+
+    app_path = ui_app()
     if not app_path.is_file():
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)
