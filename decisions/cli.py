@@ -998,7 +998,9 @@ def opinion_lookup(receipt: Annotated[str, typer.Argument(metavar="RECEIPT")], j
 
 
 def main() -> None:
-    app(prog_name="juece")
+    from decisions.crashlog import run_guarded  # an unexpected exception: one line and a log file, exit 1
+
+    sys.exit(run_guarded(lambda: app(prog_name="juece")))
 
 
 if __name__ == "__main__":
