@@ -377,11 +377,19 @@ def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
 def backup_cmd(path: Annotated[Path, typer.Argument(metavar="PATH", help="新目录 / a new directory")],
                json_: JsonOpt = False) -> None:
     """一致性备份：数据库 + 证据库 + 哈希清单 / consistent snapshot while the app runs."""
-    from decisions import backup
+    from decisions import backup, doctor
 
-    _run(lambda: backup.backup(path), json_,
+    _run(lambda: doctor.record_backup(backup.backup(path)), json_,
          lambda r: f"已备份 / backed up to {r['path']}: {r['rows']} rows, {r['objects']} evidence files "
                    f"({r['bytes']} bytes), {r['chains']} audit chains")
+
+
+@app.command("doctor")
+def doctor_cmd(json_: JsonOpt = False) -> None:
+    """检查配置与运行状况 / check configuration and health (exit 1 naming each problem)."""
+    from decisions import doctor
+
+    raise typer.Exit(doctor.main(as_json=json_ or _state["json"]))
 
 
 @app.command("restore")
