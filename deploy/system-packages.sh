@@ -4,7 +4,8 @@
 #   deploy/system-packages.sh          to run juece: Python >= 3.11 with venv, the CJK font fonts-wqy-zenhei,
 #                                      poppler-utils, qpdf, LibreOffice (document previews)
 #   deploy/system-packages.sh --pg     and the PostgreSQL server (`make run-pg`)
-#   deploy/system-packages.sh --test   and for the tests: the PostgreSQL server, Chromium, fonts-wqy-microhei
+#   deploy/system-packages.sh --test   and for the tests: the PostgreSQL server, Chromium, the fallback fonts
+#                                      fonts-wqy-microhei, fonts-arphic-uming, fonts-dejavu-core
 #
 # As root with apt-get, whatever is missing is installed. Otherwise one message lists the packages and the
 # command to install them, and the script exits 1. JUECE_SKIP_SYSTEM_PACKAGES=1 skips the check (another
@@ -42,6 +43,8 @@ if [ "$mode" != run ]; then
 fi
 if [ "$mode" = test ]; then
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+  [ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || need+=(fonts-arphic-uming)       # the dossier's fallbacks
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   have chromium || need+=(chromium)
 fi
 
