@@ -1,13 +1,24 @@
 # juece — make run: set up, embedded database with demo data, start the workbench.
 #         make test: the whole suite.
+# Both first check the operating-system packages (deploy/system-packages.sh: installs them with apt-get as
+# root, else names them and the command; JUECE_SKIP_SYSTEM_PACKAGES=1 skips the check).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 export JUECE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run run-pg stop-pg test test-sqlite test-pg setup lint demo clean bench
+.PHONY: run run-pg stop-pg test test-sqlite test-pg setup lint demo clean bench system-packages system-packages-pg system-packages-test
 
 setup: $(VENV)/.installed
+
+system-packages:
+	PYTHON=$(PYTHON) deploy/system-packages.sh
+
+system-packages-pg:
+	PYTHON=$(PYTHON) deploy/system-packages.sh --pg
+
+system-packages-test:
+	PYTHON=$(PYTHON) deploy/system-packages.sh --test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-run: setup
+run: system-packages setup
 	$(BIN)/juece init
 	$(BIN)/juece demo
 	$(BIN)/juece ui --port $${PORT:-8501}
@@ -25,7 +36,7 @@ run: setup
 # `make stop-pg` stops the cluster (the data stays in var/pg).
 PG_DIR       ?= $(CURDIR)/var/pg
 PG_DATA_DIR  ?= $(CURDIR)/var/pg-store
-run-pg: setup
+run-pg: system-packages-pg setup
 	$(BIN)/python -m decisions.storage.pgcluster start --dir $(PG_DIR)
 	export JUECE_DATABASE_URL="$$($(BIN)/python -m decisions.storage.pgcluster url --dir $(PG_DIR))" \
 	       JUECE_DATA_DIR=$(PG_DATA_DIR) && \
@@ -40,15 +51,15 @@ demo: setup
 
 # the whole suite twice: on the embedded SQLite, then on a throw-away PostgreSQL cluster the tests
 # start themselves (tests/pg.py: initdb/pg_ctl from /usr/lib/postgresql/*/bin, unix socket only)
-test: setup
+test: system-packages-test setup
 	$(BIN)/ruff check .
 	JUECE_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 	JUECE_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-sqlite: setup
+test-sqlite: system-packages-test setup
 	JUECE_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-pg: setup
+test-pg: system-packages-test setup
 	JUECE_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

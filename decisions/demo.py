@@ -24,11 +24,11 @@ from decisions.catalog import service as catalog
 from decisions.integrity import service as integrity
 from decisions.procedure import service
 from decisions.procedure.meeting import MeetingInput, record_meeting
-from decisions.storage.settings import PROJECT_ROOT
+from decisions.storage.locations import demo_catalogs
 from decisions.storage.unit_of_work import UnitOfWork
 
 DEMO_PASSWORD = "juece-demo-2026"
-CATALOGS = PROJECT_ROOT / "data" / "demo" / "catalogs"
+CATALOGS = demo_catalogs()  # package data (juece_data/demo/catalogs)
 FONT_CANDIDATES = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                    "/usr/share/fonts/truetype/arphic/uming.ttc"]
 

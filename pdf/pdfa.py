@@ -17,12 +17,13 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-ICC_PATH = Path(__file__).resolve().parent / "srgb.icc"
+ICC_PROFILE = files(__package__) / "srgb.icc"  # package data (pyproject.toml [tool.setuptools.package-data])
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
 FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/ResetForm", "/SubmitForm", "/Sound", "/Movie",
                      "/Rendition", "/Hide", "/SetOCGState", "/Trans", "/GoTo3DView"}
@@ -51,7 +52,7 @@ def pdf_date(when: datetime) -> str:
 
 
 def add_output_intent(pdf: pikepdf.Pdf) -> None:
-    icc = pikepdf.Stream(pdf, ICC_PATH.read_bytes())
+    icc = pikepdf.Stream(pdf, ICC_PROFILE.read_bytes())
     icc.N = 3
     intent = Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=String(OUTPUT_CONDITION),
                         Info=String(OUTPUT_CONDITION), RegistryName=String("http://www.color.org"),

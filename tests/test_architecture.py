@@ -32,7 +32,7 @@ def layer(module: str) -> int:
         return MODELS
     top = parts[1]
     return {"storage": STORAGE, "records": RECORDS, "accounts": ACCOUNTS, "workbench": COMPOSED,
-            "reporting": COMPOSED, "cli": ENTRY, "demo": ENTRY}.get(top, CONCEPT if top in CONCEPTS else -1)
+            "reporting": COMPOSED, "cli": ENTRY, "demo": ENTRY, "doctor": ENTRY}.get(top, CONCEPT if top in CONCEPTS else -1)
 
 
 def modules() -> dict[str, Path]:

@@ -1,4 +1,8 @@
-"""Procedure profiles: TOML files under data/procedures/, validated on load, overlays merged on a base.
+"""Procedure profiles: TOML files, validated on load, overlays merged on a base.
+
+The shipped profiles are data/procedures/*.toml (installed as package data, `decisions.storage.locations`); a folder
+named by JUECE_PROFILE_DIR is searched first, so a deployment adds a province's profile (or replaces one of
+the same name) without touching the installation.
 
 A malformed profile fails with the file, the key path and what is wrong (ProfileError).
 
@@ -390,10 +394,24 @@ def _read(path: Path) -> dict:
         raise ProfileError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
-    path = directory / f"{name}.toml"
-    if not path.is_file():
-        raise ProfileError(f"{path}: profile {name!r} not found (available: {', '.join(available(directory))})")
+def _search_path() -> tuple[Path, ...]:
+    """Where profiles are looked for, first match wins: JUECE_PROFILE_DIR (local profiles), then the shipped ones."""
+    return get_settings().profile_dirs
+
+
+def _find(name: str, dirs: tuple[Path, ...]) -> Path | None:
+    for d in dirs:
+        path = d / f"{name}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def _raw(name: str, dirs: tuple[Path, ...], seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
+    path = _find(name, dirs)
+    if path is None:
+        raise ProfileError(f"{dirs[0] / f'{name}.toml'}: profile {name!r} not found "
+                           f"(available: {', '.join(available(dirs))})")
     data = _read(path)
     if data.get("name") != name:
         raise ProfileError(f"{path}: key 'name': must equal the file name {name!r}, got {data.get('name')!r}")
@@ -401,18 +419,18 @@ def _raw(name: str, directory: Path, seen: tuple[str, ...] = ()) -> tuple[dict, 
     if parent:
         if not isinstance(parent, str) or not _NAME.fullmatch(parent):
             raise ProfileError(f"{path}: key 'extends': must be the name of a profile file in the same folder "
-                               f"(letters, digits, - _ .), got {parent!r}")
+                               f"or a shipped profile (letters, digits, - _ .), got {parent!r}")
         if parent in seen or parent == name:
             raise ProfileError(f"{path}: key 'extends': circular reference via {parent!r}")
-        base, _ = _raw(parent, directory, (*seen, name))
+        base, _ = _raw(parent, dirs, (*seen, name))
         base.pop("extends", None)
         data = _deep_merge(base, data)
     return data, path
 
 
 def load_file(path: Path) -> Profile:
-    """Validate one profile file (resolving its overlay base from the same folder); an overlay must keep the
-    national floor of every profile it extends."""
+    """Validate one profile file (its overlay base from the same folder, else from the profile search path); an
+    overlay must keep the national floor of every profile it extends."""
     profile = _validate(path)
     problems = [f"{path}: {v}" for base in _ancestors(path) for v in floor_violations(base, profile)]
     if problems:
@@ -423,16 +441,18 @@ def load_file(path: Path) -> Profile:
 def _ancestors(path: Path) -> list[Profile]:
     """The profiles `path` extends, nearest first (each validated; a cycle was refused by ``_raw``)."""
     out, data, seen = [], _read(path), {path.stem}
+    dirs = (path.parent, *_search_path())
     while isinstance(parent := data.get("extends"), str) and parent not in seen:
         seen.add(parent)
-        parent_path = path.parent / f"{parent}.toml"
+        parent_path = next((d / f"{parent}.toml" for d in dirs if (d / f"{parent}.toml").is_file()),
+                           path.parent / f"{parent}.toml")
         out.append(_validate(parent_path))
         data = _read(parent_path)
     return out
 
 
 def _validate(path: Path) -> Profile:
-    data, path = _raw(path.stem, path.parent)
+    data, path = _raw(path.stem, (path.parent, *_search_path()))
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
@@ -447,31 +467,35 @@ def _validate(path: Path) -> Profile:
         raise ProfileError("\n".join(problems)) from None
 
 
-def available(directory: Path | None = None) -> list[str]:
-    directory = directory or get_settings().profile_dir
-    return sorted(p.stem for p in directory.glob("*.toml"))
+def available(directory: Path | tuple[Path, ...] | None = None) -> list[str]:
+    """The profile names found in one folder, or on the search path (local and shipped profiles)."""
+    dirs = _search_path() if directory is None else (directory,) if isinstance(directory, Path) else directory
+    return sorted({p.stem for d in dirs for p in d.glob("*.toml")})
 
 
 @lru_cache(maxsize=32)
-def _load_cached(name: str, directory: str) -> Profile:
-    return load_file(Path(directory) / f"{name}.toml")
+def _load_cached(name: str, dirs: tuple[Path, ...]) -> Profile:
+    path = _find(name, dirs)
+    if path is None:
+        _raw(name, dirs)  # raises the ProfileError naming what is available
+    return load_file(path)  # type: ignore[arg-type]
 
 
 def load(name: str) -> Profile:
-    """The profile by name, from JUECE_PROFILE_DIR (default data/procedures)."""
-    return _load_cached(name, str(get_settings().profile_dir))
+    """The profile by name: from JUECE_PROFILE_DIR when it has one of that name, else the shipped one."""
+    return _load_cached(name, _search_path())
 
 
 def load_version(name: str, version: str) -> Profile:
     """The profile a decision started under. A changed file version is refused, never silently applied."""
     profile = load(name)
     if profile.version != version:
-        archived = get_settings().profile_dir / "archive" / f"{name}-{version}.toml"
-        if archived.is_file():
+        archived = _find(f"{name}-{version}", tuple(d / "archive" for d in _search_path()))
+        if archived is not None:
             return load_file_archived(archived, name)
         raise ProfileError(
             f"profile {name!r} is now version {profile.version}, the decision started under {version}: "
-            f"keep the old file as data/procedures/archive/{name}-{version}.toml")
+            f"keep the old file as archive/{name}-{version}.toml in JUECE_PROFILE_DIR or data/procedures")
     return profile
 
 
@@ -479,7 +503,7 @@ def load_file_archived(path: Path, name: str) -> Profile:
     data = _read(path)
     parent = data.get("extends")
     if parent:
-        base, _ = _raw(parent, get_settings().profile_dir)
+        base, _ = _raw(parent, _search_path())
         base.pop("extends", None)
         data = _deep_merge(base, data)
     try:

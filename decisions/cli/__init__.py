@@ -7,6 +7,8 @@ A refused command changes nothing.
 
 from __future__ import annotations
 
+import sys
+
 from decisions.cli import (  # noqa: F401  (each module registers its commands on the app, in this order)
     accounts,
     aftercare,
@@ -23,7 +25,9 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app(prog_name="juece")
+    from decisions.cli.crashlog import run_guarded  # an unexpected exception: one line and a log file, exit 1
+
+    sys.exit(run_guarded(lambda: app(prog_name="juece")))
 
 
 if __name__ == "__main__":

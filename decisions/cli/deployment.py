@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from decisions.cli.base import JsonOpt, app, run
+from decisions.cli.base import JsonOpt, app, run, state
 from decisions.errors import BadInput
 
 profile_app = typer.Typer(no_args_is_help=True, help="程序配置 / procedure profiles")
@@ -69,9 +69,19 @@ def profile_list(json_: JsonOpt = False) -> None:
 @app.command("ui")
 def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
     """启动工作台 / start the Streamlit workbench."""
-    app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+    from decisions.storage.locations import ui_app
+
+    app_path = ui_app()
     if not app_path.is_file():
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)
     os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
                                "--server.headless", "true", "--browser.gatherUsageStats", "false"])
+
+
+@app.command("doctor")
+def doctor_cmd(json_: JsonOpt = False) -> None:
+    """检查配置与运行状况 / check configuration and health (exit 1 naming each problem)."""
+    from decisions import doctor
+
+    raise typer.Exit(doctor.main(as_json=json_ or state["json"]))

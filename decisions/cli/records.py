@@ -66,9 +66,10 @@ def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = No
 def backup_cmd(path: Annotated[Path, typer.Argument(metavar="PATH", help="新目录 / a new directory")],
                json_: JsonOpt = False) -> None:
     """一致性备份：数据库 + 证据库 + 哈希清单 / consistent snapshot while the app runs."""
+    from decisions import doctor
     from decisions.integrity import backup
 
-    run(lambda: backup.backup(path), json_,
+    run(lambda: doctor.record_backup(backup.backup(path)), json_,
          lambda r: f"已备份 / backed up to {r['path']}: {r['rows']} rows, {r['objects']} evidence files "
                    f"({r['bytes']} bytes), {r['chains']} audit chains")
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 
 from decisions.storage.settings import get_settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = "decisions.storage:migrations"  # package data; Alembic resolves package:path with importlib.resources
 
 
 def _sqlite_pragmas(dbapi_conn, record_event) -> None:  # noqa: ANN001

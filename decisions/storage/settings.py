@@ -7,26 +7,27 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from decisions.storage.locations import default_data_dir, shipped_profiles
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
-    profile_dir: Path
+    profile_dir: Path                  # where profiles are looked for first (JUECE_PROFILE_DIR, else the shipped ones)
     max_file_bytes: int
     lang: str
     login_max_failures: int = 5        # consecutive failed logins that lock a local account
     login_lockout_minutes: float = 15  # how long the lock lasts (an admin may unlock earlier)
+    profile_dirs: tuple[Path, ...] = ()  # the profile search path: JUECE_PROFILE_DIR, then the shipped profiles
 
 
 _ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_FILE_MB", "JUECE_LANG",
-        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES")
+        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES", "XDG_DATA_HOME", "HOME")
 
 
 # os.environ keeps the process environment in ``_data`` (encoded keys and values), updated by every assignment to
-# os.environ; looking the seven variables up there costs a twentieth of os.environ.get, which encodes each key
+# os.environ; looking these variables up there costs a twentieth of os.environ.get, which encodes each key
 # and raises KeyError inside for every variable not set. Every use case reads the settings several times.
 _DATA = getattr(os.environ, "_data", None)
 _ENCODE = getattr(os.environ, "encodekey", None)
@@ -45,9 +46,10 @@ def get_settings() -> Settings:
 
 @lru_cache(maxsize=64)
 def _settings_for(_env: tuple[str | None, ...]) -> Settings:
-    data_dir = Path(os.environ.get("JUECE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+    data_dir = Path(os.environ.get("JUECE_DATA_DIR") or default_data_dir()).resolve()
     url = os.environ.get("JUECE_DATABASE_URL") or f"sqlite:///{data_dir / 'juece.db'}"
-    profile_dir = Path(os.environ.get("JUECE_PROFILE_DIR", PROJECT_ROOT / "data" / "procedures"))
+    local = os.environ.get("JUECE_PROFILE_DIR")
+    profile_dirs = ((Path(local),) if local else ()) + (shipped_profiles(),)
     max_mb = float(os.environ.get("JUECE_MAX_FILE_MB", "50"))
     lang = os.environ.get("JUECE_LANG", "zh")
     max_failures = int(os.environ.get("JUECE_LOGIN_MAX_FAILURES", "5"))
@@ -55,7 +57,8 @@ def _settings_for(_env: tuple[str | None, ...]) -> Settings:
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        profile_dir=profile_dir,
+        profile_dir=profile_dirs[0],
+        profile_dirs=profile_dirs,
         max_file_bytes=int(max_mb * 1024 * 1024),
         lang="en" if lang.lower().startswith("en") else "zh",
         login_max_failures=max(1, max_failures),
