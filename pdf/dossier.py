@@ -25,7 +25,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +51,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pdf import fonts, pdfa
+from pdf import events, fonts, pdfa
 
 FORMAT = "juece-dossier/1"
 MANIFEST_NAME = "juece-dossier.json"
+# The layout of the generated part: in the manifest's "renderer", so that a dossier rendered before a
+# layout change is told apart from a changed file (verify: "renderer changed", not "file differs").
+LAYOUT = "2"
 
 # ----------------------------------------------------------------- vocabulary (display only)
 CATEGORY_ZH = {
@@ -71,9 +74,7 @@ POSITION_ZH = {"approve": "同意", "reject": "不同意", "abstain": "弃权"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
               "rediscuss": "再次讨论"}
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
-ACTION_ZH = {"create": "提出决策事项", "triggers": "适用性判定", "evidence": "提交材料", "advance": "进入下一阶段",
-             "meeting": "集体讨论决定", "transition": "阶段变更", "exclude": "不属于重大行政决策", "withdraw": "撤回",
-             "suspend": "中止执行", "resume": "恢复", "terminate": "终止执行", "dossier": "生成案卷"}
+ACTION_ZH = events.ACTION_ZH
 META_ZH = {
     "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "协商一致",
     "units": "协商单位", "reference": "已有评估", "form": "形式", "start": "起", "end": "止", "shortened_reason": "缩短理由",
@@ -94,6 +95,7 @@ VALUE_ZH = {
     "npc_cppcc": "人大代表、政协委员", "public": "公众", "executive": "常务会议", "plenary": "全体会议",
 }
 
+CHINA = timezone(timedelta(hours=8))
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN
@@ -118,6 +120,39 @@ def when(text: str | None) -> str:
     if len(text) >= 16 and text[10] == "T":
         return f"{text[:10]} {text[11:16]}"
     return text
+
+
+def instant(text: str) -> datetime:
+    """An ISO time of the record as an instant (a time without a zone is China time, as everywhere here)."""
+    t = datetime.fromisoformat(str(text))
+    return t if t.tzinfo is not None else t.replace(tzinfo=CHINA)
+
+
+def latest(times: list[str]) -> str:
+    """The latest of the record's times (by instant, not by position): what the record is "as of"."""
+    present = [t for t in times if t]
+    return max(present, key=instant) if present else ""
+
+
+def backwards(evts: list[dict]) -> list[tuple[dict, str]]:
+    """Events whose time is earlier than that of an event before them in the chain (a clock set back, a
+    server in another zone, an import): (event, the latest earlier-sequence time it precedes)."""
+    out = []
+    top = ""
+    for e in evts:
+        if not e.get("at"):
+            continue
+        if top and instant(e["at"]) < instant(top):
+            out.append((e, top))
+        elif not top or instant(e["at"]) > instant(top):
+            top = e["at"]
+    return out
+
+
+def as_of(rec: dict) -> str:
+    """The time the dossier's record runs to: the latest event time (the record's own ``as_of`` is the same
+    when `decisions.archive` built it; a record whose ``as_of`` is its last event by sequence is corrected)."""
+    return latest([rec["decision"]["as_of"], *(e["at"] for e in rec["events"])])
 
 
 def fmt_size(n: int) -> str:
@@ -354,6 +389,7 @@ def _pages_text(p: Part) -> str:
 def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int],
                 slots: dict[str, tuple[int, float, float, float]]) -> list:
     d, prof = rec["decision"], rec["profile"]
+    until, back = as_of(rec), backwards(rec["events"])
     by_kind: dict[str, list[dict]] = {}
     for e in rec["evidence"]:
         by_kind.setdefault(e["kind"], []).append(e)
@@ -377,7 +413,8 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         ["立项日期", when(d["created_at"])],
         ["当前阶段", f"{d['state_name']}（{d['state']}），{when(d['state_entered_at'])} 起"],
         ["决策结果", d["outcome"]],
-        ["记录截至", when(d["as_of"]) + "（时间均为北京时间）"],
+        ["记录截至", when(until) + "（时间均为北京时间）" + (f"；审计记录中有 {len(back)} 条事件的时间早于此前的事件，"
+                                                       "见“九、审计记录”" if back else "")],
         ["材料", f"{len(parts)} 件，其中并入本卷 {sum(1 for p in parts if p.merged)} 件；原件均作为附件嵌入"],
     ]
     cover_cells = [[s.p(k, s.cover), s.p(v, s.cover)] for k, v in cover_rows]
@@ -502,13 +539,32 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
 
     # 9. audit trail
     story += [PageBreak(), Anchor("audit", anchors), s.p(SECTIONS[10][1], s.h1),
-              s.p("审计链按决策逐条哈希链接（audit.py）；此处列出生成案卷时的全部事件（“生成案卷”事件本身不列入，"
+              s.p("审计记录按决策逐条链接成两条独立的链：SHA-256 链，以及 SM3 链（GB/T 32905-2016，国家密码杂凑算法）；"
+                  "每条事件的链值覆盖该事件及此前全部事件。此处列出生成案卷时的全部事件（“生成案卷”事件本身不列入，"
                   "以保证同一记录生成相同文件）。", s.small), Spacer(1, 2 * mm)]
     rows = [[Plain(str(e["seq"])), plain_when(e["at"]), f"{ACTION_ZH.get(e['action'], e['action'])}\n{e['action']}",
-             _who(e), e["summary"], plain_hash(e["hash"])] for e in rec["events"]]
-    story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "哈希"], rows, [5, 11, 12, 21, 34, 15], s.small,
-                         small=(5,)))
+             _who(e), e["summary"], chain_values(e)] for e in rec["events"]]
+    story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "链值（SHA-256 / SM3）"], rows,
+                         [5, 10, 11, 19, 37, 18], s.small, small=(5,)))
+    if any(not e.get("sm3") for e in rec["events"]):
+        story.append(s.p("“SM3：未记录”：该事件写入时系统不支持 SM3（OpenSSL 未提供 SM3 且未安装 gmssl），只有 SHA-256 链。",
+                         s.small))
+    if back:
+        story.append(Spacer(1, 2 * mm))
+    for e, before in back:
+        story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{when(e['at'])}）早于此前事件的时间（{when(before)}）。"
+                         "审计链按序号链接，序号的先后不受影响；时间倒序可能源于服务器时钟被回拨或时区设置错误，"
+                         "“记录截至”取全部事件中最晚的时间。", s.small))
     return story
+
+
+def chain_values(e: dict) -> Plain:
+    """The event's SHA-256 and SM3 chain values, 22 hex digits a line (SM3: 未记录 where none was written)."""
+    def lines(h: str) -> list[str]:
+        return [h[i:i + 22] for i in range(0, len(h), 22)]
+
+    sm3 = e.get("sm3") or ""
+    return Plain("\n".join(["SHA-256", *lines(e["hash"]), "SM3", *(lines(sm3) if sm3 else ["未记录"])]))
 
 
 def _skip_note(rec: dict, stage_key: str) -> str:
@@ -585,11 +641,14 @@ def slot_texts(parts: list[Part], layout: Layout) -> dict[str, str]:
 # ----------------------------------------------------------------- stamps and assembly
 @dataclass
 class Stamp:
-    """What the overlay draws on one page: (x, y, font size, grey level, text, align right) in a box w×h."""
+    """What the overlay draws on one page: (x, y, font size, grey level, text, align right) in a box w×h.
+    ``backed``: each text of the stamp on a white box — on evidence pages, whose scans may be dark where
+    the stamp goes (a grey stamp on a black scan could not be read)."""
 
     width: float
     height: float
     items: list[tuple[float, float, float, float, str, bool]] = field(default_factory=list)
+    backed: bool = False
 
 
 def overlay_plan(code: str, parts: list[Part], layout: Layout, slots: dict, texts: dict[str, str],
@@ -621,7 +680,8 @@ def overlay_plan(code: str, parts: list[Part], layout: Layout, slots: dict, text
             y = 4.5 * mm if h > 80 * mm else 2 * mm
             x = min(12 * mm, w * 0.05)
             plan.append(Stamp(w, h, [(x, y, 7.5, 0.25, label, False),
-                                     (w - x, y, 7.5, 0.25, f"第 {p.first_page + i} 页 共 {total} 页", True)]))
+                                     (w - x, y, 7.5, 0.25, f"第 {p.first_page + i} 页 共 {total} 页", True)],
+                              backed=True))
     return plan
 
 
@@ -658,24 +718,23 @@ class OverlayFont:
         return pdfmetrics.stringWidth(text, self.name, size)
 
     def fonts_resource(self) -> pikepdf.Object:
-        """The subset font(s), renamed with their own subset tag: ReportLab names the first subset of every
-        document AAAAAA+…, and poppler confuses two fonts of one name on one page (wrong text extracted)."""
-        res = self.pdf.pages[0].obj.Resources.Font
-        for font in res.values():
-            base = str(font.BaseFont).lstrip("/")
-            tagged = Name("/JZSTMP+" + base.split("+", 1)[-1])
-            font.BaseFont = tagged
-            if Name.FontDescriptor in font:
-                font.FontDescriptor.FontName = tagged
-        return res
+        """The subset font(s). ReportLab tags the first subset of every document AAAAAA+…, like the generated
+        part's; `pdfa.retag_subsets` gives every subset of the dossier its own tag before saving (poppler
+        confuses two fonts of one name on one page: wrong text extracted)."""
+        return self.pdf.pages[0].obj.Resources.Font
 
     def content(self, st: Stamp) -> bytes:
         out = [b"q"]
         for x, y, size, grey, text, right in st.items:
             if not text:
                 continue
+            width = self.width(text, size)
             if right:
-                x -= self.width(text, size)
+                x -= width
+            if st.backed:  # white backing box: from below the descenders to above the ascenders, 1.5 pt margin
+                pad = 1.5
+                out.append(f"1 g {x - pad:.2f} {y - 0.25 * size - pad:.2f} {width + 2 * pad:.2f} "
+                           f"{1.15 * size + 2 * pad:.2f} re f".encode())
             ops = self.encoded[text].replace(b"{size}", f"{size:g}".encode())
             out.append(f"{grey:g} g BT 1 0 0 1 {x:.2f} {y:.2f} Tm ".encode() + ops + b" ET")
         out.append(b"Q")
@@ -793,6 +852,8 @@ def _render(record: dict, files: dict[int, Path]) -> Rendered:
             _stamp(out, page, st, font, font_res, push, shared)
         clock.lap("stamps")
         warnings = [f"材料{p.entry['no']} #{p.entry['id']} {p.entry['filename']}: {n}" for p in parts for n in p.notes]
+        pdfa.retag_subsets(out)
+        clock.lap("subset tags")
         _outline(out, layout, parts)
         manifest = _manifest(record, parts, layout, chain)
         attached = []
@@ -802,13 +863,14 @@ def _render(record: dict, files: dict[int, Path]) -> Rendered:
                                         description=f"材料{e['no']} #{e['id']} {e['kind_name']}（{e['kind']}）原件 "
                                                     f"sha256={e['sha256']}",
                                         mime=e["content_type"], modified=_dt(e["at"]), relationship=Name.Source))
+        until = as_of(record)
         attached.append(pdfa.attach(out, MANIFEST_NAME, canonical(manifest), description="juece 案卷清单 / manifest",
-                                    mime="application/json", modified=_dt(dec["as_of"]), relationship=Name.Data))
+                                    mime="application/json", modified=_dt(until), relationship=Name.Data))
         clock.lap("attachments")
         pdfa.finish(out, pdfa.DocInfo(title=dec["title"], author=record["organ"]["name"],
                                       subject=f"重大行政决策案卷 {dec['code']}" + ("（阶段性）" if dec["interim"] else ""),
                                       keywords=f"{dec['code']}; 重大行政决策; 一事一档",
-                                      created=_dt(dec["created_at"]), modified=_dt(dec["as_of"])), attached)
+                                      created=_dt(dec["created_at"]), modified=_dt(until)), attached)
         out.Root.PageMode = Name.UseOutlines
         data = pdfa.save(out)
         clock.lap("finish + save (qpdf)")
@@ -845,7 +907,7 @@ def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.Font
     return {
         "format": FORMAT,
         "decision": {"id": dec["id"], "code": dec["code"], "title": dec["title"], "state": dec["state"],
-                     "as_of": dec["as_of"], "interim": dec["interim"]},
+                     "as_of": as_of(record), "interim": dec["interim"]},
         "record_sha256": record_digest(record),
         "pages": layout.total_pages,
         "front_pages": layout.front_pages,
@@ -854,7 +916,7 @@ def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.Font
                       "attachment": p.attachment, "merged": p.merged,
                       "pages": [p.first_page, p.first_page + p.pages - 1] if p.merged else None,
                       "reason": p.reason} for p in parts],
-        "renderer": {"reportlab": _version("reportlab"), "pikepdf": pikepdf.__version__,
+        "renderer": {"layout": LAYOUT, "reportlab": _version("reportlab"), "pikepdf": pikepdf.__version__,
                      "qpdf": str(pikepdf.__libqpdf_version__), "fonts": chain.fingerprint()},
     }
 

@@ -11,12 +11,15 @@ files with ``/AFRelationship``, MIME subtype and modification date, listed in th
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 import subprocess
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
 
@@ -146,50 +149,201 @@ def save(pdf: pikepdf.Pdf) -> bytes:
 
 
 # ---------------------------------------------------------------- checks (no veraPDF here)
-def _fonts_without_file(pdf: pikepdf.Pdf) -> list[str]:
-    """Names of fonts (including descendants of Type0 fonts) that carry no embedded font program."""
-    missing: set[str] = set()
+FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
+
+
+def iter_fonts(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, pikepdf.Object | None]]:
+    """Every font the pages use, once each: (font dictionary, its Type0 parent or None). Walks the page
+    resources, Form XObjects (the stamps) and annotation appearances; Type0 fonts are given with their
+    descendants (the descendant carries the font descriptor and the font program)."""
     seen: set[tuple[int, int]] = set()
 
-    def visit_font(font: pikepdf.Object) -> None:
+    def visit_font(font: pikepdf.Object, parent: pikepdf.Object | None) -> Iterator:
         if not isinstance(font, Dictionary):
             return
         if font.is_indirect:
             if font.objgen in seen:
                 return
             seen.add(font.objgen)
-        subtype = str(font.get(Name.Subtype, ""))
-        if subtype == "/Type0":
+        yield font, parent
+        if font.get(Name.Subtype) == Name.Type0:
             for d in font.get(Name.DescendantFonts, Array()):
-                visit_font(d)
-            return
-        if subtype == "/Type3":
-            return
-        desc = font.get(Name.FontDescriptor)
-        if not isinstance(desc, Dictionary) or not any(k in desc for k in (Name.FontFile, Name.FontFile2,
-                                                                            Name.FontFile3)):
-            missing.add(str(font.get(Name.BaseFont, "?")))
+                yield from visit_font(d, font)
 
-    def visit_resources(res: pikepdf.Object, depth: int = 0) -> None:
+    def visit_resources(res: pikepdf.Object, depth: int = 0) -> Iterator:
         if not isinstance(res, Dictionary) or depth > 8:
             return
+        if res.is_indirect:
+            if res.objgen in seen:
+                return
+            seen.add(res.objgen)
         for font in (res.get(Name.Font) or Dictionary()).values():
-            visit_font(font)
+            yield from visit_font(font, None)
         for xobj in (res.get(Name.XObject) or Dictionary()).values():
             if isinstance(xobj, pikepdf.Stream) and xobj.get(Name.Subtype) == Name.Form:
                 if xobj.objgen in seen:
                     continue
                 seen.add(xobj.objgen)
-                visit_resources(xobj.get(Name.Resources), depth + 1)
+                yield from visit_resources(xobj.get(Name.Resources), depth + 1)
 
     for page in pdf.pages:
-        visit_resources(page.obj.get(Name.Resources))
+        yield from visit_resources(page.obj.get(Name.Resources))
         for annot in page.obj.get(Name.Annots, Array()):
             ap = annot.get(Name.AP) if isinstance(annot, Dictionary) else None
             normal = ap.get(Name.N) if isinstance(ap, Dictionary) else None
             if isinstance(normal, pikepdf.Stream):
-                visit_resources(normal.get(Name.Resources), 1)
+                yield from visit_resources(normal.get(Name.Resources), 1)
+
+
+def font_program(font: pikepdf.Object) -> pikepdf.Object | None:
+    """The embedded font program (FontFile, FontFile2 or FontFile3 stream) of a simple or CID font."""
+    desc = font.get(Name.FontDescriptor)
+    if not isinstance(desc, Dictionary):
+        return None
+    return next((desc[k] for k in FONT_FILES if k in desc), None)
+
+
+def _fonts_without_file(pdf: pikepdf.Pdf) -> list[str]:
+    """Names of fonts (including descendants of Type0 fonts) that carry no embedded font program."""
+    missing: set[str] = set()
+    for font, _parent in iter_fonts(pdf):
+        if font.get(Name.Subtype) in (Name.Type0, Name.Type3):
+            continue
+        if font_program(font) is None:
+            missing.add(str(font.get(Name.BaseFont, "?")))
     return sorted(missing)
+
+
+SUBSET_TAG = re.compile(r"[A-Z]{6}\+")
+
+
+def subset_tag(digest: bytes) -> str:
+    """Six uppercase letters from a digest (26^6 ≈ 3·10^8 tags)."""
+    return "".join(chr(65 + b % 26) for b in digest[:6])
+
+
+def _stored(value: object) -> bytes:
+    if isinstance(value, pikepdf.Stream):
+        return value.read_raw_bytes()
+    if isinstance(value, pikepdf.Object):
+        return value.unparse(resolved=True)
+    return str(value).encode()
+
+
+def retag_subsets(pdf: pikepdf.Pdf) -> int:
+    """Give each embedded font subset its own tag (ISO 32000-1 §9.6.4: "different subsets in the same PDF
+    file shall have different tags"), derived from the subset itself — its font program, widths, encoding
+    and ToUnicode map as stored — so the same dossier always gets the same tags (byte-reproducible).
+
+    ReportLab numbers the subsets of each font of each document from ``AAAAAA``, so the generated part, the
+    overlay and every evidence PDF made with ReportLab all start with ``AAAAAA+``; readers that key fonts by
+    name (poppler) then mix them up. Only names that already carry a tag are changed (non-subset fonts keep
+    their names); a Type0 font takes its descendant's tag. Returns the number of fonts renamed."""
+    tags: dict[str, bytes] = {}  # tag -> the content digest it was given to
+    renamed = 0
+    for font, parent in iter_fonts(pdf):
+        base = str(font.get(Name.BaseFont, ""))[1:]
+        program = font_program(font)
+        if program is None or not SUBSET_TAG.match(base):
+            continue
+        h = hashlib.sha256(program.read_raw_bytes())
+        for key in (Name.Subtype, Name.FirstChar, Name.LastChar, Name.Widths, Name.W, Name.Encoding,
+                    Name.CIDToGIDMap):
+            value = font.get(key)
+            if value is not None:
+                h.update(str(key).encode() + b"=" + _stored(value))
+        for holder in (font, parent):
+            uni = holder.get(Name.ToUnicode) if holder is not None else None
+            if isinstance(uni, pikepdf.Stream):
+                h.update(b"/ToUnicode=" + uni.read_raw_bytes())
+        digest = h.digest()
+        tag = subset_tag(digest)
+        while tags.setdefault(tag, digest) != digest:  # another subset has this tag: derive the next one
+            digest = hashlib.sha256(digest).digest()
+            tag = subset_tag(digest)
+        name = Name("/" + tag + "+" + base[7:])
+        if name == font.BaseFont:
+            continue
+        font.BaseFont = name
+        desc = font.get(Name.FontDescriptor)
+        if isinstance(desc, Dictionary) and Name.FontName in desc:
+            desc.FontName = name
+        if parent is not None and SUBSET_TAG.match(str(parent.get(Name.BaseFont, ""))[1:]):
+            parent.BaseFont = Name("/" + tag + "+" + str(parent.BaseFont)[8:])
+        renamed += 1
+    return renamed
+
+
+# Document info entries and their XMP counterparts (ISO 19005-1 §6.7.3, kept by PDF/A-2 and -3).
+INFO_XMP = ((Name.Title, "dc:title"), (Name.Author, "dc:creator"), (Name.Subject, "dc:description"),
+            (Name.Keywords, "pdf:Keywords"), (Name.Creator, "xmp:CreatorTool"), (Name.Producer, "pdf:Producer"))
+INFO_XMP_DATES = ((Name.CreationDate, "xmp:CreateDate"), (Name.ModDate, "xmp:ModifyDate"))
+
+
+def parse_pdf_date(text: str) -> datetime | None:
+    """``D:YYYYMMDDHHmmSSOHH'mm'`` (any suffix may be missing) as a datetime; None if it is not one."""
+    m = re.fullmatch(r"(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
+                     r"(?:([Zz])|([+-])(\d{2})'?(\d{2})?'?)?", text.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, sec = (int(g) if g else dflt for g, dflt in zip(m.groups()[:6], (0, 1, 1, 0, 0, 0), strict=True))
+    tz = None
+    if m.group(7):
+        tz = UTC
+    elif m.group(8):
+        off = timedelta(hours=int(m.group(9)), minutes=int(m.group(10) or 0))
+        tz = timezone(off if m.group(8) == "+" else -off)
+    try:
+        return datetime(y, mo, d, h, mi, sec, tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def parse_xmp_date(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def same_instant(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return False
+    if (a.tzinfo is None) != (b.tzinfo is None):  # one without a zone: compare the wall clock
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return a == b
+
+
+def metadata_differences(pdf: pikepdf.Pdf, meta: pikepdf.models.PdfMetadata | None = None) -> list[str]:
+    """Where the document information dictionary and the XMP metadata disagree (title, author, subject,
+    keywords, creator, producer as text; creation and modification dates as instants). PDF/A requires
+    every Info entry to have an equivalent XMP property; a reader shows one or the other."""
+    meta = meta if meta is not None else pdf.open_metadata()
+    info = pdf.trailer.get(Name.Info)
+    if not isinstance(info, Dictionary):
+        return []
+    problems = []
+    for key, prop in INFO_XMP:
+        if key not in info:
+            continue
+        want = str(info[key])
+        got = meta.get(prop)
+        if isinstance(got, list | set | tuple):
+            got = "; ".join(str(x) for x in got)
+        if got is None or got == "":
+            problems.append(f"XMP {prop} missing: Info {str(key)[1:]} is {want!r}")
+        elif str(got) != want:
+            problems.append(f"XMP {prop} differs from Info {str(key)[1:]} (XMP {str(got)!r}, Info {want!r})")
+    for key, prop in INFO_XMP_DATES:
+        if key not in info:
+            continue
+        want = str(info[key])
+        got = meta.get(prop)
+        if not got:
+            problems.append(f"XMP {prop} missing: Info {str(key)[1:]} is {want!r}")
+        elif not same_instant(parse_xmp_date(str(got)), parse_pdf_date(want)):
+            problems.append(f"XMP {prop} differs from Info {str(key)[1:]} (XMP {got}, Info {want})")
+    return problems
 
 
 def unembedded_fonts(path_or_pdf: Path | pikepdf.Pdf) -> list[str]:
@@ -222,9 +376,7 @@ def check(data: bytes) -> list[str]:
             problems.append("no GTS_PDFA1 OutputIntent with an ICC profile")
         if Name.ID not in pdf.trailer:
             problems.append("trailer has no /ID")
-        for key, title in ((Name.Title, "dc:title"), (Name.Author, "dc:creator")):
-            if key in pdf.docinfo and not meta.get(title):
-                problems.append(f"document info {key} has no XMP {title}")
+        problems += metadata_differences(pdf, meta)
         missing = _fonts_without_file(pdf)
         if missing:
             problems.append("fonts not embedded: " + ", ".join(missing))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,7 +39,8 @@ from decisions.procedure.service import get_decision, profile_of
 from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import dossier, fonts
+from pdf import dossier, fonts, signing
+from pdf import events as events_zh
 
 DOSSIER_ROLES = scope.DOSSIER_ROLES
 FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
@@ -59,28 +59,8 @@ def authorize_dossier(s: Session, actor_name: str, d: Decision) -> tuple[Actor, 
 
 
 # ----------------------------------------------------------------- the record
-def _fmt_detail(action: str, detail: dict, stage_name: Callable[[object], str]) -> str:
-    if action == "create":
-        return f"{detail.get('code', '')}「{detail.get('title', '')}」"
-    if action == "triggers":
-        return "；".join(f"{k}={v.get('value')}" + (f"（{v['reason']}）" if v.get("reason") else "")
-                        for k, v in sorted(detail.items()) if isinstance(v, dict))
-    if action == "evidence":
-        return (f"材料 #{detail.get('evidence_id')} {detail.get('kind')} {detail.get('filename')} "
-                f"sha256={str(detail.get('sha256', ''))[:16]}…")
-    if action in ("advance", "transition"):
-        text = f"{stage_name(detail.get('from'))} → {stage_name(detail.get('to'))}"
-        if detail.get("by"):
-            text += f"（{detail['by']}）"
-        for sk in detail.get("skipped", []):
-            text += f"；跳过{stage_name(sk.get('stage'))}：{sk.get('reason', '')}"
-        return text
-    if action == "meeting":
-        return (f"{detail.get('date')} {detail.get('type')}：出席 {detail.get('present')}/{detail.get('members')}，"
-                f"决定 {detail.get('outcome')}" + (f"，理由：{detail['reason']}" if detail.get("reason") else ""))
-    if "from" in detail and "to" in detail:
-        return f"{stage_name(detail['from'])} → {stage_name(detail['to'])}：{detail.get('reason', '')}"
-    return json.dumps(detail, ensure_ascii=False, sort_keys=True)
+def _fmt_detail(action: str, detail: dict, names: events_zh.Names) -> str:
+    return events_zh.describe(action, detail, names)  # Chinese prose for every action (pdf/events.py)
 
 
 def build_record(s: Session, d: Decision) -> dict:
@@ -92,6 +72,10 @@ def build_record(s: Session, d: Decision) -> dict:
         st = profile.stages.get(key)
         return st.name_zh if st else SIDE_ZH.get(key, key)
 
+    names = events_zh.Names(stage=stage_name,
+                            trigger=lambda k: t.name_zh if (t := profile.triggers.get(k)) else k,
+                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k)
+
     stages = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id).order_by(col(StageStatus.position))).all()
     evidence = s.exec(select(Evidence).where(Evidence.decision_id == d.id).order_by(col(Evidence.id))).all()
     meetings = s.exec(select(Meeting).where(Meeting.decision_id == d.id).order_by(col(Meeting.id))).all()
@@ -99,6 +83,7 @@ def build_record(s: Session, d: Decision) -> dict:
                       .order_by(col(TriggerDetermination.id))).all()
     events = s.exec(select(AuditEvent).where(AuditEvent.chain == d.id, AuditEvent.action != "dossier")
                     .order_by(col(AuditEvent.seq))).all()
+    sm3 = dict(s.exec(select(audit.AuditSm3.seq, audit.AuditSm3.sm3).where(audit.AuditSm3.chain == d.id)).all())
     co = s.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)
                 .order_by(col(CoUndertaker.office_id))).all()
     positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
@@ -131,8 +116,8 @@ def build_record(s: Session, d: Decision) -> dict:
             closed_by[str(detail.get("from"))] = a
             for sk in detail.get("skipped", []):
                 closed_by[str(sk.get("stage"))] = a
-        ev_rows.append({"seq": e.seq, "at": e.at, "action": e.action, "summary": _fmt_detail(e.action, detail, stage_name),
-                        "hash": e.hash, **{k: v for k, v in a.items() if k != "at"}})
+        ev_rows.append({"seq": e.seq, "at": e.at, "action": e.action, "summary": _fmt_detail(e.action, detail, names),
+                        "hash": e.hash, "sm3": sm3.get(e.seq, ""), **{k: v for k, v in a.items() if k != "at"}})
 
     def office_ref(oid: int | None) -> dict | None:
         if oid is None or oid not in offices:
@@ -176,7 +161,7 @@ def build_record(s: Session, d: Decision) -> dict:
                           "article": spec.article if spec else "", "value": "yes" if t.value else "no",
                           "reason": t.reason, "by": person(users.get(t.user_id)), "at": t.at})
     cat = s.get(CatalogItem, d.catalog_item_id) if d.catalog_item_id else None
-    as_of = events[-1].at if events else d.created_at
+    as_of = dossier.latest([d.created_at, *(e.at for e in events)])  # the latest time, not the last seq's
     return {
         "decision": {"id": d.id, "code": d.code, "title": d.title, "state": d.state, "state_name": stage_name(d.state),
                      "round": d.round, "category": d.category, "source": d.source, "created_at": d.created_at,
@@ -251,12 +236,18 @@ def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
     if problems:
         raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
     out = _render(record)
-    sha = hashlib.sha256(out.data).hexdigest()
+    try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
+        signed = signing.sign_dossier(out.data)
+    except signing.SigningError as exc:
+        raise BadInput(f"案卷签名配置有误 / dossier signing configuration: {exc}") from None
+    data = signed.data
+    sha = hashlib.sha256(data).hexdigest()
     dec = record["decision"]
     filename = f"{dec['code']}-dossier.pdf"
-    detail = {"sha256": sha, "pages": out.pages, "bytes": len(out.data), "filename": filename,
+    detail = {"sha256": sha, "pages": out.pages, "bytes": len(data), "filename": filename,
               "record_sha256": out.manifest["record_sha256"], "as_of": dec["as_of"], "interim": dec["interim"],
-              "evidence": len(record["evidence"])}
+              "evidence": len(record["evidence"]), "signed": signed.signed,
+              "unsigned_sha256": signed.unsigned_sha256}
     for attempt in range(5):
         try:
             with UnitOfWork() as uow:
@@ -267,8 +258,8 @@ def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
         except (IntegrityError, Conflict):  # another event took the same seq: append after it
             if attempt == 4:
                 raise
-    return {"filename": filename, "data": out.data, "sha256": sha, "pages": out.pages, "warnings": out.warnings,
-            "timings": out.timings}
+    return {"filename": filename, "data": data, "sha256": sha, "pages": out.pages, "warnings": out.warnings,
+            "timings": out.timings, **signed.summary()}
 
 
 def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
@@ -351,7 +342,7 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
         notes.append("the procedure record changed since the dossier")
     if not problems:
         fresh = _render(record)
-        if fresh.data == data:
+        if fresh.data == signing.unsigned_original(data):
             notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
         elif fresh.manifest["renderer"] != manifest.get("renderer"):
             if result["recorded"]:

@@ -21,6 +21,11 @@ from decisions.errors import BadInput
     "many decisions were left out."))
 def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
                dossier: Annotated[Path | None, typer.Option("--dossier", help="核验案卷文件 / verify a dossier PDF")] = None,
+               offline: Annotated[bool, typer.Option(
+                   "--offline", help="仅凭案卷文件核验（签名、内嵌清单与原件、元数据），不读数据库 / verify the file alone: "
+                                     "signature, embedded manifest and originals, metadata; no database")] = False,
+               trust_root: Annotated[list[Path] | None, typer.Option(
+                   "--trust-root", help="信任的根证书（PEM）/ trusted root certificate (PEM)")] = None,
                as_user: ReadAsOpt = None, json_: JsonOpt = False) -> None:
     """核验材料哈希与审计链 / verify evidence fixity and the audit chain (exit 6 on any break)."""
     from decisions.integrity import service as integrity
@@ -31,6 +36,11 @@ def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = No
 
         run(refuse, json_)
         return
+    if dossier is not None and offline:
+        from pdf import offline as offline_check
+
+        raise typer.Exit(offline_check.cli(dossier, trust_root or (), as_json=json_ or state["json"],
+                                           out=typer.echo, err=lambda s: typer.echo(s, err=True)))
     if dossier is not None:
         _verify_dossier(dossier, ident, json_)
         return

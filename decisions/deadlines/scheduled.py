@@ -137,7 +137,7 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
             if kind == "stale":
                 stats.stale += 1
                 if decision is not None:
-                    _decision_event(s, decision, "stale_flag", {"deadline": sp.key, "since_state": decision.state,
+                    decision_event(s, decision, "stale_flag", {"deadline": sp.key, "since_state": decision.state,
                                                                 "threshold_due": iso_date(sp.due),
                                                                 "article": sp.article})
                     recorded = True
@@ -158,7 +158,7 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
             row.escalated_at = stamp
             stats.escalations += 1
             if decision is not None:
-                _decision_event(s, decision, "escalate", {"deadline": sp.key, "due": iso_date(sp.due),
+                decision_event(s, decision, "escalate", {"deadline": sp.key, "due": iso_date(sp.due),
                                                           "to": [u.username for u in users], "article": sp.article})
                 recorded = True
             else:
@@ -168,7 +168,7 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
     return recorded
 
 
-def _decision_event(s: Session, d: Decision, action: str, detail: dict) -> None:
+def decision_event(s: Session, d: Decision, action: str, detail: dict) -> None:
     """An escalation or stale flag belongs to the decision's own trail (Art 38: who knew, and when)."""
     d.updated_at = clock.now().isoformat(timespec="seconds")  # bump the version lock (service.touch)
     audit.record(s, decision_id=d.id, actor="worker", role="system", office="", action=action, detail=detail)
