@@ -73,7 +73,8 @@ OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改�
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 ACTION_ZH = {"create": "提出决策事项", "triggers": "适用性判定", "evidence": "提交材料", "advance": "进入下一阶段",
              "meeting": "集体讨论决定", "transition": "阶段变更", "exclude": "不属于重大行政决策", "withdraw": "撤回",
-             "suspend": "中止执行", "resume": "恢复", "terminate": "终止执行", "dossier": "生成案卷"}
+             "suspend": "中止执行", "resume": "恢复", "terminate": "终止执行", "dossier": "生成案卷",
+             "returned": "退回重新办理"}
 META_ZH = {
     "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "协商一致",
     "units": "协商单位", "reference": "已有评估", "form": "形式", "start": "起", "end": "止", "shortened_reason": "缩短理由",
