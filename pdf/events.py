@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ACTION_ZH = {
-    "create": "提出决策事项", "triggers": "适用性判定", "evidence": "提交材料", "advance": "进入下一阶段",
+    "create": "提出决策事项", "returned": "退回重新办理", "triggers": "适用性判定", "evidence": "提交材料", "advance": "进入下一阶段",
     "meeting": "集体讨论决定", "transition": "阶段变更", "exclude": "不属于重大行政决策", "withdraw": "撤回",
     "suspend": "中止执行", "resume": "恢复", "terminate": "终止执行", "dossier": "生成案卷",
     "feedback": "公众对执行的意见", "stale_flag": "久拖不决督办", "escalate": "逾期督办", "opinion": "登记公众意见",

@@ -135,6 +135,7 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.meeting.record_meeting": "meeting",
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
+    "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
     "procedure.service.new_decision": "decision.new", "procedure.service.side_transition": "side.*",
     "aftercare.service.suspend": "side.suspend (same use case)", "aftercare.service.terminate": "side.terminate (same use case)",
     "aftercare.service.close": "advance.execution", "aftercare.service.start_evaluation": "aftercare.start_evaluation",

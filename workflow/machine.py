@@ -68,6 +68,9 @@ def _build(profile: Profile) -> Machine:
         for sources, dest in moves:
             srcs = pre_decision if sources == "pre_decision" else sources
             transitions.append({"trigger": trigger, "source": list(srcs), "dest": dest, "conditions": "is_planned"})
+    for i, src in enumerate(pre_decision):  # sending back (退回, procedure.md §8): to any earlier main stage
+        for dest in order[:i]:
+            transitions.append({"trigger": "send_back", "source": src, "dest": dest, "conditions": "is_planned"})
     transitions.append({"trigger": "rediscuss", "source": "collective_discussion", "dest": None})
     return Machine(model=None, states=[*order, *SIDE_STATES], transitions=transitions, initial=order[0],
                    model_attribute="state", auto_transitions=False, send_event=True)

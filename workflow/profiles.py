@@ -178,6 +178,20 @@ class Floor(_Strict):
     meeting: dict[str, str] = {}
 
 
+class ReturnRole(_Strict):
+    """Who may send a decision back (退回, procedure.md §8) and from which stages, on which article."""
+
+    from_stages: list[str] = Field(alias="from")
+    article: str
+
+
+class ReturnRules(_Strict):
+    """[return]: sending a decision back to an earlier stage of the main line, run again in a new round."""
+
+    earliest: str = "drafting"           # no stage before this one can be a target
+    roles: dict[str, ReturnRole] = {}
+
+
 class Trigger(_Strict):
     name_zh: str
     name_en: str
@@ -230,6 +244,7 @@ class Profile(_Strict):
     meeting: MeetingRules
     deadlines: dict[str, TimeRule] = {}
     floor: Floor = Floor()
+    sending_back: ReturnRules | None = Field(default=None, alias="return")
 
     @field_validator("params")
     @classmethod
@@ -288,6 +303,15 @@ class Profile(_Strict):
                 for key in [*rw.where, *rw.keys]:
                     if key not in k.meta:
                         errors.append(f"kinds.{name}.required_when: unknown meta key {key!r}")
+        if self.sending_back is not None:
+            if self.sending_back.earliest not in self.stages:
+                errors.append(f"return.earliest: unknown stage {self.sending_back.earliest!r}")
+            for role, spec in self.sending_back.roles.items():
+                if role not in ROLES:
+                    errors.append(f"return.roles: unknown role {role!r}")
+                for st in spec.from_stages:
+                    if st not in self.stages:
+                        errors.append(f"return.roles.{role}.from: unknown stage {st!r}")
         if errors:
             raise ValueError("; ".join(errors))
         return self

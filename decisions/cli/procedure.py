@@ -102,6 +102,17 @@ def advance_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: As
     run(lambda: service.advance(ident, as_user=as_user), json_, human)
 
 
+@app.command("return")
+def return_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], to: Annotated[str, typer.Option("--to")],
+               reason: Annotated[str, typer.Option("--reason", help="退回理由 / why")], as_user: AsOpt,
+               json_: JsonOpt = False) -> None:
+    """退回到此前的阶段重新办理（新一轮）/ send a decision back to an earlier stage (a new round)."""
+    from decisions.procedure.sending_back import return_decision
+
+    run(lambda: return_decision(ident, to=to, reason=reason, as_user=as_user), json_,
+        lambda r: f"#{r['id']}: 已退回 / returned {r['from']} → {r['to']}（第{r['round']}轮 / round {r['round']}）")
+
+
 @app.command("meeting")
 def meeting_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
                 type_: Annotated[str, typer.Option("--type")], date: Annotated[str, typer.Option("--date")],
@@ -156,6 +167,8 @@ def _show_human(r: dict) -> str:
     if r["blocked"]:
         lines.append("  尚缺 / blocking:")
         lines += [f"    - [{b['article']}] {b['message']}" for b in r["blocked"]]
+    for ret in r.get("returns", []):
+        lines.append(f"  退回 / returned {ret['from']} → {ret['to']} by {ret['by']} {ret['at']}: {ret['reason']}")
     lines.append(f"  审计 / audit events: {len(r['audit'])}")
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from decisions.procedure.models import (
     StageStatus,
     TriggerDetermination,
 )
+from decisions.procedure.sending_back import returns_of
 from decisions.procedure.service import blocking, get_decision, profile_of
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
@@ -87,6 +88,7 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           "positions": [{"seq": p.seq, "user": users.get(p.user_id), "position": p.position,
                                          "is_head": p.is_head} for p in positions[m.id]]} for m in meetings],
             "blocked": [u.to_json() for u in unmet],
+            "returns": returns_of(s, d.id or 0),
             "audit": [{"seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "office": e.office,
                        "action": e.action, "detail": e.detail, "hash": e.hash} for e in events],
         }
