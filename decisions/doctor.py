@@ -188,10 +188,12 @@ def check_libreoffice() -> list[Finding]:
 
 # ------------------------------------------------------------------ calendar
 def calendar_year_known(year: int) -> bool:
-    """Whether `year`'s holidays and adjusted workdays are known: today, only what chinesecalendar has."""
+    """Whether `year`'s holidays and adjusted workdays are known: in chinesecalendar, or confirmed by an admin
+    after importing the State Council's notice (``juece calendar confirm``)."""
+    from decisions.deadlines import calendar as work_calendar
     from workflow import calendar
 
-    return calendar.package_covers(year)
+    return calendar.package_covers(year) or year in work_calendar.confirmed_years()
 
 
 def check_calendar(today: date) -> list[Finding]:
@@ -201,10 +203,12 @@ def check_calendar(today: date) -> list[Finding]:
     for year in (today.year, today.year + 1):
         if not calendar_year_known(year):
             out.append(Finding("calendar", PROBLEM,
-                               f"{year} 年节假日安排未收录（chinesecalendar {version('chinesecalendar')}），该年期限按"
-                               f"周一至周五暂定：国务院公布后升级 chinesecalendar / the holiday schedule of {year} is "
-                               f"not in chinesecalendar {version('chinesecalendar')}; deadlines in {year} are provisional "
-                               f"(Monday–Friday): upgrade the package once the State Council publishes it"))
+                               f"{year} 年节假日安排未收录（chinesecalendar {version('chinesecalendar')}）也未确认，该年期限按"
+                               f"法定节假日暂定、调休未计：国务院公布后 juece calendar import 并 juece calendar confirm，"
+                               f"或升级 chinesecalendar / the holiday schedule of {year} is neither in chinesecalendar "
+                               f"{version('chinesecalendar')} nor confirmed; deadlines in {year} are provisional "
+                               f"(statutory holidays, no adjusted workdays): import and confirm the notice, or upgrade "
+                               f"the package"))
     if not out:
         out.append(Finding("calendar", OK, f"节假日安排已收录 / holiday schedules known: {today.year}, {today.year + 1}"))
     return out

@@ -13,6 +13,7 @@ from decisions.deadlines.models import Deadline, Notification, UserContact, Work
 from decisions.participation.models import Consultation, Opinion, ParticipationFeedback
 from decisions.procedure.models import (
     CalendarOverride,
+    CalendarYear,
     CoUndertaker,
     Decision,
     Evidence,
@@ -25,7 +26,7 @@ from decisions.records.models import AuditEvent, AuditSm3
 from decisions.storage.schema import metadata
 
 __all__ = [
-    "AuditEvent", "AuditSm3", "CalendarOverride", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
+    "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
     "CoUndertaker", "Deadline", "Decision", "Evidence", "Meeting", "MeetingPosition", "Notification", "Office",
     "Opinion", "ParticipationFeedback", "PostEvaluation", "PublicFeedback", "StageStatus", "TriggerDetermination",
     "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",

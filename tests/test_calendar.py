@@ -5,6 +5,7 @@ calendar with their weekend compensation, provisional until an admin confirms th
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -257,3 +258,34 @@ def test_confirmed_year_uses_the_imported_notice_and_is_not_provisional():
     assert confirmed.add_workdays(D("2027-12-30"), 2) == (D("2028-01-04"), True)   # 2028 still provisional
     # a year the package covers is the package's, confirmed or not
     assert WorkCalendar.build(confirmed_years=[2026]).add_workdays(D("2026-02-10"), 7) == (D("2026-02-26"), False)
+
+
+def test_an_admin_confirms_a_year_once_its_notice_is_imported(org, tmp_path):
+    """procedure.md §8: a year the package lacks is provisional (statutory holidays from the lunar calendar) until
+    an admin imports the State Council's notice and confirms the year; then only the package and the imported
+    rows count, and nothing of that year is provisional. Refused before any row of the year is imported."""
+    runner = CliRunner()
+    refused = runner.invoke(app, ["calendar", "confirm", "2027", "--notice-ref", "国办发明电〔2026〕1号", "--as", "admin"])
+    assert refused.exit_code == 2 and "2027" in refused.output
+    assert json.loads(runner.invoke(app, ["calendar", "check", "2027-02-08", "--json"]).output)["provisional"]
+    table = tmp_path / "holidays-2027.csv"
+    table.write_text("day,workday,note\n2027-02-08,0,春节\n2027-02-09,0,春节\n2027-02-10,0,春节\n"
+                     "2027-02-11,0,春节\n2027-02-12,0,春节\n2027-02-20,1,调休上班\n", encoding="utf-8")
+    assert runner.invoke(app, ["calendar", "import", str(table), "--as", "admin"]).exit_code == 0
+    not_admin = runner.invoke(app, ["calendar", "confirm", "2027", "--notice-ref", "国办发明电〔2026〕1号",
+                                    "--as", "drafter"])
+    assert not_admin.exit_code == 4
+    ok = runner.invoke(app, ["calendar", "confirm", "2027", "--notice-ref", "国办发明电〔2026〕1号", "--as", "admin",
+                             "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["rows"] == 6
+    sat = json.loads(runner.invoke(app, ["calendar", "check", "2027-02-20", "--json"]).output)
+    assert sat["workday"] and not sat["provisional"]
+    # 2027-02-05 (除夕, a Friday) is a statutory rest day by the computed rule, but the confirmed notice does not
+    # list it: a working day once the year is confirmed
+    eve = json.loads(runner.invoke(app, ["calendar", "check", "2027-02-05", "--json"]).output)
+    assert eve["workday"] and not eve["provisional"]
+    assert all(r["confirmed"] for r in json.loads(runner.invoke(app, ["calendar", "list", "--year", "2027",
+                                                                      "--json"]).output))
+    assert runner.invoke(app, ["calendar", "unconfirm", "2027", "--as", "admin"]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["calendar", "check", "2027-02-05", "--json"]).output)["provisional"]

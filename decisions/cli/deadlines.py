@@ -171,3 +171,24 @@ def calendar_list(year: Annotated[int | None, typer.Option("--year")] = None, js
     run(lambda: work_calendar.list_overrides(year), json_,
          lambda rows: "\n".join(f"{r['day']}\t{'工作日' if r['workday'] else '休息日'}\t{r['note']}" for r in rows)
          or "（无 / none）")
+
+
+@calendar_app.command("confirm")
+def calendar_confirm(year: int, notice_ref: Annotated[str, typer.Option("--notice-ref", help="国务院办公厅通知文号 / "
+                                                                                     "the notice's reference")],
+                     as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """确认某年日历（已导入国务院节假日通知）/ confirm a year once the State Council's notice is imported."""
+    from decisions.deadlines import calendar as work_calendar
+
+    run(lambda: work_calendar.confirm_year(year, notice_ref=notice_ref, as_user=as_user), json_,
+        lambda r: f"{r['year']} 年日历已确认（{r['notice_ref']}，{r['rows']} 条调整）/ confirmed")
+
+
+@calendar_app.command("unconfirm")
+def calendar_unconfirm(year: int, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                       json_: JsonOpt = False) -> None:
+    """撤销年度日历确认 / take a year's confirmation back (provisional again)."""
+    from decisions.deadlines import calendar as work_calendar
+
+    run(lambda: work_calendar.unconfirm_year(year, as_user=as_user), json_,
+        lambda r: f"{r['year']} 年日历确认已撤销 / confirmation taken back")

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from decisions import clock
 from decisions.accounts.service import operator_of
 from decisions.errors import BadInput, NotFound
-from decisions.procedure.models import CalendarOverride
-from decisions.procedure.service import calendar_for
+from decisions.procedure.models import CalendarOverride, CalendarYear
+from decisions.procedure.service import calendar_for, now_iso
 from decisions.records import audit
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
@@ -44,7 +44,7 @@ def add_days(start: str, n: int, profile: str | None = None) -> dict:
             raise BadInput(str(exc)) from None
         day, prov = cal.add_workdays(d, n) if n >= 0 else cal.sub_workdays(d, -n)
         return {"start": d.isoformat(), "working_days": n, "day": day.isoformat(), "provisional": prov,
-                "warning": coverage_warning(d, day)}
+                "warning": cal.warning(d, day)}
 
 
 def set_override(day: str, workday: bool, note: str = "", as_user: str | None = None) -> dict:
@@ -61,7 +61,8 @@ def set_override(day: str, workday: bool, note: str = "", as_user: str | None = 
         audit.record(s, decision_id=None, actor=who, role=role, office=office, action="calendar_override",
                      detail={"day": d.isoformat(), "workday": workday, "note": note.strip()})
         uow.commit()
-        return {"day": d.isoformat(), "workday": workday, "note": note.strip(), "warning": coverage_warning(d)}
+        return {"day": d.isoformat(), "workday": workday, "note": note.strip(),
+                "warning": calendar_for(s, profiles.load("state-council-2019")).warning(d)}
 
 
 def remove_override(day: str, as_user: str | None = None) -> dict:
@@ -136,4 +137,55 @@ def list_overrides(year: int | None = None) -> list[dict]:
         q = select(CalendarOverride).order_by(col(CalendarOverride.day))
         if year:
             q = q.where(col(CalendarOverride.day).startswith(f"{year}-"))
-        return [{"day": o.day, "workday": o.is_workday, "note": o.note} for o in uow.session.exec(q)]
+        confirmed = set(uow.session.exec(select(CalendarYear.year)).all())
+        return [{"day": o.day, "workday": o.is_workday, "note": o.note, "confirmed": int(o.day[:4]) in confirmed}
+                for o in uow.session.exec(q)]
+
+
+def confirm_year(year: int, *, notice_ref: str, as_user: str | None = None) -> dict:
+    """Admin: the State Council's notice for `year` is loaded (``calendar import``): the year's working days are
+    the package's and the overrides only, no longer provisional (procedure.md §8). Refused while no override
+    of that year is loaded (a year the package lacks would otherwise count every weekday as a working day)."""
+    notice_ref = notice_ref.strip()
+    if not notice_ref:
+        raise BadInput("--notice-ref 不能为空：请填写国务院办公厅通知文号 / the notice's reference is required")
+    if not 2000 <= year <= 2200:
+        raise BadInput(f"YEAR {year!r} 无效 / invalid year")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office = operator_of(s, as_user)
+        rows = len(s.exec(select(CalendarOverride.day).where(col(CalendarOverride.day).startswith(f"{year}-"))).all())
+        if rows == 0 and not package_covers(year):
+            raise BadInput(f"{year} 年尚未导入国务院节假日通知（juece calendar import）/ import the notice of {year} "
+                           "first (juece calendar import)")
+        row = s.get(CalendarYear, year)
+        stamp = now_iso()
+        if row is None:
+            s.add(CalendarYear(year=year, confirmed_at=stamp, confirmed_by=who, notice_ref=notice_ref,
+                               rows_imported=rows))
+        else:
+            row.confirmed_at, row.confirmed_by, row.notice_ref, row.rows_imported = stamp, who, notice_ref, rows
+        audit.record(s, decision_id=None, actor=who, role=role, office=office, action="calendar_year_confirmed",
+                     detail={"year": year, "notice_ref": notice_ref, "rows": rows})
+        uow.commit()
+        return {"year": year, "confirmed": True, "notice_ref": notice_ref, "rows": rows, "by": who}
+
+
+def unconfirm_year(year: int, *, as_user: str | None = None) -> dict:
+    """Admin: take a confirmation back (the year is provisional again)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office = operator_of(s, as_user)
+        row = s.get(CalendarYear, year)
+        if row is None:
+            raise NotFound(f"{year} 年未确认 / year {year} is not confirmed")
+        s.delete(row)
+        audit.record(s, decision_id=None, actor=who, role=role, office=office, action="calendar_year_unconfirmed",
+                     detail={"year": year})
+        uow.commit()
+        return {"year": year, "confirmed": False}
+
+
+def confirmed_years() -> set[int]:
+    with UnitOfWork() as uow:
+        return set(uow.session.exec(select(CalendarYear.year)).all())

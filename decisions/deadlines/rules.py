@@ -18,7 +18,7 @@ from decisions.catalog.models import CatalogItem
 from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
 from decisions.procedure.service import calendar_for, profile_of
 from workflow import profiles
-from workflow.calendar import WorkCalendar, add_months, coverage_warning
+from workflow.calendar import WorkCalendar, add_months
 from workflow.profiles import Profile, TimeRule
 
 TERMINAL = ("closed", "withdrawn", "excluded", "rejected")
@@ -86,8 +86,8 @@ def _label(d: Decision) -> str:
     return f"{d.code}「{d.title}」"
 
 
-def _provisional_note(*days: date) -> str:
-    warning = coverage_warning(*days)
+def _provisional_note(cal: WorkCalendar, *days: date) -> str:
+    warning = cal.warning(*days)
     return f"\n{warning}" if warning else ""
 
 
@@ -103,7 +103,7 @@ def _comment_period_end(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
                    registered, prov, rule.notify,
                    f"{_label(d)}：公开征求意见期至 {end} 届满，请及时整理意见并登记采纳情况（opinion_register）"
                    f"（{rule.article}）/ the open comment period ends on {end}: register the opinions"
-                   + _provisional_note(remind, end), d.id)
+                   + _provisional_note(ctx.cal, remind, end), d.id)
 
 
 def _hearing_materials(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
@@ -145,7 +145,7 @@ def _legality_window(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
                    prov or p2, rule.notify,
                    f"{_label(d)}：{submitted} 报送合法性审查，不少于{n}个工作日的审查期至 {due} 届满；"
                    f"审查意见（legality_opinion）尚未出具（{rule.article}）/ legality review submitted {submitted}: "
-                   f"the {n}-working-day window ends {due}, no legality opinion yet" + _provisional_note(due), d.id)
+                   f"the {n}-working-day window ends {due}, no legality opinion yet" + _provisional_note(ctx.cal, due), d.id)
 
 
 def _execution_entered(ctx: Ctx) -> date | None:
@@ -174,7 +174,7 @@ def _execution_report(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
         yield Spec(f"d{d.id}:{name}:p{k}", name, rule.type, f"{rule.name_zh}（第{k}期）", rule.article, due, remind,
                    esc, len(filed) >= k, prov or p2, rule.notify,
                    f"{_label(d)}：第{k}期决策执行情况报告应于 {due} 前报送决策机关（每{months}个月，{rule.article}）"
-                   f" / execution report no. {k} is due {due}" + _provisional_note(due), d.id)
+                   f" / execution report no. {k} is due {due}" + _provisional_note(ctx.cal, due), d.id)
         k += 1
 
 
@@ -233,7 +233,7 @@ def _stale(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
                f"{_label(d)}：自 {since} 起停留在「{stage}」已超过{n}个{'工作日' if rule.unit == 'working' else '日'}，"
                f"未作出决策（久拖不决，{rule.article}：依法应当及时作出决策而久拖不决的，倒查责任、终身追究）"
                f" / in {d.state} since {since}, more than {n} {'working ' if rule.unit == 'working' else ''}days"
-               + _provisional_note(due), d.id)
+               + _provisional_note(ctx.cal, due), d.id)
 
 
 GENERATORS = {"comment_period_end": _comment_period_end, "hearing_materials": _hearing_materials,
@@ -282,7 +282,7 @@ def specs_for_catalog_item(s: Session, item: CatalogItem, organ: Office, today: 
                         decided, prov, rule.notify,
                         f"{item.year}年决策事项目录第{item.seq}项「{item.item_name}」计划于 {target} 前作出决策，"
                         f"{started}（{rule.article}）/ catalog item {item.seq} of {item.year} is planned for {target}"
-                        + _provisional_note(target), None, item.id))
+                        + _provisional_note(cal, target), None, item.id))
     return out
 
 

@@ -132,3 +132,14 @@ class CalendarOverride(SQLModel, table=True):
     day: str = Field(primary_key=True, max_length=10)
     is_workday: bool
     note: str = ""
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year an admin confirmed after importing the State Council's holiday notice: its working days are the
+    package's and the overrides only, no longer provisional (procedure.md §8)."""
+
+    year: int = Field(primary_key=True)
+    confirmed_at: str
+    confirmed_by: str
+    notice_ref: str
+    rows_imported: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, update
@@ -27,6 +28,7 @@ from decisions.participation.ledger import ledger_counts
 from decisions.procedure import metadata
 from decisions.procedure.models import (
     CalendarOverride,
+    CalendarYear,
     CoUndertaker,
     Decision,
     Evidence,
@@ -116,15 +118,26 @@ def subtree(session: Session, office_id: int) -> set[int]:
     return ids
 
 
-def calendar_overrides(session: Session) -> dict[date, bool]:
-    """The admin's working-day overrides (day -> is a working day)."""
-    return {date.fromisoformat(o.day): o.is_workday for o in session.exec(select(CalendarOverride))}
+@dataclass(frozen=True)
+class CalendarRecords:
+    """What the deployment keeps of the calendar: the admin's overrides and the years confirmed."""
+
+    overrides: dict[date, bool]
+    confirmed_years: frozenset[int]
 
 
-def calendar_from(profile: Profile, overrides: dict[date, bool]) -> WorkCalendar:
-    """The profile's working-day calendar with the deployment's overrides (the one way it is built)."""
+def calendar_overrides(session: Session) -> CalendarRecords:
+    """The admin's working-day overrides (day -> is a working day) and the confirmed years."""
+    return CalendarRecords({date.fromisoformat(o.day): o.is_workday for o in session.exec(select(CalendarOverride))},
+                           frozenset(session.exec(select(CalendarYear.year)).all()))
+
+
+def calendar_from(profile: Profile, records: CalendarRecords) -> WorkCalendar:
+    """The profile's working-day calendar with the deployment's overrides and confirmed years (the one way it
+    is built)."""
     return WorkCalendar.build(profile.params.get("calendar_extra_holidays", []),
-                              profile.params.get("calendar_extra_workdays", []), overrides)
+                              profile.params.get("calendar_extra_workdays", []), records.overrides,
+                              confirmed_years=records.confirmed_years)
 
 
 def calendar_for(session: Session, profile: Profile) -> WorkCalendar:
