@@ -7,6 +7,7 @@ A refused command changes nothing.
 
 from __future__ import annotations
 
+from decisions import channel
 from decisions.cli import (  # noqa: F401  (each module registers its commands on the app, in this order)
     accounts,
     aftercare,
@@ -23,6 +24,7 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    channel.set_channel("cli")
     app(prog_name="juece")
 
 
