@@ -226,7 +226,8 @@ def _published_plan(item: dict) -> int:
     s.ev("2022-04-12T10:05:00", "legal_basis", "czj_drafter", "法律法规政策依据清单",
          ["《中华人民共和国预算法》", "《广州市财政发展“十四五”规划》"], laws="预算法；市财政“十四五”规划")
     s.advance("2022-04-20T09:00:00", "czj_drafter")
-    s.ev("2022-04-21T09:00:00", "participation_activity", "czj_drafter", "公开征求意见公告",
+    # recorded once the period is over: no date in the record lies after the day it is recorded (procedure.md §8)
+    s.ev("2022-05-24T09:00:00", "participation_activity", "czj_drafter", "公开征求意见公告",
          ["征求意见期：2022-04-21 至 2022-05-23"], form="open_comment", start="2022-04-21", end="2022-05-23")
     s.ev("2022-05-25T16:00:00", "opinion_register", "czj_drafter", "意见采纳情况登记表",
          ["收到意见 12 条，采纳 5 条，部分采纳 3 条，未采纳 4 条"], received=12, adopted=5, partially_adopted=3,
@@ -265,7 +266,7 @@ def _blocked_at_legality(item: dict) -> int:
     s.ev("2022-05-16T10:00:00", "draft", "cgj_drafter", "绿地系统规划（草案）", version="草案")
     s.ev("2022-05-16T10:05:00", "legal_basis", "cgj_drafter", "依据清单", ["《城市绿化条例》", "《广州市绿化条例》"])
     s.advance("2022-05-17T09:00:00", "cgj_drafter")
-    s.ev("2022-05-18T09:00:00", "participation_activity", "cgj_drafter", "公开征求意见公告", form="open_comment",
+    s.ev("2022-06-21T09:00:00", "participation_activity", "cgj_drafter", "公开征求意见公告", form="open_comment",
          start="2022-05-18", end="2022-06-20")
     s.ev("2022-06-22T09:00:00", "opinion_register", "cgj_drafter", "意见登记表", received=7, adopted=2,
          partially_adopted=2, not_adopted=3)
@@ -290,7 +291,7 @@ def _in_participation(item: dict) -> int:
     s.ev("2022-08-10T10:00:00", "draft", "gzj_drafter", "传统村落保护发展规划（草案）")
     s.ev("2022-08-10T10:05:00", "legal_basis", "gzj_drafter", "依据清单", ["《历史文化名城名镇名村保护条例》"])
     s.advance("2022-08-12T09:00:00", "gzj_drafter")
-    s.ev("2022-09-01T09:00:00", "participation_activity", "gzj_drafter", "公开征求意见公告", form="open_comment",
+    s.ev("2022-10-09T09:00:00", "participation_activity", "gzj_drafter", "公开征求意见公告", form="open_comment",
          start="2022-09-01", end="2022-10-08")
     return did
 
@@ -321,7 +322,7 @@ def _yingkou(item: dict) -> int:
          ["1.基本情况；2.优化调整原则；3.优化调整情况；4.组织实施流程；5.保障措施"])
     s.ev("2025-03-20T10:05:00", "legal_basis", "yk_drafter", "依据清单", ["《中华人民共和国森林法》", "《国家级公益林管理办法》"])
     s.advance("2025-03-21T09:00:00", "yk_drafter")
-    s.ev("2025-03-24T09:00:00", "participation_activity", "yk_drafter", "公开征求意见公告", form="open_comment",
+    s.ev("2025-04-26T09:00:00", "participation_activity", "yk_drafter", "公开征求意见公告", form="open_comment",
          start="2025-03-24", end="2025-04-25")
     s.ev("2025-04-28T09:00:00", "opinion_register", "yk_drafter", "意见登记表", received=3, adopted=1,
          partially_adopted=1, not_adopted=1)

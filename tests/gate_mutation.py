@@ -20,13 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
-TESTS = ["tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py"]
+TESTS = ["tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py"]
 
 
 def rule_lines() -> list[tuple[int, str]]:
-    """(line number, text) of every rule entry: one rule per line inside rules = [...] / entry_rules = [...]."""
+    """(line number, text) of every rule entry: one rule per line inside rules = [...] / entry_rules = [...], and
+    every rule of the order of dates ([time] order = [...], procedure.md §8)."""
     return [(i, line) for i, line in enumerate(PROFILE.read_text(encoding="utf-8").splitlines())
-            if line.lstrip().startswith("{ rule = ")]
+            if line.lstrip().startswith(("{ rule = ", "{ date = "))]
 
 
 def main() -> int:

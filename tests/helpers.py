@@ -4,6 +4,7 @@ stage by stage through the service layer with compliant evidence (each gate test
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from decisions.accounts import service as directory
@@ -16,6 +17,22 @@ MEMBERS = ["mayor", "vm1", "vm2", "vm3", "vm4", "vm5", "vm6"]
 
 def set_now(iso: str) -> None:
     os.environ["JUECE_NOW"] = iso
+
+
+def at_least(day: str) -> None:
+    """Move the clock forward to 09:00 of `day` (China time), never back: a walked decision records each stage's
+    dates on or after them (procedure.md §8 "Time": no date lies after the day it is recorded)."""
+    from decisions import clock
+    if clock.today().isoformat() < day:
+        set_now(f"{day}T09:00:00+08:00")
+
+
+ANNOUNCED = {"participation_activity.start", "participation_activity.end", "participation_activity.hearing_date"}  # may lie ahead ([time] announced)
+
+
+def _today() -> str:
+    from decisions import clock
+    return clock.today().isoformat()
 
 
 @dataclass
@@ -65,6 +82,10 @@ class Walker:
         return self
 
     def ev(self, kind: str, user: str = "drafter", name: str | None = None, data: bytes = PDF, **meta: str) -> dict:
+        days = [str(v) for k, v in meta.items() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v))
+                and f"{kind}.{k}" not in ANNOUNCED]
+        if days:
+            at_least(max(days))  # recorded on or after the dates it carries, as a real record is
         return service.add_evidence(self.id, kind=kind, filename=name or f"{kind}.pdf", data=data,
                                     meta={k: str(v) for k, v in meta.items()}, as_user=user)
 
@@ -111,12 +132,14 @@ class Walker:
         self.ev("fair_competition_review", conclusion="pass")
 
     def do_legality_review(self) -> None:
+        at_least("2026-05-06")
         self.ev("legality_submission", submitted="2026-05-06")
         self.ev("legal_adviser_opinion", user="adviser")
         self.ev("legality_opinion", user="reviewer", conclusion="lawful")
 
     def meeting(self, outcome: str = "approve", date: str = "2026-05-20", positions: list[tuple[str, str]] | None = None,
                 members: int = 7, reason: str = "", type_: str = "executive", user: str = "secretary") -> dict:
+        at_least(date)
         positions = positions or [(m, "approve") for m in MEMBERS[1:]] + [("mayor", outcome if outcome in
                                                                             ("approve", "reject") else "approve")]
         return record_meeting(self.id, MeetingInput(type=type_, date=date, minutes_filename="纪要.pdf",
@@ -125,13 +148,14 @@ class Walker:
                                       as_user=user)
 
     def do_party_report(self) -> None:
-        self.ev("party_committee_report", user="organ", reported="2026-05-22")
+        today = _today()  # on the day it is recorded, after the meeting (procedure.md §8 "Time")
+        self.ev("party_committee_report", user="organ", reported=today)
         if self.triggers.get("npc_scope") == "yes":
-            self.ev("npc_report", user="organ", reported="2026-05-22")
+            self.ev("npc_report", user="organ", reported=today)
         self.ev("execution_assignment", user="organ", executing_unit="CITY-FIN")
 
     def do_publication(self) -> None:
-        self.ev("publication_record", user="organ", channel="website", date="2026-05-28")
+        self.ev("publication_record", user="organ", channel="website", date=_today())
         if "yes" in (self.triggers.get("high_public_concern"), self.triggers.get("professional_technical")):
             self.ev("adoption_explanation", user="organ")
 

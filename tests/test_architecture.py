@@ -26,7 +26,7 @@ def layer(module: str) -> int:
         return ENTRY if parts[1:] == ["scheduler"] else STORAGE   # the worker process / procedure as data
     if parts[0] == "ui":
         return ENTRY + 1
-    if module in ("decisions", "decisions.errors", "decisions.clock"):
+    if module in ("decisions", "decisions.errors", "decisions.clock", "decisions.channel"):
         return KERNEL
     if module == "decisions.models" or parts[-1] == "models":
         return MODELS

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from decisions.cli import app
-from tests.helpers import PDF
+from tests.helpers import PDF, at_least
 
 runner = CliRunner()
 
@@ -67,6 +67,8 @@ def test_walk_proposed_to_execution_by_cli_alone(env, files):
         args = ["evidence", "add", did, "--kind", kind, doc, "--as", user, "--json"]
         for m in meta:
             args += ["--meta", m]
+            if m.split("=", 1)[1][:2] == "20":
+                at_least(m.split("=", 1)[1])  # recorded on or after its dates (procedure.md §8 "Time")
         juece(*args)
 
     ev("proposal", "organ", "source=leader")
@@ -93,6 +95,7 @@ def test_walk_proposed_to_execution_by_cli_alone(env, files):
     ev("legal_adviser_opinion", "adviser")
     ev("legality_opinion", "reviewer", "conclusion=lawful")
     juece("advance", did, "--as", "reviewer")
+    at_least("2026-05-20")
     m = juece("meeting", did, "--type", "executive", "--date", "2026-05-20", "--minutes", str(files / "note.txt"),
               "--members", "5", "--position", "vm1=approve", "--position", "vm2=abstain", "--position",
               "mayor=approve", "--head", "mayor", "--outcome", "approve", "--as", "secretary", "--json")

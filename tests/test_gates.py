@@ -11,7 +11,7 @@ import pytest
 from decisions.errors import Blocked, NotPermitted
 from decisions.procedure import service
 from decisions.procedure.views import show
-from tests.helpers import MEMBERS, Walker
+from tests.helpers import MEMBERS, Walker, at_least, set_now
 
 
 def blocked(fn, *args, **kwargs) -> list:
@@ -337,6 +337,7 @@ def test_meeting_at_least_7_working_days_after_submission_art_26_2(org):
 
 def test_meeting_window_spring_festival(org):
     w = Walker().walk_to("legality_review")
+    set_now("2026-02-10T09:00:00+08:00")  # the review recorded in February (§8: the meeting follows the opinion)
     # 2026 Spring Festival: 02-15..02-23 rest; 02-14 (Sat) and 02-28 (Sat) are workdays
     w.ev("legality_submission", submitted="2026-02-10")
     w.ev("legal_adviser_opinion", user="adviser")
@@ -393,6 +394,7 @@ def test_only_head_of_the_organ_decides(org):
     w = Walker().walk_to("collective_discussion")
     positions = [(m, "approve") for m in MEMBERS[1:6]] + [("vm6", "approve")]
     from decisions.procedure.meeting import MeetingInput, record_meeting
+    at_least("2026-05-20")
     m = MeetingInput(type="executive", date="2026-05-20", minutes_filename="m.pdf", minutes=b"%PDF-1.4\n", members=7,
                      positions=positions, head="vm6", outcome="approve")
     assert requirement(blocked(record_meeting, w.id, m, as_user="secretary"), "head").article == "Art 30¶1"

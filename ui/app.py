@@ -11,9 +11,11 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from decisions import channel  # noqa: E402
 from decisions.workbench import views as workbench  # noqa: E402
 from ui import common  # noqa: E402
 
+channel.set_channel("web")  # every act of this run of the workbench (the public pages say "public")
 st.set_page_config(page_title="juece 决策", page_icon=":material/account_balance:", layout="wide")
 
 if not workbench.deployment_ready():

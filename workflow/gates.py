@@ -213,6 +213,24 @@ def _r_revision(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
                    "revision required (missing: {missing})", missing="、".join(missing))]
 
 
+def _r_reviewed_version(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    """procedure.md §8 "Versions": when the newest review (`kind`, matching `where`) came before a newer `newer`
+    item (a draft), the newer version has not been reviewed: what goes on must be what was reviewed."""
+    pool = s.of(r.kinds)
+    if not pool or pool[-1] not in s.of(r.kinds, r.where):
+        return []
+    review = pool[-1]
+    newer = [i for i in s.of([r.newer or ""]) if i.id > review.id]
+    if not newer:
+        return []
+    return [_unmet(p, stage, r, f"{r.kinds[0]}.reviewed_version",
+                   "{names}之后又提交了新的{newer}（{file}）：须对该稿重新出具{names}",
+                   "a newer {newer_en} ({file}) came after the {names_en}: a new {names_en} on that version is required",
+                   names=_kind_names(p, r.kinds, "zh"), names_en=_kind_names(p, r.kinds, "en"),
+                   newer=_kind_names(p, [r.newer or ""], "zh"), newer_en=_kind_names(p, [r.newer or ""], "en"),
+                   file=newer[-1].filename)]
+
+
 def _r_triggers(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
     out = []
     for name, trig in p.triggers.items():
@@ -292,6 +310,7 @@ RULES: dict[str, Callable[[Profile, str, Rule, Snapshot], list[Unmet]]] = {
     "evidence": _r_evidence, "forbid": _r_forbid, "interval": _r_interval, "newest": _r_newest,
     "revision": _r_revision, "triggers_determined": _r_triggers, "meeting_window": _r_meeting_window,
     "meeting_approved": _r_meeting_approved, "ledger_complete": _r_ledger_complete,
+    "reviewed_version": _r_reviewed_version,
 }
 
 

@@ -78,6 +78,7 @@ class Kind(_Strict):
     order_keys: list[list[str]] = []
     sum_check: SumCheck | None = None
     via_meeting: bool = False
+    pins_draft: bool = False   # §8 "Versions": the item records the SHA-256 of the draft current when it is recorded
 
 
 class KindRef(_Strict):
@@ -93,7 +94,7 @@ class Exception_(_Strict):
 
 class Rule(_Strict):
     rule: Literal["evidence", "forbid", "interval", "newest", "revision", "triggers_determined",
-                  "meeting_window", "meeting_approved", "ledger_complete"]
+                  "meeting_window", "meeting_approved", "ledger_complete", "reviewed_version"]
     article: str
     kind: str | list[str] | None = None
     where: dict[str, str] = {}
@@ -105,6 +106,7 @@ class Rule(_Strict):
     allowed: list[str] = []
     exception: Exception_ | None = None
     requires_newer: list[str] = []
+    newer: str | None = None            # reviewed_version: the kind that may not be newer than the review
     then: KindRef | None = None
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
@@ -123,7 +125,7 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Rule:
-        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window"}
+        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window", "reviewed_version"}
         if self.rule in needs_kind and not self.kinds:
             raise ValueError(f"rule '{self.rule}' needs 'kind'")
         if self.rule == "interval" and not (self.from_ and self.to and self.min_days is not None):
@@ -132,6 +134,8 @@ class Rule(_Strict):
             raise ValueError("rule 'newest' needs 'key' and 'allowed'")
         if self.rule == "revision" and not self.requires_newer:
             raise ValueError("rule 'revision' needs 'requires_newer'")
+        if self.rule == "reviewed_version" and not self.newer:
+            raise ValueError("rule 'reviewed_version' needs 'newer'")
         if self.rule == "meeting_window" and not (self.key and self.min_days is not None):
             raise ValueError("rule 'meeting_window' needs 'key' and 'min_days'")
         return self
@@ -228,6 +232,29 @@ class TimeRule(_Strict):
         return self
 
 
+class OrderRule(_Strict):
+    """procedure.md §8 "Time": the date `date` ("KIND.KEY") may not be earlier than `not_before` ("KIND.KEY").
+    KIND is an evidence kind or "meeting" (key "date"); KEY "@recorded" is the day the item was recorded."""
+
+    date: str
+    not_before: str
+    article: str
+    message_zh: str = ""
+    message_en: str = ""
+
+    @staticmethod
+    def split(ref: str) -> tuple[str, str]:
+        kind, _, key = ref.partition(".")
+        return kind, key
+
+
+class TimeRules(_Strict):
+    """[time]: the order of the procedure's dates (every date-typed metadata key is never after its recording day)."""
+
+    order: list[OrderRule] = []
+    announced: list[str] = []   # "KIND.KEY" dates that announce what is to come (a comment period's end): may be future
+
+
 class Profile(_Strict):
     name: str
     version: str
@@ -245,6 +272,7 @@ class Profile(_Strict):
     deadlines: dict[str, TimeRule] = {}
     floor: Floor = Floor()
     sending_back: ReturnRules | None = Field(default=None, alias="return")
+    time: TimeRules = TimeRules()
 
     @field_validator("params")
     @classmethod
@@ -312,6 +340,17 @@ class Profile(_Strict):
                 for st in spec.from_stages:
                     if st not in self.stages:
                         errors.append(f"return.roles.{role}.from: unknown stage {st!r}")
+        for i, o in enumerate(self.time.order):
+            for ref in (o.date, o.not_before):
+                kind, key = OrderRule.split(ref)
+                if kind == "meeting":
+                    ok = key == "date"
+                else:
+                    spec = self.kinds.get(kind)
+                    ok = spec is not None and (key == "@recorded" or (key in spec.meta and spec.meta[key].type == "date"))
+                if not ok:
+                    errors.append(f"time.order[{i}]: {ref!r} is not KIND.KEY with a date key, KIND.@recorded or "
+                                  "meeting.date")
         if errors:
             raise ValueError("; ".join(errors))
         return self
@@ -336,6 +375,11 @@ class Profile(_Strict):
             return value
         return int(self.params[value])
 
+    def date_keys(self, kind: str) -> list[str]:
+        """The metadata keys of `kind` the profile declares as dates (never after their recording day)."""
+        spec = self.kinds.get(kind)
+        return [k for k, m in spec.meta.items() if m.type == "date"] if spec else []
+
     def stage_index(self, stage: str) -> int:
         return self.stage_order.index(stage)
 
@@ -358,7 +402,7 @@ def _check_expr(expr: str | None, triggers: dict[str, Trigger], where: str, erro
 
 
 def _check_rule(p: Profile, r: Rule, where: str, errors: list[str]) -> None:
-    for k in r.kinds + r.requires_newer:
+    for k in r.kinds + r.requires_newer + ([r.newer] if r.newer else []):
         if k not in p.kinds:
             errors.append(f"{where}.kind: unknown kind {k!r}")
     for ref in (r.if_any, r.if_newest, r.then):

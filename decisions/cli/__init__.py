@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from decisions import channel
 from decisions.cli import (  # noqa: F401  (each module registers its commands on the app, in this order)
     accounts,
     aftercare,
@@ -27,6 +28,7 @@ __all__ = ["app", "main"]
 def main() -> None:
     from decisions.cli.crashlog import run_guarded  # an unexpected exception: one line and a log file, exit 1
 
+    channel.set_channel("cli")
     sys.exit(run_guarded(lambda: app(prog_name="juece")))
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from decisions import clock
+from decisions import channel, clock
 from decisions.accounts.models import Office
 from decisions.catalog.models import CatalogItem, CatalogVersion
 from decisions.deadlines.models import Deadline, WorkerLease
@@ -274,8 +274,16 @@ def run_once(*, holder: str | None = None, use_lease: bool = True, lease_seconds
     """Process everything due at clock.now(): the worker's one job. Safe to run any number of times.
 
     The first pass of a day (or `full=True`) looks at every open decision and catalog item; later passes
-    only at what changed since the previous pass and at what has a reminder or escalation due.
+    only at what changed since the previous pass and at what has a reminder or escalation due. Its audit
+    events come through the `worker` channel (procedure.md §8).
     """
+    with channel.via("worker"):
+        return _run_once(holder=holder, use_lease=use_lease, lease_seconds=lease_seconds, send_email=send_email,
+                         full=full, _crash_after=_crash_after)
+
+
+def _run_once(*, holder: str | None, use_lease: bool, lease_seconds: float | None, send_email: bool, full: bool,
+              _crash_after: int | None) -> dict:
     holder = holder or _holder()
     seconds = lease_seconds if lease_seconds is not None else float(os.environ.get("JUECE_WORKER_LEASE_SECONDS", 600))
     if use_lease and not acquire_lease(holder, seconds):

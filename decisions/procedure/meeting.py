@@ -19,6 +19,7 @@ from decisions.procedure.models import (
     StageStatus,
 )
 from decisions.procedure.service import (
+    check_dates,
     enter_stage,
     get_decision,
     now_iso,
@@ -98,6 +99,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         scope = scope_of(s, d)
         role = authorize(actor, scope, ["secretary"], "记录集体讨论 / record the meeting")
         require_state(profile, d, ["collective_discussion"], "记录集体讨论决定", "Art 30")
+        late = check_dates(s, d, profile, "meeting", {"date": meeting_day})  # §8 Time: not ahead, not out of order
         organ = s.get(Office, d.organ_id)
         assert organ is not None
         rules = profile.meeting
@@ -144,7 +146,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         if unmet:
             raise Blocked(unmet)
         minutes = store_evidence(s, d, actor, role, "meeting_minutes", m.minutes_filename, content_type,
-                                  m.minutes, {"date": meeting_day.isoformat(), "type": m.type})
+                                  m.minutes, {"date": meeting_day.isoformat(), "type": m.type}, late_entry=late)
         meeting = Meeting(decision_id=d.id or 0, round=d.round, type=m.type, date=meeting_day.isoformat(),
                           members_total=m.members, head_id=head_actor.user_id, outcome=m.outcome,
                           reason=m.reason.strip(), minutes_evidence_id=minutes["id"], user_id=actor.user_id,
@@ -159,7 +161,9 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                 {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": m.members,
                  "present": present, "positions": [{"user": u, "position": p} for u, p in m.positions],
                  "head": m.head, "majority": majority, "outcome": m.outcome, "reason": meeting.reason,
-                 "minutes_sha256": minutes["sha256"]})
+                 "minutes_sha256": minutes["sha256"],
+                 **({"draft_sha256": minutes["draft_sha256"]} if minutes["draft_sha256"] else {}),
+                 **({"late_entry": True} if late else {})})
         if m.outcome == "rediscuss":
             machine.fire(profile, d, "rediscuss", None)
         else:

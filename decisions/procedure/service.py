@@ -362,7 +362,9 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
         home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
         require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
-        ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
+        dates = {k: date.fromisoformat(str(clean[k])) for k in profile.date_keys(kind) if k in clean}
+        late = check_dates(s, d, profile, kind, dates)
+        ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean, late_entry=late)
         if kind == "execution_assignment":
             d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
         touch(d)
@@ -376,25 +378,97 @@ _INSERT_EVIDENCE = Prepared(insert(Evidence).returning(Evidence.id), columns=_EV
 
 
 def store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, filename: str, ctype: str,
-                    data: bytes, meta: dict) -> dict:
+                    data: bytes, meta: dict, *, late_entry: bool = False) -> dict:
     """The file into the store, its row and its audit event; returns the row with its id. (The row goes in
-    with a statement built once: evidence is append-only, the ORM would only add bookkeeping.)"""
+    with a statement built once: evidence is append-only, the ORM would only add bookkeeping.)
+
+    Provenance (procedure.md §8) goes into the audit event, which the hash chain seals: ``late_entry`` (a date
+    earlier than the recording day, 补录) and, for the kinds the profile marks ``pins_draft``, the SHA-256 of the
+    draft current when the item is recorded."""
     sha = evidence_store.put(data)
     row = {"decision_id": d.id, "stage": d.state, "round": d.round, "kind": kind, "filename": filename,
            "content_type": ctype, "size": len(data), "sha256": sha, "meta": meta, "user_id": actor.user_id,
            "role": role, "office_id": actor.office_id, "at": now_iso()}
     s.flush()  # what the use case changed before goes first, as the ORM would have ordered it
+    spec = profile_of(d).kinds.get(kind)
+    pinned = current_draft_sha256(s, d) if spec is not None and spec.pins_draft else None
     row["id"] = _INSERT_EVIDENCE.run(s, row).scalar_one()
-    record_event(s, d, actor, role, "evidence",
-            {"evidence_id": row["id"], "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
-             "stage": d.state, "meta": meta})
-    return row
+    detail = {"evidence_id": row["id"], "kind": kind, "filename": filename, "sha256": sha, "size": len(data),
+              "stage": d.state, "meta": meta}
+    if late_entry:
+        detail["late_entry"] = True
+    if pinned:
+        detail["draft_sha256"] = pinned
+    record_event(s, d, actor, role, "evidence", detail)
+    return {**row, "late_entry": late_entry, "draft_sha256": pinned}
+
+
+_CURRENT_DRAFT = Prepared(select(Evidence.sha256).where(
+    Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"), Evidence.kind == "draft")
+    .order_by(col(Evidence.id).desc()).limit(1))
+
+
+def current_draft_sha256(s: Session, d: Decision) -> str | None:
+    """The SHA-256 of the newest draft of the decision's current round (None before the first draft)."""
+    row = _CURRENT_DRAFT.run(s, {"decision_id": d.id, "round": d.round}).first()
+    return None if row is None else str(row[0])
+
+
+def _recorded_day(at: str) -> date:
+    return datetime.fromisoformat(at).astimezone(clock.CHINA).date()
+
+
+def reference_date(s: Session, d: Decision, ref: str) -> date | None:
+    """The date "KIND.KEY" of the decision's current round (the newest such item), None if none is recorded."""
+    kind, key = profiles.OrderRule.split(ref)
+    if kind == "meeting":
+        day = s.exec(select(Meeting.date).where(Meeting.decision_id == d.id, Meeting.round == d.round)
+                     .order_by(col(Meeting.id).desc()).limit(1)).first()
+        return date.fromisoformat(day) if day else None
+    row = s.exec(select(Evidence.meta, Evidence.at).where(Evidence.decision_id == d.id, Evidence.round == d.round,
+                                                          Evidence.kind == kind)
+                 .order_by(col(Evidence.id).desc()).limit(1)).first()
+    if row is None:
+        return None
+    meta, at = row
+    if key == "@recorded":
+        return _recorded_day(at)
+    try:
+        return date.fromisoformat(str((meta or {}).get(key, "")))
+    except ValueError:
+        return None
+
+
+def check_dates(s: Session, d: Decision, profile: Profile, subject: str, dates: dict[str, date]) -> bool:
+    """procedure.md §8 "Time": no date of `subject` (an evidence kind, or "meeting") lies after the recording day
+    (the clock), and the profile's order of the procedure ([time] order) holds; BadInput (exit 2) names the field
+    and both dates. Returns whether this is a late entry (补录: a date earlier than the recording day)."""
+    today = clock.today()
+    announced = set(profile.time.announced)
+    for key, day in dates.items():
+        if day > today and f"{subject}.{key}" not in announced:
+            raise BadInput(f"{subject}.{key}={day.isoformat()} 晚于记录之日 {today.isoformat()}：日期不得晚于记录日 / "
+                           f"{subject}.{key} {day.isoformat()} is after the recording day {today.isoformat()}")
+    recorded = {**dates, "@recorded": today}
+    for rule in profile.time.order:
+        kind, key = profiles.OrderRule.split(rule.date)
+        if kind != subject or key not in recorded:
+            continue
+        ref = reference_date(s, d, rule.not_before)
+        if ref is not None and recorded[key] < ref:
+            day = recorded[key].isoformat()
+            raise BadInput(f"{rule.message_zh or '日期顺序不符'}（{gates.cite(profile, rule.article)}）："
+                           f"{rule.date}={day} 早于 {rule.not_before}={ref.isoformat()} / "
+                           f"{rule.message_en or 'dates out of order'} ({rule.article}): {rule.date} {day} is before "
+                           f"{rule.not_before} {ref.isoformat()}")
+    return any(day < today for day in dates.values())
 
 
 def evidence_view(ev: dict, uploader: str, office: str) -> dict:
     """An attached file as the CLI and the workbench report it."""
     return {**{k: ev[k] for k in ("id", "kind", "stage", "round", "filename", "content_type", "size", "sha256", "meta",
-                                  "role", "at")}, "uploader": uploader, "office": office}
+                                  "role", "at")}, "uploader": uploader, "office": office,
+            "late_entry": bool(ev.get("late_entry")), "draft_sha256": ev.get("draft_sha256")}
 
 
 def blocking(session: Session, d: Decision) -> list[Unmet]:

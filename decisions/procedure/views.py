@@ -19,6 +19,7 @@ from decisions.procedure.models import (
 )
 from decisions.procedure.sending_back import returns_of
 from decisions.procedure.service import blocking, get_decision, profile_of
+from decisions.records import audit
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
@@ -58,6 +59,8 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
             office_ids.add(d.executing_unit_id)
         offices = {o.id: o for o in s.exec(select(Office).where(col(Office.id).in_(office_ids)))}
         unmet = blocking(s, d)
+        recorded = {e.detail.get("evidence_id"): e.detail for e in events
+                    if e.action == "evidence" and isinstance(e.detail, dict)}  # provenance (procedure.md §8)
 
         def stage_name(key: str) -> str:
             st = profile.stages.get(key)
@@ -81,10 +84,13 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
                           "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
-                          "office": offices[e.office_id].code, "at": e.at} for e in evidence],
+                          "office": offices[e.office_id].code, "at": e.at, **provenance(recorded.get(e.id), users.get(e.user_id))}
+                         for e in evidence],
             "meetings": [{"id": m.id, "round": m.round, "type": m.type, "date": m.date, "members": m.members_total,
                           "present": len(positions[m.id]), "head": users.get(m.head_id), "outcome": m.outcome,
                           "reason": m.reason,
+                          "draft_sha256": (recorded.get(m.minutes_evidence_id) or {}).get("draft_sha256"),
+                          "late_entry": bool((recorded.get(m.minutes_evidence_id) or {}).get("late_entry")),
                           "positions": [{"seq": p.seq, "user": users.get(p.user_id), "position": p.position,
                                          "is_head": p.is_head} for p in positions[m.id]]} for m in meetings],
             "blocked": [u.to_json() for u in unmet],
@@ -92,6 +98,14 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
             "audit": [{"seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "office": e.office,
                        "action": e.action, "detail": e.detail, "hash": e.hash} for e in events],
         }
+
+
+def provenance(detail: dict | None, author: str | None) -> dict:
+    """Who recorded an evidence item, through which channel, on which draft, and whether it is a late entry
+    (补录), as its audit event sealed them (procedure.md §8)."""
+    detail = detail or {}
+    return {"author": author, "on_behalf": detail.get("on_behalf"), "late_entry": bool(detail.get("late_entry")),
+            "draft_sha256": detail.get("draft_sha256"), "channel": detail.get(audit.VIA)}
 
 
 def list_decisions(*, state: str | None = None, organ: str | None = None, limit: int = 500,

@@ -21,12 +21,15 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert
 from sqlmodel import Session, col, select
 
-from decisions import clock
+from decisions import channel, clock
 from decisions.records.models import AuditEvent, AuditSm3
 from decisions.storage.statements import Prepared
 from decisions.storage.unit_of_work import mark_changed, on_transaction_end
 
 GENESIS = "0" * 64
+#: the detail key of the channel an event came through (cli, web, public, worker; procedure.md §8). Not "channel":
+#: an opinion's or a feedback's own intake channel (letter, phone, ...) already goes by that name in its detail.
+VIA = "via"
 FIELDS = ("chain", "decision_id", "seq", "at", "actor", "role", "office", "action", "detail", "prev_hash")
 
 
@@ -100,7 +103,8 @@ def record(session: Session, *, decision_id: int | None, actor: str, role: str, 
     last_seq, last_hash, last_sm3 = heads[chain]
     fields: dict[str, Any] = {
         "chain": chain, "decision_id": decision_id, "seq": last_seq + 1, "at": clock.now().isoformat(timespec="seconds"),
-        "actor": actor, "role": role, "office": office, "action": action, "detail": detail, "prev_hash": last_hash}
+        "actor": actor, "role": role, "office": office, "action": action,
+        "detail": {**detail, VIA: channel.current()}, "prev_hash": last_hash}
     body = canonical_fields(fields)
     fields["hash"] = hashlib.sha256(body).hexdigest()
     _INSERT_EVENT.run(session, fields).close()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from decisions import channel
 from decisions.catalog import views as catalog_views
 from decisions.procedure import views
 from ui import forms
 from ui.common import escape, t
+
+channel.set_channel("public")  # what the public does here comes through the public channel
 
 st.title(t("public_title"))
 

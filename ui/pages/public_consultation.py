@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from decisions import channel
 from decisions.participation import public
 from decisions.participation import service as participation
 from ui import common
 from ui.common import escape
+
+channel.set_channel("public")  # what the public does here comes through the public channel
 
 ZH = common.lang() == "zh"
 
