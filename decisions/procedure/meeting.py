@@ -18,8 +18,8 @@ from decisions.procedure.models import (
     MeetingPosition,
     StageStatus,
 )
+from decisions.procedure.provenance import check_dates
 from decisions.procedure.service import (
-    check_dates,
     enter_stage,
     get_decision,
     now_iso,

@@ -1,0 +1,80 @@
+"""Provenance of the procedure's record (procedure.md §8): dates checked against the clock and the order of the
+procedure (late entries, 补录), and the draft version an act concerns (its SHA-256, pinned when recorded)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
+
+from decisions import clock
+from decisions.errors import BadInput
+from decisions.procedure.models import (
+    Decision,
+    Evidence,
+    Meeting,
+)
+from decisions.storage.statements import Prepared
+from workflow import gates, profiles
+from workflow.profiles import Profile
+
+_CURRENT_DRAFT = Prepared(select(Evidence.sha256).where(
+    Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"), Evidence.kind == "draft")
+    .order_by(col(Evidence.id).desc()).limit(1))
+
+
+def current_draft_sha256(s: Session, d: Decision) -> str | None:
+    """The SHA-256 of the newest draft of the decision's current round (None before the first draft)."""
+    row = _CURRENT_DRAFT.run(s, {"decision_id": d.id, "round": d.round}).first()
+    return None if row is None else str(row[0])
+
+
+def _recorded_day(at: str) -> date:
+    return datetime.fromisoformat(at).astimezone(clock.CHINA).date()
+
+
+def reference_date(s: Session, d: Decision, ref: str) -> date | None:
+    """The date "KIND.KEY" of the decision's current round (the newest such item), None if none is recorded."""
+    kind, key = profiles.OrderRule.split(ref)
+    if kind == "meeting":
+        day = s.exec(select(Meeting.date).where(Meeting.decision_id == d.id, Meeting.round == d.round)
+                     .order_by(col(Meeting.id).desc()).limit(1)).first()
+        return date.fromisoformat(day) if day else None
+    row = s.exec(select(Evidence.meta, Evidence.at).where(Evidence.decision_id == d.id, Evidence.round == d.round,
+                                                          Evidence.kind == kind)
+                 .order_by(col(Evidence.id).desc()).limit(1)).first()
+    if row is None:
+        return None
+    meta, at = row
+    if key == "@recorded":
+        return _recorded_day(at)
+    try:
+        return date.fromisoformat(str((meta or {}).get(key, "")))
+    except ValueError:
+        return None
+
+
+def check_dates(s: Session, d: Decision, profile: Profile, subject: str, dates: dict[str, date]) -> bool:
+    """procedure.md §8 "Time": no date of `subject` (an evidence kind, or "meeting") lies after the recording day
+    (the clock), and the profile's order of the procedure ([time] order) holds; BadInput (exit 2) names the field
+    and both dates. Returns whether this is a late entry (补录: a date earlier than the recording day)."""
+    today = clock.today()
+    announced = set(profile.time.announced)
+    for key, day in dates.items():
+        if day > today and f"{subject}.{key}" not in announced:
+            raise BadInput(f"{subject}.{key}={day.isoformat()} 晚于记录之日 {today.isoformat()}：日期不得晚于记录日 / "
+                           f"{subject}.{key} {day.isoformat()} is after the recording day {today.isoformat()}")
+    recorded = {**dates, "@recorded": today}
+    for rule in profile.time.order:
+        kind, key = profiles.OrderRule.split(rule.date)
+        if kind != subject or key not in recorded:
+            continue
+        ref = reference_date(s, d, rule.not_before)
+        if ref is not None and recorded[key] < ref:
+            day = recorded[key].isoformat()
+            raise BadInput(f"{rule.message_zh or '日期顺序不符'}（{gates.cite(profile, rule.article)}）："
+                           f"{rule.date}={day} 早于 {rule.not_before}={ref.isoformat()} / "
+                           f"{rule.message_en or 'dates out of order'} ({rule.article}): {rule.date} {day} is before "
+                           f"{rule.not_before} {ref.isoformat()}")
+    return any(day < today for day in dates.values())
