@@ -82,10 +82,9 @@ class Deployment:
 
 def queries() -> list[tuple[str, str, Callable[[], object]]]:
     """(type, label, call) — each call goes through a read model exactly as a page or the CLI does."""
-    from decisions.procedure.workbench import views as workbench
-
     from decisions.procedure import views
     from decisions.reporting import dashboard
+    from decisions.workbench import views as workbench
 
     def cold(user: str) -> Callable[[], object]:
         def call() -> object:

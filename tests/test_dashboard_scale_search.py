@@ -4,8 +4,7 @@ fragment) or by reading the rows (a two-character Chinese word, which has no tri
 
 from __future__ import annotations
 
-from decisions.procedure.workbench import views as workbench
-
+from decisions.workbench import views as workbench
 from tests.helpers import Walker
 
 

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 import typer.main
 import typer.testing
-from decisions.procedure.workbench import views as workbench
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -36,6 +35,7 @@ from decisions.participation import service as participation
 from decisions.procedure import service, views
 from decisions.reporting import dashboard
 from decisions.reporting import views as report
+from decisions.workbench import views as workbench
 from tests.apptest import open_app, shown
 from tests.conftest import NOW
 from tests.helpers import ALL_NO, PDF

@@ -1,6 +1,6 @@
 """Shared helpers of the workbench pages: identity, language, error display, safe text.
 
-Pages are thin: they call use cases of decisions.procedure.service / read models of decisions.procedure.workbench and
+Pages are thin: they call use cases of decisions.procedure.service / read models of decisions.workbench.views and
 decisions.procedure.views, and show the refusals of decisions.errors. They never open a database session.
 """
 

@@ -1,6 +1,6 @@
 """公开信息 / Public page (no login): the published catalog and published decisions only.
 
-Nothing from a draft and nothing of a non_disclosable decision: decisions.procedure.workbench.published()
+Nothing from a draft and nothing of a non_disclosable decision: decisions.procedure.views.published()
 returns only decisions whose publication stage is done and that are not non_disclosable.
 """
 
