@@ -106,3 +106,68 @@ def test_a_full_disk_is_one_clear_line(org, monkeypatch):
     with pytest.raises(IntegrityFailure, match="disk is full"):
         w.ev("draft", data=b"%PDF-1.4\n% full disk\n%%EOF")
     assert integrity.verify()["ok"]
+
+
+# ----------------------------------------------------------------- 3. backup and restore under attack
+def _table_rows() -> dict[str, int]:
+    from sqlalchemy import inspect, text
+
+    engine = get_engine()
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
+                for t in inspect(engine).get_table_names() if t != "alembic_version"}
+
+
+def test_backup_of_an_edited_audit_row_is_refused(org, tmp_path):
+    from tests.tamper import tamper
+
+    w = Walker().walk_to("drafting")
+    tamper("UPDATE auditevent SET actor = 'intruder' WHERE chain = :c AND seq = 2", c=w.id)
+    code, out = cli("backup", str(tmp_path / "b"))
+    assert code == 6, out
+    assert "does not verify" in out and "altered" in out
+    assert not (tmp_path / "b").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".b.tmp-")]
+
+
+def test_restore_is_all_or_nothing(org, tmp_path, monkeypatch, request):
+    import hashlib
+
+    from tests.test_backup import use_empty_deployment
+
+    Walker().walk_to("drafting")
+    good = tmp_path / "good"
+    assert cli("backup", str(good))[0] == 0
+    # a forged backup whose hashes agree: one audit event's actor changed, database.jsonl's hash recomputed
+    bad = tmp_path / "bad"
+    shutil.copytree(good, bad)
+    lines = (bad / "database.jsonl").read_text("utf-8").splitlines(keepends=True)
+    at = next(i for i, ln in enumerate(lines) if '"drafter"' in ln and i > next(
+        j for j, x in enumerate(lines) if x.startswith('{"table":"auditevent"')))
+    lines[at] = lines[at].replace('"drafter"', '"intruder"', 1)
+    (bad / "database.jsonl").write_text("".join(lines), "utf-8")
+    manifest = json.loads((bad / "manifest.json").read_text("utf-8"))
+    manifest["database"]["sha256"] = hashlib.sha256((bad / "database.jsonl").read_bytes()).hexdigest()
+    (bad / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    # a truncated one: the last row line cut in half (hash recomputed too)
+    cut = tmp_path / "cut"
+    shutil.copytree(good, cut)
+    data = (cut / "database.jsonl").read_bytes()
+    (cut / "database.jsonl").write_bytes(data[: len(data) - 40])
+    manifest = json.loads((cut / "manifest.json").read_text("utf-8"))
+    manifest["database"]["sha256"] = hashlib.sha256((cut / "database.jsonl").read_bytes()).hexdigest()
+    (cut / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+
+    data_dir = use_empty_deployment(tmp_path, monkeypatch, request)
+    for forged in (bad, cut):
+        code, out = cli("restore", str(forged))
+        assert code == 6, out
+        assert "Traceback" not in out
+        assert set(_table_rows().values()) == {0}, _table_rows()  # nothing kept
+        assert not list(evidence_store.iter_objects()), "files of a failed restore were left in the store"
+    assert "altered" in cli("restore", str(bad))[1]
+    code, out = cli("restore", str(good), "--json")
+    assert code == 0, out
+    assert json.loads(out)["verify"]["ok"] is True
+    assert integrity.verify()["ok"]
+    assert data_dir.is_dir()
