@@ -1,6 +1,9 @@
 """Hold under attack (issue "Hold under attack"): what an intruder with access to the database or the disk can
 do, and what juece must then say. Each test reproduces one finding:
 
+* a row the audit trail describes, changed in the database, is named by `verify` (exit 6), for every table whose
+  values the trail carries; a dropped, altered or disabled append-only trigger is named by `verify` and put back by
+  `juece init`;
 * a damaged SQLite page is an integrity failure (exit 6, JSON under ``--json``), not a traceback, and a command
   that writes refuses on it; a full disk is one clear line;
 """
@@ -171,3 +174,92 @@ def test_restore_is_all_or_nothing(org, tmp_path, monkeypatch, request):
     assert json.loads(out)["verify"]["ok"] is True
     assert integrity.verify()["ok"]
     assert data_dir.is_dir()
+
+
+# ----------------------------------------------------------------- 1. rows the trail describes
+@pytest.fixture()
+def record(org):  # noqa: ANN001, ANN201
+    from decisions.aftercare import service as aftercare
+    from decisions.participation import service as participation
+
+    w = Walker().walk_to("execution")          # published, an executing unit assigned
+    aftercare.add_feedback(w.id, channel="letter", content="收费标准过高", contact="张先生")
+    p = Walker().new("征求意见事项").walk_to("public_participation")
+    participation.open_consultation(p.id, start="2026-03-03", end="2026-04-02", explanation="起草说明",
+                                    as_user="drafter")
+    o = participation.add_opinion(p.id, channel="letter", content="来信：建议保留老街巷", name="李四", as_user="drafter")
+    participation.dispose(p.id, [o["id"]], disposition="adopted", reason="已采纳", as_user="drafter")
+    r = integrity.verify()
+    assert r["ok"], r["problems"]
+    assert r["unchecked"] == []
+    return {"executed": w.id, "participation": p.id, "opinion": o["id"]}
+
+
+def _sql(statement: str, **params: object) -> None:
+    from sqlalchemy import text
+
+    with get_engine().begin() as conn:
+        assert conn.execute(text(statement), params).rowcount >= 1, statement
+
+
+EDITS = {
+    "decision-undertaker": ("UPDATE decision SET undertaker_id = (SELECT id FROM office WHERE code = 'CITY-FIN') "
+                            "WHERE id = :executed", "undertaker"),
+    "decision-organ": ("UPDATE decision SET organ_id = (SELECT id FROM office WHERE code = 'CITY-FIN') "
+                       "WHERE id = :executed", "organ"),
+    "decision-executing-unit": ("UPDATE decision SET executing_unit_id = (SELECT id FROM office WHERE code = "
+                                "'CITY-DRC') WHERE id = :executed", "executing_unit"),
+    "userrole": ("INSERT INTO userrole (user_id, role) SELECT id, 'head' FROM \"user\" WHERE username = 'drafter'",
+                 "user #"),
+    "stagestatus-status": ("UPDATE stagestatus SET status = 'done' WHERE decision_id = :participation "
+                           "AND stage = 'public_participation'", "status"),
+    "stagestatus-note": ("UPDATE stagestatus SET note = '已补正' WHERE decision_id = :executed AND stage = 'drafting'",
+                         "note"),
+    "opinion-text": ("UPDATE opinion SET content = '来信：同意拆除' WHERE id = :opinion", "text sha256"),
+    "opinion-disposition": ("UPDATE opinion SET disposition = 'not_adopted' WHERE id = :opinion", "disposition"),
+    "consultation": ('UPDATE consultation SET "end" = \'2026-03-05\' WHERE decision_id = :participation', "end"),
+    "publicfeedback": ("UPDATE public_feedback SET content = '非常满意' WHERE decision_id = :executed",
+                       "public feedback"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_row_edited_in_the_database_is_named_by_verify(record, edit):
+    statement, named = EDITS[edit]
+    _sql(statement, **{k: v for k, v in record.items() if f":{k}" in statement})
+    code, out = cli("verify", "--json")
+    assert code == 6, out
+    found = json.loads(out)["problems"]
+    assert any(named in p and "expected" in p for p in found), found
+    if edit == "userrole":
+        assert any("roles" in p and "'head'" in p for p in found), found
+
+
+def test_a_dropped_or_disabled_trigger_is_named_and_init_restores_it(org):
+    from sqlalchemy import text
+
+    Walker().walk_to("drafting")
+    with get_engine().begin() as conn:
+        if db.is_sqlite():
+            conn.execute(text("DROP TRIGGER auditevent_append_only_update"))
+            conn.execute(text("DROP TRIGGER evidence_append_only_delete"))
+            conn.execute(text("CREATE TRIGGER evidence_append_only_delete BEFORE DELETE ON evidence BEGIN SELECT 1; END"))
+            names = ["auditevent_append_only_update", "evidence_append_only_delete"]
+        else:
+            conn.execute(text("DROP TRIGGER auditevent_append_only ON auditevent"))
+            conn.execute(text("ALTER TABLE evidence DISABLE TRIGGER evidence_append_only"))
+            names = ["auditevent_append_only", "evidence_append_only"]
+    code, out = cli("verify", "--json")
+    assert code == 6, out
+    found = json.loads(out)["problems"]
+    for name in names:
+        assert any(name in p for p in found), (name, found)
+    code, out = cli("init")
+    assert code == 0, out
+    assert all(name in out for name in names), out
+    code, out = cli("verify")
+    assert code == 0, out
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError, match="append-only"), get_engine().begin() as conn:
+        conn.execute(text("UPDATE auditevent SET actor = 'intruder'"))

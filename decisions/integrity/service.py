@@ -10,7 +10,12 @@ What is checked (each break is named with what was expected and what was found):
 * the links between the rows and the trail: each evidence row against its ``evidence`` event (id,
   kind, file name, SHA-256, size, stage, metadata); each meeting and each member's position against
   its ``meeting`` event; each decision's code, title, state and round against its trail; each
-  trigger determination against the last ``triggers`` event naming it.
+  trigger determination against the last ``triggers`` event naming it;
+* every other row the trail describes, replayed from its events (``decisions.integrity.replay``: a decision's
+  organ, undertakers, executing unit, catalog item and parent, its stage rows, users and their roles, opinions,
+  consultations, public feedback); what an older trail does not carry is listed under ``unchecked``;
+* the append-only triggers (``decisions.storage.append_only``): present, unchanged, enabled;
+* SQLite's own page check (``PRAGMA integrity_check``): a damaged file is reported and nothing else is read.
 
 Reads use plain Core queries and hash files on a thread pool (hashlib releases the GIL), so
 verifying costs about what ``sha256sum`` over the same files costs.
@@ -30,11 +35,12 @@ from sqlalchemy import Connection, MetaData, Table, column, false, func, inspect
 from sqlalchemy.exc import DBAPIError
 
 from decisions.accounts.models import User
+from decisions.integrity import replay
 from decisions.procedure import scope
 from decisions.procedure.models import Decision, Evidence, Meeting, MeetingPosition, TriggerDetermination
 from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent, AuditSm3
-from decisions.storage import db
+from decisions.storage import append_only, db
 from decisions.storage.unit_of_work import UnitOfWork
 
 _AE = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -121,7 +127,7 @@ def check(conn: Connection, *, only: int | None = None, seen: Any = None, files:
     transaction): ``only`` one decision, ``seen`` a select of the decision ids to check (None: everything, the
     system chain included); ``files=False`` leaves out hashing the store's files (a backup hashes them as it
     copies them)."""
-    problems: list[str] = []
+    problems: list[str] = list(append_only.problems(conn).values())
     within: set[int] = set()
     if seen is not None:
         within = set(conn.execute(seen).scalars())
@@ -206,9 +212,14 @@ def check(conn: Connection, *, only: int | None = None, seen: Any = None, files:
     # 3. links between rows and the trail
     problems += _check_links(evidence, by_chain, decisions, meetings, positions, triggers, usernames,
                              {e.id: e for e in evidence})
+    # 4. every row the trail describes, replayed from its events
+    found_rows, unchecked = replay.check_rows(conn, by_chain, {d.id for d in decisions},
+                                              system=only is None and seen is None)
+    problems += found_rows
     out = {"ok": not problems, "problems": problems, "evidence_checked": len(evidence) + len(others),
            "events_checked": len(events), "chains_checked": len(by_chain), "sm3": audit.SM3_AVAILABLE,
-           "heads": {str(k): v for k, v in sorted(heads.items())}, "_decisions": len(decisions)}
+           "heads": {str(k): v for k, v in sorted(heads.items())}, "unchecked": unchecked,
+           "_decisions": len(decisions)}
     return out
 
 
@@ -308,7 +319,12 @@ def _check_links(evidence: list[Any], by_chain: dict[int, list[dict[str, Any]]],
             last = moves[-1]
             problems.append(f"{what}: state differs from the trail — expected {last['detail']['to']!r} (audit event "
                             f"seq {last['seq']}, {last['action']}), found {d.state!r} (row)")
-        rounds = 1 + sum(1 for e in moves if e["detail"].get("by") == "meeting:revise")
+        rounds = 1
+        for e in moves:
+            if e["detail"].get("by") == "meeting:revise":
+                rounds += 1
+            elif e["action"] == replay.RETURNED:
+                rounds = int(e["detail"].get("round") or rounds + 1)
         if rounds != d.round:
             problems.append(f"{what}: round differs from the trail — expected {rounds} (audit), found {d.round} (row)")
         expected_trig: dict[str, Any] = {}
@@ -357,10 +373,14 @@ def referenced_objects(conn: Connection) -> set[str]:
     return keep
 
 
-def initialise() -> None:
-    """``juece init``: bring the database to the newest schema, then sweep crash leftovers from the store."""
+def initialise() -> list[str]:
+    """``juece init``: bring the database to the newest schema, put back any append-only trigger that was
+    dropped, altered or disabled (returns their names), then sweep crash leftovers from the store."""
     db.migrate()
+    with db.get_engine().begin() as conn:
+        restored = append_only.restore(conn)
     sweep()
+    return restored
 
 
 def sweep(min_age: float = evidence_store.ORPHAN_GRACE_SECONDS) -> list[Path]:
