@@ -263,3 +263,83 @@ def test_a_dropped_or_disabled_trigger_is_named_and_init_restores_it(org):
 
     with pytest.raises(IntegrityError, match="append-only"), get_engine().begin() as conn:
         conn.execute(text("UPDATE auditevent SET actor = 'intruder'"))
+
+
+# ----------------------------------------------------------------- 4. active content in merged evidence
+def _hostile_pdf() -> bytes:
+    """One page whose annotations hide scripts and launches behind allowed actions: a link whose /Next is
+    JavaScript, a link whose /Next array holds a URI chained to a Launch, a text field whose parent carries
+    /AA JavaScript and a Launch /A; the page's own /AA; and document-level JavaScript and OpenAction."""
+    import io
+
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    js = pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String("app.alert('x')")))
+    launch = pdf.make_indirect(Dictionary(Type=Name.Action, S=Name.Launch, F=String("calc.exe")))
+    link = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 100, 100]),
+                      A=Dictionary(S=Name.URI, URI=String("https://example.org/"), Next=js))
+    link2 = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 100, 100, 200]),
+                       A=Dictionary(S=Name.GoTo, D=Array([page.obj, Name.Fit]),
+                                    Next=Array([Dictionary(S=Name.URI, URI=String("https://example.org/2"),
+                                                           Next=launch), js])))
+    parent = pdf.make_indirect(Dictionary(FT=Name.Tx, T=String("name"), AA=Dictionary(K=js), A=launch))
+    widget = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, Rect=Array([0, 200, 100, 220]),
+                                          Parent=parent, P=page.obj))
+    parent.Kids = Array([widget])
+    page.obj.Annots = Array([pdf.make_indirect(link), pdf.make_indirect(link2), widget])
+    page.obj.AA = Dictionary(O=js)
+    pdf.Root.AcroForm = Dictionary(Fields=Array([parent]))
+    pdf.Root.OpenAction = js
+    pdf.Root.Names = Dictionary(JavaScript=Dictionary(Names=Array([String("a"), js])))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def test_active_content_chained_in_evidence_is_stripped_from_the_dossier(org, tmp_path):
+    from pdf import pdfa
+
+    w = Walker().walk_to("drafting")
+    hostile = _hostile_pdf()
+    with __import__("pikepdf").open(__import__("io").BytesIO(hostile)) as src:
+        assert pdfa.active_content(src)  # the crafted file does carry it
+    w.ev("draft", name="hostile.pdf", data=hostile, version="v2")
+    out = tmp_path / "d.pdf"
+    r = CliRunner().invoke(COMMAND, ["dossier", str(w.id), "-o", str(out), "--json"], catch_exceptions=False)
+    code, text = r.exit_code, r.stdout
+    assert code == 0, r.output
+    data = out.read_bytes()
+    assert pdfa.active_content(data) == []
+    assert not [p for p in pdfa.check(data) if "forbidden" in p]
+    assert any("removed" in x for x in json.loads(text)["warnings"]), text
+
+
+def test_a_dossier_still_carrying_active_content_is_refused(org, tmp_path, monkeypatch):
+    from pdf import pdfa
+
+    w = Walker().walk_to("drafting")
+    w.ev("draft", name="hostile.pdf", data=_hostile_pdf(), version="v2")
+    monkeypatch.setattr(pdfa, "strip_actions", lambda *_a: 0)  # nothing stripped
+    out = tmp_path / "d.pdf"
+    code, text = cli("dossier", str(w.id), "-o", str(out))
+    assert code == 6, text
+    assert "active content" in text and "Traceback" not in text
+    assert not out.exists()
+
+
+def test_a_returned_decision_and_a_revised_one_verify_clean_and_their_stage_rows_are_checked(org):
+    from decisions.procedure.sending_back import return_decision
+
+    w = Walker().walk_to("legality_review")
+    return_decision(w.id, to="drafting", reason="说明不完整（第27条第2项）", as_user="reviewer")
+    w.walk_to("collective_discussion")
+    w.meeting(outcome="revise", reason="需修改")
+    r = integrity.verify()
+    assert r["ok"], r["problems"]
+    assert r["unchecked"] == []
+    _sql("UPDATE stagestatus SET status = 'done' WHERE decision_id = :d AND stage = 'legality_review'", d=w.id)
+    assert any("stage legality_review" in p and "status" in p for p in integrity.verify()["problems"])
