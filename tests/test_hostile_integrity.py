@@ -6,6 +6,10 @@ do, and what juece must then say. Each test reproduces one finding:
   `juece init`;
 * a damaged SQLite page is an integrity failure (exit 6, JSON under ``--json``), not a traceback, and a command
   that writes refuses on it; a full disk is one clear line;
+* a backup of a record that does not verify is refused (exit 6); a restore checks everything first and is all or
+  nothing (a failed one leaves the deployment empty, a good backup restores after it);
+* scripts and launches chained behind an evidence page's links (``/Next``) or on a form field's parent do not reach
+  the dossier, and a dossier that would still carry active content is refused (exit 6).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from decisions.records import evidence_store
 from decisions.storage import db
 from decisions.storage.db import dispose_engines, get_engine
 from decisions.storage.unit_of_work import translate
-from tests.helpers import Walker
+from tests.helpers import Walker, set_now
 
 COMMAND = get_command(app)
 
@@ -189,6 +193,10 @@ def record(org):  # noqa: ANN001, ANN201
                                     as_user="drafter")
     o = participation.add_opinion(p.id, channel="letter", content="来信：建议保留老街巷", name="李四", as_user="drafter")
     participation.dispose(p.id, [o["id"]], disposition="adopted", reason="已采纳", as_user="drafter")
+    set_now("2026-04-03T09:00:00+08:00")   # the period over: the register, the next stage, the feedback
+    participation.generate_register(p.id, as_user="drafter")
+    p.advance()
+    participation.generate_feedback(p.id, as_user="drafter")
     r = integrity.verify()
     assert r["ok"], r["problems"]
     assert r["unchecked"] == []
@@ -211,13 +219,16 @@ EDITS = {
                                 "'CITY-DRC') WHERE id = :executed", "executing_unit"),
     "userrole": ("INSERT INTO userrole (user_id, role) SELECT id, 'head' FROM \"user\" WHERE username = 'drafter'",
                  "user #"),
-    "stagestatus-status": ("UPDATE stagestatus SET status = 'done' WHERE decision_id = :participation "
+    "stagestatus-status": ("UPDATE stagestatus SET status = 'current' WHERE decision_id = :participation "
                            "AND stage = 'public_participation'", "status"),
     "stagestatus-note": ("UPDATE stagestatus SET note = '已补正' WHERE decision_id = :executed AND stage = 'drafting'",
                          "note"),
     "opinion-text": ("UPDATE opinion SET content = '来信：同意拆除' WHERE id = :opinion", "text sha256"),
     "opinion-disposition": ("UPDATE opinion SET disposition = 'not_adopted' WHERE id = :opinion", "disposition"),
     "consultation": ('UPDATE consultation SET "end" = \'2026-03-05\' WHERE decision_id = :participation', "end"),
+    "participation-feedback": ("UPDATE participation_feedback SET counts = '{\"received\": 9}' "
+                               "WHERE decision_id = :participation", "counts"),
+    "office-profile": ("UPDATE office SET profile = 'other-province' WHERE code = 'CITY'", "office #"),
     "publicfeedback": ("UPDATE public_feedback SET content = '非常满意' WHERE decision_id = :executed",
                        "public feedback"),
 }

@@ -12,7 +12,10 @@ the trail gives and the value found:
   and draft (``opinion_disposition``), hidden and its reason (``opinion_hidden``);
 * a consultation's dates, shortening reason, draft and notice, contact requirement (``consultation_open``; title
   and explanation since this release);
-* public feedback's channel (``feedback``; its text, SHA-256 and length, and received time since this release).
+* public feedback's channel (``feedback``; its text, SHA-256 and length, and received time since this release);
+* the participation feedback (意见采纳情况说明): its file's SHA-256 and size, whether published, the figures
+  (``participation_feedback``);
+* an office's name, level, parent and procedure profile (``office_add``; offices never change after it).
 
 What older trails do not carry cannot be checked, and the result says so (``unchecked``): the stage rows of a
 decision created before transitions recorded them, the title and explanation of a consultation opened before,
@@ -22,6 +25,7 @@ the text of public feedback recorded before.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -29,7 +33,7 @@ from sqlalchemy import Connection, select
 
 from decisions.accounts.models import Office, User, UserRole
 from decisions.aftercare.models import PublicFeedback
-from decisions.participation.models import Consultation, Opinion
+from decisions.participation.models import Consultation, Opinion, ParticipationFeedback
 from decisions.procedure.models import CoUndertaker, Decision, StageStatus
 
 _D = Decision.__table__  # type: ignore[attr-defined]
@@ -41,6 +45,7 @@ _SS = StageStatus.__table__  # type: ignore[attr-defined]
 _OP = Opinion.__table__  # type: ignore[attr-defined]
 _C = Consultation.__table__  # type: ignore[attr-defined]
 _PF = PublicFeedback.__table__  # type: ignore[attr-defined]
+_LF = ParticipationFeedback.__table__  # type: ignore[attr-defined]
 
 RETURNED = "returned"  # decisions.procedure.sending_back.ACTION (a higher module's constant, spelt here)
 
@@ -77,8 +82,10 @@ def check_rows(conn: Connection, by_chain: dict[int, list[dict[str, Any]]], deci
         _opinions(conn, by_chain, ids, problems)
         _consultations(conn, by_chain, ids, problems, unchecked)
         _public_feedback(conn, by_chain, ids, problems, unchecked)
+        _ledger_feedback(conn, by_chain, ids, problems)
     if system:
         _users(conn, by_chain.get(0, []), codes, problems)
+        _offices(conn, by_chain.get(0, []), codes, problems)
     return problems, unchecked
 
 
@@ -303,3 +310,51 @@ def _users(conn: Connection, events: list[dict[str, Any]], codes: dict[int, str]
     known = {u.id for u in users}
     for uid in sorted(set(roles) - known):
         problems.append(f"role rows of user #{uid}: {roles[uid]} — expected the user, found none")
+
+
+def _ledger_feedback(conn: Connection, by_chain: dict[int, list[dict[str, Any]]], ids: list[int],
+                     problems: list[str]) -> None:
+    recorded: dict[int, dict[str, Any]] = {}
+    for did in ids:
+        for ev in by_chain.get(did, []):
+            det = _detail(ev)
+            if ev["action"] == "participation_feedback" and "feedback_id" in det:
+                recorded[int(det["feedback_id"])] = {**det, "_ev": ev, "_chain": did}
+    rows = conn.execute(select(_LF).where(_LF.c.decision_id.in_(ids))).all()
+    for f in rows:
+        what = f"participation feedback #{f.id} (decision {f.decision_id})"
+        det = recorded.get(f.id)
+        if det is None:
+            problems.append(f"{what}: expected a 'participation_feedback' audit event naming it, found none")
+            continue
+        try:
+            counts = json.loads(f.counts) if f.counts else {}
+        except ValueError:
+            counts = f.counts
+        found = {"decision": f.decision_id, "sha256": f.sha256, "size": f.size, "published": bool(f.published),
+                 "counts": counts}
+        want = {"decision": det["_chain"], **{k: det[k] for k in ("sha256", "size", "published", "counts") if k in det}}
+        for field, value in want.items():
+            if found[field] != value:
+                problems.append(_differs(what, field, det["_ev"], value, found[field]))
+
+
+def _offices(conn: Connection, events: list[dict[str, Any]], codes: dict[int, str], problems: list[str]) -> None:
+    added: dict[str, dict[str, Any]] = {}
+    for ev in events:
+        det = _detail(ev)
+        if ev["action"] == "office_add" and "code" in det:
+            added[det["code"]] = {**det, "_ev": ev}
+    if not added:
+        return  # a deployment whose offices came with the schema or an import, not through add_office
+    for o in conn.execute(select(_O.c.id, _O.c.code, _O.c.name, _O.c.level, _O.c.parent_id, _O.c.profile)):
+        what = f"office #{o.id} ({o.code})"
+        det = added.get(o.code)
+        if det is None:
+            problems.append(f"{what}: expected an 'office_add' audit event naming it, found none")
+            continue
+        found = {"name": o.name, "level": o.level, "parent": codes.get(o.parent_id) if o.parent_id else None,
+                 "profile": o.profile}
+        for field in found:
+            if field in det and (det[field] or None) != (found[field] or None):
+                problems.append(_differs(what, field, det["_ev"], det[field], found[field]))
