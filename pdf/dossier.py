@@ -216,9 +216,12 @@ def probe(entry: dict, path: Path) -> Part:
                 part.reason = "PDF 没有页面：未并入，原件作为附件嵌入 / PDF has no pages: embedded only"
             else:
                 removed = 0
+                cleaned: set[tuple[int, int]] = set()
                 for page in pdf.pages:  # resolve what the merge and the stamp need now, not at save time
                     page.mediabox  # noqa: B018
-                    removed += pdfa.strip_actions(pdf, page)  # in memory: the original file is untouched
+                    # scripts and launches on the page, its annotations, /Next chains, form fields and their
+                    # parents — in memory: the original file is untouched
+                    removed += pdfa.strip_actions(pdf, page, cleaned)
                 part.pdf, part.pages = pdf, n
                 if removed:
                     part.notes.append(f"合并页已移除 {removed} 个脚本或外部动作（原件未改动）/ removed {removed} actions")

@@ -76,31 +76,127 @@ def attach(pdf: pikepdf.Pdf, name: str, data: bytes, *, description: str, mime: 
     return spec.obj
 
 
-def strip_actions(pdf: pikepdf.Pdf, page: pikepdf.Page) -> int:
-    """Remove scripts and external actions a merged page may carry (PDF/A forbids them). Returns count."""
+def _forbidden(action: object) -> bool:
+    return isinstance(action, Dictionary) and (str(action.get(Name.S, "")) in FORBIDDEN_ACTIONS
+                                               or Name.JS in action or Name.JavaScript in action)
+
+
+def _clean_chain(action: Dictionary, seen: set[tuple[int, int]]) -> int:
+    """Remove forbidden actions from an allowed action's ``/Next`` chain (a dictionary or an array of them, each
+    with its own ``/Next``). Returns how many were removed."""
+    key = action.objgen if action.is_indirect else (id(action), -1)
+    if key in seen or Name.Next not in action:
+        return 0
+    seen.add(key)
     removed = 0
-    obj = page.obj
-    if Name.AA in obj:
-        del obj[Name.AA]
-        removed += 1
-    annots = obj.get(Name.Annots)
+    nxt = action.get(Name.Next)
+    if isinstance(nxt, Dictionary):
+        if _forbidden(nxt):
+            del action[Name.Next]
+            return 1
+        return _clean_chain(nxt, seen)
+    if isinstance(nxt, Array):
+        keep = []
+        for item in nxt:
+            if _forbidden(item):
+                removed += 1
+            else:
+                if isinstance(item, Dictionary):
+                    removed += _clean_chain(item, seen)
+                keep.append(item)
+        if removed:
+            if keep:
+                action[Name.Next] = Array(keep)
+            else:
+                del action[Name.Next]
+    return removed
+
+
+#: keys not followed when looking for active content reachable from a page (content streams' data carry no
+#: dictionaries of actions)
+_NOT_FOLLOWED = {"/Contents", "/Length"}
+
+
+def _other_page(value: object, page: pikepdf.Page) -> bool:
+    return isinstance(value, Dictionary) and value.get(Name.Type) in (Name.Page, Name.Pages) \
+        and value.objgen != page.obj.objgen
+
+
+def strip_actions(pdf: pikepdf.Pdf, page: pikepdf.Page, seen: set[tuple[int, int]] | None = None) -> int:
+    """Remove scripts and external actions from everything a merged page brings along (PDF/A forbids them):
+    additional actions (``/AA``) anywhere; forbidden actions wherever they are referenced (``/A``, ``/PA``, any
+    other key or array), and forbidden links in an allowed action's ``/Next`` chain — on the page, its
+    annotations, their form fields and those fields' parents, and whatever else the page reaches: everything the
+    merge copies (the page tree, other pages, content stream data are not followed). Annotations are made
+    printable and visible. Returns how many were removed. ``seen``: the objects already cleaned, shared between
+    the pages of one document so that common resources are walked once."""
+    removed = 0
+    seen = set() if seen is None else seen
+    chains: set[tuple[int, int]] = set()
+    stack: list[pikepdf.Object] = [page.obj]
+    while stack:
+        d = stack.pop()
+        if d.is_indirect:
+            if d.objgen in seen:
+                continue
+            seen.add(d.objgen)
+        if isinstance(d, Array):
+            bad = [i for i, x in enumerate(d) if _forbidden(x)]
+            for i in reversed(bad):
+                del d[i]
+            removed += len(bad)
+            stack.extend(x for x in d if isinstance(x, Dictionary | Array | pikepdf.Stream) and not _other_page(x, page))
+            continue
+        if Name.AA in d:
+            del d[Name.AA]
+            removed += 1
+        is_tree = d.get(Name.Type) in (Name.Page, Name.Pages)
+        for key in list(d.keys()):
+            if key in _NOT_FOLLOWED or (is_tree and key == "/Parent"):
+                continue
+            value = d.get(key)
+            if _forbidden(value):
+                del d[key]
+                removed += 1
+                continue
+            if key in ("/A", "/PA", "/OpenAction", "/Next") and isinstance(value, Dictionary):
+                removed += _clean_chain(value, chains)
+            if isinstance(value, Dictionary | Array | pikepdf.Stream) and not _other_page(value, page):
+                stack.append(value)
+    annots = page.obj.get(Name.Annots)
     if isinstance(annots, Array):
         for annot in annots:
             if not isinstance(annot, Dictionary):
                 continue
-            if Name.AA in annot:
-                del annot[Name.AA]
-                removed += 1
-            action = annot.get(Name.A)
-            if isinstance(action, Dictionary) and str(action.get(Name.S, "")) in FORBIDDEN_ACTIONS:
-                del annot[Name.A]
-                removed += 1
             if Name.F in annot:  # PDF/A: annotations printable, not hidden
                 flags = int(annot.F)
                 annot.F = (flags | 4) & ~(1 | 2 | 32)
             else:
                 annot.F = 4
     return removed
+
+
+def active_content(pdf: pikepdf.Pdf | bytes) -> list[str]:
+    """Scripts and forbidden actions anywhere in the file (what PDF/A forbids), each named once."""
+    if isinstance(pdf, bytes):
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            return active_content(opened)
+    forbidden = set()
+    for obj in pdf.objects:
+        if isinstance(obj, Dictionary | pikepdf.Stream):
+            if Name.JS in obj or Name.JavaScript in obj:
+                forbidden.add("/JS or /JavaScript")
+            if Name.AA in obj:
+                forbidden.add("/AA (additional actions)")
+            if str(obj.get(Name.S, "")) in FORBIDDEN_ACTIONS and obj.get(Name.Type, Name.Action) == Name.Action:
+                forbidden.add(f"action {obj.get(Name.S)}")
+    names = pdf.Root.get(Name.Names)
+    if isinstance(names, Dictionary) and Name.JavaScript in names:
+        forbidden.add("document-level /Names /JavaScript")
+    for key in (Name.OpenAction, Name.AA):
+        if key in pdf.Root:
+            forbidden.add(f"catalog {key}")
+    return sorted(forbidden)
 
 
 def finish(pdf: pikepdf.Pdf, info: DocInfo, attached: list[pikepdf.Object]) -> None:
@@ -131,6 +227,9 @@ def finish(pdf: pikepdf.Pdf, info: DocInfo, attached: list[pikepdf.Object]) -> N
     for key in (Name.OpenAction, Name.AA, Name.JavaScript):
         if key in pdf.Root:
             del pdf.Root[key]
+    names = pdf.Root.get(Name.Names)
+    if isinstance(names, Dictionary) and Name.JavaScript in names:
+        del names[Name.JavaScript]
 
 
 def save(pdf: pikepdf.Pdf) -> bytes:
@@ -380,14 +479,7 @@ def check(data: bytes) -> list[str]:
         missing = _fonts_without_file(pdf)
         if missing:
             problems.append("fonts not embedded: " + ", ".join(missing))
-        forbidden = set()
-        for obj in pdf.objects:
-            if isinstance(obj, Dictionary | pikepdf.Stream):
-                if Name.JS in obj or Name.JavaScript in obj:
-                    forbidden.add("/JS or /JavaScript")
-                if str(obj.get(Name.S, "")) in FORBIDDEN_ACTIONS and obj.get(Name.Type, Name.Action) == Name.Action:
-                    forbidden.add(f"action {obj.get(Name.S)}")
-        problems += [f"forbidden: {f}" for f in sorted(forbidden)]
+        problems += [f"forbidden: {f}" for f in active_content(pdf)]
         names = pdf.Root.get(Name.Names)
         if isinstance(names, Dictionary) and Name.EmbeddedFiles in names:
             af = {o.objgen for o in pdf.Root.get(Name.AF, Array())}

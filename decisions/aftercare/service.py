@@ -9,6 +9,8 @@ feedback inbox of a published decision (Art 35¶2), suspension by the head with 
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlmodel import Session, col, select
 
 from decisions import clock
@@ -83,7 +85,9 @@ def add_feedback(ident: str | int, *, channel: str, content: str, contact: str =
         count = len(s.exec(select(PublicFeedback.id).where(PublicFeedback.decision_id == d.id)).all())
         touch(d)
         audit.record(s, decision_id=d.id, actor=recorder, role="public" if recorder == "public" else "",
-                     office="", action="feedback", detail={"feedback_id": fb.id, "channel": channel, "count": count})
+                     office="", action="feedback", detail={
+                         "feedback_id": fb.id, "channel": channel, "count": count, "received_at": fb.received_at,
+                         "sha256": hashlib.sha256(content.encode()).hexdigest(), "chars": len(content)})
         uow.commit()
         threshold = _threshold(d)
         return {"id": fb.id, "decision_id": d.id, "channel": channel, "count": count, "threshold": threshold,

@@ -39,7 +39,7 @@ from decisions.procedure.service import get_decision, profile_of
 from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import dossier, fonts, signing
+from pdf import dossier, fonts, pdfa, signing
 from pdf import events as events_zh
 
 DOSSIER_ROLES = scope.DOSSIER_ROLES
@@ -236,6 +236,10 @@ def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
     if problems:
         raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
     out = _render(record)
+    active = pdfa.active_content(out.data)
+    if active:  # every merged page was stripped (pdf.pdfa.strip_actions): what is left must not reach a reader
+        raise IntegrityFailure("案卷含有脚本或外部动作，拒绝生成 / the dossier would carry active content, refused: "
+                               + "; ".join(active))
     try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
         signed = signing.sign_dossier(out.data)
     except signing.SigningError as exc:

@@ -25,10 +25,12 @@ def init_cmd(json_: JsonOpt = False) -> None:
     from decisions.storage.settings import get_settings
 
     def go() -> dict:
-        initialise()
-        return {"ok": True, "database": get_settings().database_url.split("@")[-1]}
+        restored = initialise()
+        return {"ok": True, "database": get_settings().database_url.split("@")[-1], "triggers_restored": restored}
 
-    run(go, json_, lambda r: f"数据库已就绪 / database ready: {r['database']}")
+    run(go, json_, lambda r: f"数据库已就绪 / database ready: {r['database']}" + (
+        f"\n已恢复只可追加触发器 / append-only triggers restored: {', '.join(r['triggers_restored'])}"
+        if r["triggers_restored"] else ""))
 
 
 @app.command("demo")

@@ -68,8 +68,13 @@ def verify_cmd(ident: Annotated[str | None, typer.Argument(metavar="[ID]")] = No
             raise typer.Exit(6)
         return result
 
+    def unchecked_note(r: dict) -> str:
+        n = len(r.get("unchecked") or [])
+        return (f"\n  {n} 项较早的记录未载入审计链，无法比对（--json 列出）/ {n} older rows the trail does not carry "
+                "could not be compared (listed under --json)") if n else ""
+
     run(go, json_, lambda r: f"核验通过 / clean: {r['evidence_checked']} evidence files, "
-                              f"{r['events_checked']} audit events" + scope_note(r))
+                              f"{r['events_checked']} audit events" + scope_note(r) + unchecked_note(r))
 
 
 @app.command("backup")

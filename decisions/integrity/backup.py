@@ -13,10 +13,14 @@ transaction). Evidence files are immutable and written before the rows that name
 the files named by the snapshot are all there; each is hashed as it is copied. The export is
 portable: a SQLite backup restores into PostgreSQL and back.
 
-Restore wants an empty deployment at the same schema revisions: it checks every hash of the backup
-first (exit 6 naming each bad file), writes the evidence files, inserts every row in one
-transaction (tables in foreign-key order), moves PostgreSQL sequences past the restored ids, and
-ends with a full `juece verify`.
+A backup of a record that does not verify (an edited audit row, a row that no longer matches the trail, a
+damaged SQLite page) is refused (exit 6): the snapshot is checked before the backup is written.
+
+Restore wants an empty deployment at the same schema revisions and is all or nothing: it checks every hash
+of the backup and parses every row first (exit 6 naming each bad file or line), inserts every row in one
+transaction (tables in foreign-key order), moves PostgreSQL sequences past the restored ids, runs the full
+verify over the rows inside that transaction, puts the evidence files and commits. A failure anywhere rolls
+back and removes the files it put: the deployment is left empty, ready for a good backup.
 """
 
 from __future__ import annotations
@@ -203,6 +207,12 @@ def backup(path: str | Path) -> dict[str, Any]:
                 "SELECT a.chain, a.seq, a.hash FROM auditevent a WHERE a.seq = "
                 "(SELECT max(b.seq) FROM auditevent b WHERE b.chain = a.chain) ORDER BY a.chain"))}
             dialect = snap.dialect
+            # a backup of a record that does not verify would carry the forgery into every copy: refuse it
+            found = db.integrity_problems(snap.conn)
+            found = found or integrity.check(snap.conn, files=False)["problems"]
+            if found:
+                raise IntegrityFailure("备份中止：记录未通过核验，请先运行 juece verify / backup refused, the record "
+                                       "does not verify: " + "; ".join(found))
         finally:
             snap.close()
         objects: dict[str, int] = {}
@@ -311,8 +321,48 @@ def _order_self_referencing(t: Table, rows: list[dict[str, Any]]) -> list[dict[s
     return ordered
 
 
+def _load(src: Path, manifest: dict[str, Any], tables: dict[str, Table]) -> list[tuple[Table, list[dict]]]:
+    """Every row of the backup, decoded and checked against this deployment's tables, before anything is
+    written: (table, rows) in the export's (foreign-key) order."""
+    out: list[tuple[Table, list[dict[str, Any]]]] = []
+    columns: list[str] = []
+    try:
+        for n, rec in enumerate(_records(src / manifest["database"]["file"]), start=1):
+            if not isinstance(rec, dict):
+                raise IntegrityFailure(f"database.jsonl line {n}: expected a JSON object, found {type(rec).__name__}")
+            if "table" in rec:
+                name = rec["table"]
+                if name not in tables:
+                    raise BadInput(f"备份含有本部署没有的表 / the backup has a table this deployment lacks: {name}")
+                columns = rec.get("columns") or []
+                unknown = [c for c in columns if c not in tables[name].c]
+                if unknown:
+                    raise BadInput(f"表 {name} 的列不一致 / columns of {name} differ: {unknown}")
+                out.append((tables[name], []))
+            elif not out or not isinstance(rec.get("row"), list) or len(rec["row"]) != len(columns):
+                raise IntegrityFailure(f"database.jsonl line {n}: expected a row of {len(columns)} values after "
+                                       "a table header")
+            else:
+                t = out[-1][0]
+                out[-1][1].append({c: _decode(v, t.c[c].type) for c, v in zip(columns, rec["row"], strict=True)})
+    except (UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise IntegrityFailure(f"database.jsonl 无法解析 / cannot be parsed: {exc}") from None
+    counts = {t.name: len(rows) for t, rows in out if rows}
+    expected = {k: v for k, v in manifest["database"]["tables"].items() if v}
+    if counts != expected:
+        raise IntegrityFailure(f"备份的行数与清单不符 / row counts differ from the manifest: expected {expected}, "
+                               f"found {counts}")
+    return out
+
+
 def restore(path: str | Path) -> dict[str, Any]:
-    """Restore a backup into an empty deployment; ends with a full verify."""
+    """Restore a backup into an empty deployment, all or nothing.
+
+    Everything is checked before anything is kept: the manifest, every file's hash, every row of the export
+    (parsed and matched to this deployment's tables, counted against the manifest); then the rows are inserted in
+    one transaction and, inside it, the full verify runs over them (chains, links, the audit heads of the
+    manifest) before the evidence files are put and the transaction commits. Any failure rolls the rows back and
+    removes the files this restore put, leaving the deployment empty: a good backup can be restored after."""
     src = Path(path).expanduser().absolute()
     if not src.is_dir():
         raise BadInput(f"备份目录不存在 / backup directory does not exist: {str(src)!r}")
@@ -320,7 +370,7 @@ def restore(path: str | Path) -> dict[str, Any]:
     problems = check_backup(src, manifest)
     if problems:
         raise IntegrityFailure("备份已损坏 / the backup is damaged: " + "; ".join(problems))
-    integrity.initialise()
+    integrity.initialise()  # the schema only (an empty deployment stays empty)
     engine = db.get_engine()
     with engine.connect() as conn:
         revisions = _revisions(conn)
@@ -337,58 +387,50 @@ def restore(path: str | Path) -> dict[str, Any]:
     if present:
         raise BadInput(f"恢复需要空的证据库 / restore needs an empty evidence store; {len(present)} files in "
                        f"{evidence_store.root()}")
-    # files first (atomic, fsynced), rows after: the same order as every attachment
-    for sha in manifest["objects"]:
-        blob = src / "objects" / sha[:2] / sha
-        stored = evidence_store.put(blob.read_bytes())
-        if stored != sha:  # pragma: no cover - checked above; the file changed under us
-            raise IntegrityFailure(f"evidence file {blob}: expected sha256 {sha}, found {stored}")
-    counts: dict[str, int] = {}
-    with engine.begin() as conn:
-        table: Table | None = None
-        batch: list[dict[str, Any]] = []
-        columns: list[str] = []
-
-        def flush() -> None:
-            if table is not None and batch:
-                conn.execute(table.insert(), _order_self_referencing(table, batch))
-                counts[table.name] = len(batch)
-
-        for rec in _records(src / manifest["database"]["file"]):
-            if "table" in rec:
-                flush()
-                batch = []
-                name = rec["table"]
-                if name not in tables:
-                    raise BadInput(f"备份含有本部署没有的表 / the backup has a table this deployment lacks: {name}")
-                table = tables[name]
-                columns = rec["columns"]
-                unknown = [c for c in columns if c not in table.c]
-                if unknown:
-                    raise BadInput(f"表 {name} 的列不一致 / columns of {name} differ: {unknown}")
-            else:
-                assert table is not None
-                batch.append({c: _decode(v, table.c[c].type) for c, v in zip(columns, rec["row"], strict=True)})
-        flush()
-        if engine.dialect.name == "postgresql":
-            for t in tables.values():
-                pk = list(t.primary_key.columns)
-                if len(pk) == 1 and isinstance(pk[0].type, sqltypes.Integer) and counts.get(t.name):
-                    seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                       {"t": f'"{t.name}"', "c": pk[0].name}).scalar()
-                    if seq:
-                        conn.execute(text(f'SELECT setval(:s, (SELECT max("{pk[0].name}") FROM "{t.name}"))'),
-                                     {"s": seq})
-    expected = {k: v for k, v in manifest["database"]["tables"].items() if v}
-    if counts != expected:
-        raise IntegrityFailure(f"恢复的行数与清单不符 / restored row counts differ: expected {expected}, found {counts}")
+    loaded = _load(src, manifest, tables)
+    counts = {t.name: len(rows) for t, rows in loaded if rows}
+    put: list[str] = []
+    try:
+        with engine.begin() as conn:
+            for table, rows in loaded:
+                if rows:
+                    conn.execute(table.insert(), _order_self_referencing(table, rows))
+            if engine.dialect.name == "postgresql":
+                for t in tables.values():
+                    pk = list(t.primary_key.columns)
+                    if len(pk) == 1 and isinstance(pk[0].type, sqltypes.Integer) and counts.get(t.name):
+                        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                           {"t": f'"{t.name}"', "c": pk[0].name}).scalar()
+                        if seq:
+                            conn.execute(text(f'SELECT setval(:s, (SELECT max("{pk[0].name}") FROM "{t.name}"))'),
+                                         {"s": seq})
+            # the rows as restored, before they are kept: chains, links, every named file in the backup
+            result = integrity.check(conn, files=False)
+            heads = {k: {"seq": v["seq"], "hash": v["hash"]} for k, v in result["heads"].items()}
+            if heads != manifest["audit_heads"]:
+                result["problems"].append(f"audit chain heads differ from the backup manifest: expected "
+                                          f"{manifest['audit_heads']}, found {heads}")
+            named = {sha for (sha,) in conn.execute(text("SELECT DISTINCT sha256 FROM evidence"))}
+            named |= {sha for *_x, sha in integrity.other_references(conn)}
+            missing = sorted(named - set(manifest["objects"]))
+            if missing:
+                result["problems"].append(f"files named by rows but absent from the backup: {missing}")
+            if result["problems"]:
+                raise IntegrityFailure("备份未通过核验，未恢复任何内容 / the backup does not verify, nothing restored: "
+                                       + "; ".join(result["problems"]))
+            # files last (each atomic, fsynced), then the commit: the same order as every attachment
+            for sha in manifest["objects"]:
+                blob = src / "objects" / sha[:2] / sha
+                stored = evidence_store.put(blob.read_bytes())
+                put.append(stored)
+                if stored != sha:  # the file changed under us since it was checked
+                    raise IntegrityFailure(f"evidence file {blob}: expected sha256 {sha}, found {stored}")
+    except BaseException:
+        for sha in put:
+            evidence_store.path_for(sha).unlink(missing_ok=True)
+        raise
     result = integrity.verify()
-    heads = {k: {"seq": v["seq"], "hash": v["hash"]} for k, v in result["heads"].items()}
-    if heads != manifest["audit_heads"]:
-        result["problems"].append(f"audit chain heads differ from the backup manifest: expected "
-                                  f"{manifest['audit_heads']}, found {heads}")
-        result["ok"] = False
-    if not result["ok"]:
+    if not result["ok"]:  # pragma: no cover - everything above was checked inside the transaction
         raise IntegrityFailure("恢复后核验失败 / verify failed after restore: " + "; ".join(result["problems"]))
     return {"path": str(src), "rows": sum(counts.values()), "tables": counts, "objects": len(manifest["objects"]),
             "verify": {"ok": True, "evidence_checked": result["evidence_checked"],

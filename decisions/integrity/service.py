@@ -10,7 +10,12 @@ What is checked (each break is named with what was expected and what was found):
 * the links between the rows and the trail: each evidence row against its ``evidence`` event (id,
   kind, file name, SHA-256, size, stage, metadata); each meeting and each member's position against
   its ``meeting`` event; each decision's code, title, state and round against its trail; each
-  trigger determination against the last ``triggers`` event naming it.
+  trigger determination against the last ``triggers`` event naming it;
+* every other row the trail describes, replayed from its events (``decisions.integrity.replay``: a decision's
+  organ, undertakers, executing unit, catalog item and parent, its stage rows, users and their roles, opinions,
+  consultations, public feedback); what an older trail does not carry is listed under ``unchecked``;
+* the append-only triggers (``decisions.storage.append_only``): present, unchanged, enabled;
+* SQLite's own page check (``PRAGMA integrity_check``): a damaged file is reported and nothing else is read.
 
 Reads use plain Core queries and hash files on a thread pool (hashlib releases the GIL), so
 verifying costs about what ``sha256sum`` over the same files costs.
@@ -27,13 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, column, false, func, inspect, select, table
+from sqlalchemy.exc import DBAPIError
 
 from decisions.accounts.models import User
+from decisions.integrity import replay
 from decisions.procedure import scope
 from decisions.procedure.models import Decision, Evidence, Meeting, MeetingPosition, TriggerDetermination
 from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent, AuditSm3
-from decisions.storage import db
+from decisions.storage import append_only, db
 from decisions.storage.unit_of_work import UnitOfWork
 
 _AE = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -91,64 +98,84 @@ def verify(ident: str | int | None = None, *, as_user: str | None = None) -> dic
     decision. Without one: only the decisions that user may open (their files, chains and links); the system
     chain (chain 0: offices, users, every organ's catalog) and the decisions outside the scope are left out,
     and ``scope`` in the result says how many decisions that was."""
-    problems: list[str] = []
+    damaged = database_problems()
+    if damaged:  # nothing read from a damaged file can be trusted: say so and stop
+        return {"ok": False, "problems": damaged, "evidence_checked": 0, "events_checked": 0, "chains_checked": 0,
+                "sm3": audit.SM3_AVAILABLE, "heads": {}, "database_damaged": True}
     with UnitOfWork() as uow:
         reader = scope.reader(uow.session, as_user) if as_user is not None else None
         only = _resolve(uow, ident, reader) if ident is not None else None
         conn = uow.session.connection()
         seen = None          # the decisions in the reader's scope, when that is not all of them
-        within: set[int] = set()
         left_out = 0
         if only is None and reader is not None and not reader.everything:
             clause = scope.visible_clause(reader)
             seen = select(_D.c.id).where(clause if clause is not None else false()).correlate(None)
-            within = set(conn.execute(seen).scalars())
-            left_out = int(conn.execute(select(func.count()).select_from(_D)).scalar() or 0) - len(within)
+            left_out = int(conn.execute(select(func.count()).select_from(_D)).scalar() or 0) - \
+                len(set(conn.execute(seen).scalars()))
+        out = check(conn, only=only, seen=seen)
+    if reader is not None:
+        out["scope"] = {"user": reader.username, "decisions_checked": out.pop("_decisions"),
+                        "decisions_out_of_scope": left_out, "system_chain_checked": only is None and seen is None}
+    else:
+        out.pop("_decisions")
+    return out
 
-        ev_q = select(_EV.c.id, _EV.c.decision_id, _EV.c.stage, _EV.c.kind, _EV.c.filename, _EV.c.size,
-                      _EV.c.sha256, _EV.c.meta).order_by(_EV.c.id)
-        ae_q = select(_AE).order_by(_AE.c.chain, _AE.c.seq)
-        sm3_q = select(_SM3.c.chain, _SM3.c.seq, _SM3.c.sm3)
-        d_q = select(_D.c.id, _D.c.code, _D.c.title, _D.c.category, _D.c.source, _D.c.state, _D.c.round)
-        m_q = select(_M).order_by(_M.c.id)
-        td_q = select(_TD.c.decision_id, _TD.c.name, _TD.c.value, _TD.c.reason)
-        if only is not None:
-            ev_q = ev_q.where(_EV.c.decision_id == only)
-            ae_q = ae_q.where(_AE.c.chain == only)
-            sm3_q = sm3_q.where(_SM3.c.chain == only)
-            d_q = d_q.where(_D.c.id == only)
-            m_q = m_q.where(_M.c.decision_id == only)
-            td_q = td_q.where(_TD.c.decision_id == only)
-        elif seen is not None:
-            ev_q = ev_q.where(_EV.c.decision_id.in_(seen))
-            ae_q = ae_q.where(_AE.c.chain.in_(seen))
-            sm3_q = sm3_q.where(_SM3.c.chain.in_(seen))
-            d_q = d_q.where(_D.c.id.in_(seen))
-            m_q = m_q.where(_M.c.decision_id.in_(seen))
-            td_q = td_q.where(_TD.c.decision_id.in_(seen))
-        evidence = conn.execute(ev_q).all()
-        events = [dict(r._mapping) for r in conn.execute(ae_q)]
-        sm3_rows: dict[int, dict[int, str]] = defaultdict(dict)
-        for chain, seq, value in conn.execute(sm3_q):
-            sm3_rows[chain][seq] = value
-        decisions = conn.execute(d_q).all()
-        meetings = [dict(r._mapping) for r in conn.execute(m_q)]
-        positions: dict[int, list[Any]] = defaultdict(list)
-        if meetings:
-            mp_q = select(_MP.c.meeting_id, _MP.c.seq, _MP.c.user_id, _MP.c.position, _MP.c.is_head) \
-                .where(_MP.c.meeting_id.in_([m["id"] for m in meetings])).order_by(_MP.c.meeting_id, _MP.c.seq)
-            for row in conn.execute(mp_q):
-                positions[row.meeting_id].append(row)
-        triggers = conn.execute(td_q).all()
-        usernames = dict(conn.execute(select(_U.c.id, _U.c.username)).all()) if meetings else {}
-        if only is not None:
-            within = {only}
-        others = [r for r in other_references(conn)
-                  if (only is None and seen is None) or _belongs(conn, r, within)]
+
+def check(conn: Connection, *, only: int | None = None, seen: Any = None, files: bool = True) -> dict[str, Any]:
+    """The checks of `verify` over one connection (the deployment's, a backup snapshot's, a restore's open
+    transaction): ``only`` one decision, ``seen`` a select of the decision ids to check (None: everything, the
+    system chain included); ``files=False`` leaves out hashing the store's files (a backup hashes them as it
+    copies them)."""
+    problems: list[str] = list(append_only.problems(conn).values())
+    within: set[int] = set()
+    if seen is not None:
+        within = set(conn.execute(seen).scalars())
+
+    ev_q = select(_EV.c.id, _EV.c.decision_id, _EV.c.stage, _EV.c.kind, _EV.c.filename, _EV.c.size,
+                  _EV.c.sha256, _EV.c.meta).order_by(_EV.c.id)
+    ae_q = select(_AE).order_by(_AE.c.chain, _AE.c.seq)
+    sm3_q = select(_SM3.c.chain, _SM3.c.seq, _SM3.c.sm3)
+    d_q = select(_D.c.id, _D.c.code, _D.c.title, _D.c.category, _D.c.source, _D.c.state, _D.c.round)
+    m_q = select(_M).order_by(_M.c.id)
+    td_q = select(_TD.c.decision_id, _TD.c.name, _TD.c.value, _TD.c.reason)
+    if only is not None:
+        ev_q = ev_q.where(_EV.c.decision_id == only)
+        ae_q = ae_q.where(_AE.c.chain == only)
+        sm3_q = sm3_q.where(_SM3.c.chain == only)
+        d_q = d_q.where(_D.c.id == only)
+        m_q = m_q.where(_M.c.decision_id == only)
+        td_q = td_q.where(_TD.c.decision_id == only)
+    elif seen is not None:
+        ev_q = ev_q.where(_EV.c.decision_id.in_(seen))
+        ae_q = ae_q.where(_AE.c.chain.in_(seen))
+        sm3_q = sm3_q.where(_SM3.c.chain.in_(seen))
+        d_q = d_q.where(_D.c.id.in_(seen))
+        m_q = m_q.where(_M.c.decision_id.in_(seen))
+        td_q = td_q.where(_TD.c.decision_id.in_(seen))
+    evidence = conn.execute(ev_q).all()
+    events = [dict(r._mapping) for r in conn.execute(ae_q)]
+    sm3_rows: dict[int, dict[int, str]] = defaultdict(dict)
+    for chain, seq, value in conn.execute(sm3_q):
+        sm3_rows[chain][seq] = value
+    decisions = conn.execute(d_q).all()
+    meetings = [dict(r._mapping) for r in conn.execute(m_q)]
+    positions: dict[int, list[Any]] = defaultdict(list)
+    if meetings:
+        mp_q = select(_MP.c.meeting_id, _MP.c.seq, _MP.c.user_id, _MP.c.position, _MP.c.is_head) \
+            .where(_MP.c.meeting_id.in_([m["id"] for m in meetings])).order_by(_MP.c.meeting_id, _MP.c.seq)
+        for row in conn.execute(mp_q):
+            positions[row.meeting_id].append(row)
+    triggers = conn.execute(td_q).all()
+    usernames = dict(conn.execute(select(_U.c.id, _U.c.username)).all()) if meetings else {}
+    if only is not None:
+        within = {only}
+    others = [r for r in other_references(conn)
+              if (only is None and seen is None) or _belongs(conn, r, within)]
 
     # 1. files
-    found = hash_files([(e.id, e.sha256, e.size) for e in evidence])
-    for e in evidence:
+    found = hash_files([(e.id, e.sha256, e.size) for e in evidence]) if files else {}
+    for e in evidence if files else ():
         sha, size = found[e.id]
         what = f"evidence #{e.id} ({e.filename}, decision {e.decision_id})"
         if sha is None:
@@ -158,7 +185,7 @@ def verify(ident: str | int | None = None, *, as_user: str | None = None) -> dic
             problems.append(f"{what}: file changed — expected sha256 {e.sha256} ({e.size} bytes), found "
                             f"sha256 {sha} ({size} bytes)")
 
-    for ref_table, ref_column, key, sha in others:
+    for ref_table, ref_column, key, sha in others if files else ():
         path = evidence_store.path_for(sha) if len(sha) == 64 else None
         what = f"{ref_table} {key} ({ref_column})"
         if path is None or not path.is_file():
@@ -185,13 +212,26 @@ def verify(ident: str | int | None = None, *, as_user: str | None = None) -> dic
     # 3. links between rows and the trail
     problems += _check_links(evidence, by_chain, decisions, meetings, positions, triggers, usernames,
                              {e.id: e for e in evidence})
+    # 4. every row the trail describes, replayed from its events
+    found_rows, unchecked = replay.check_rows(conn, by_chain, {d.id for d in decisions},
+                                              system=only is None and seen is None)
+    problems += found_rows
     out = {"ok": not problems, "problems": problems, "evidence_checked": len(evidence) + len(others),
            "events_checked": len(events), "chains_checked": len(by_chain), "sm3": audit.SM3_AVAILABLE,
-           "heads": {str(k): v for k, v in sorted(heads.items())}}
-    if reader is not None:
-        out["scope"] = {"user": reader.username, "decisions_checked": len(decisions),
-                        "decisions_out_of_scope": left_out, "system_chain_checked": only is None and seen is None}
+           "heads": {str(k): v for k, v in sorted(heads.items())}, "unchecked": unchecked,
+           "_decisions": len(decisions)}
     return out
+
+
+def database_problems() -> list[str]:
+    """The database file itself: SQLite's page check (a damaged page, a broken index), or the error that stops
+    it from being opened at all."""
+    try:
+        with db.get_engine().connect() as conn:
+            found = db.integrity_problems(conn)
+    except DBAPIError as exc:
+        found = [f"database: {' '.join(str(exc.orig or exc).split())[:300]}"]
+    return [f"数据库文件已损坏 / the database file is damaged — {p}" for p in found]
 
 
 def _belongs(conn: Connection, ref: tuple[str, str, Any, str], decision_ids: Container[int]) -> bool:
@@ -279,7 +319,12 @@ def _check_links(evidence: list[Any], by_chain: dict[int, list[dict[str, Any]]],
             last = moves[-1]
             problems.append(f"{what}: state differs from the trail — expected {last['detail']['to']!r} (audit event "
                             f"seq {last['seq']}, {last['action']}), found {d.state!r} (row)")
-        rounds = 1 + sum(1 for e in moves if e["detail"].get("by") == "meeting:revise")
+        rounds = 1
+        for e in moves:
+            if e["detail"].get("by") == "meeting:revise":
+                rounds += 1
+            elif e["action"] == replay.RETURNED:
+                rounds = int(e["detail"].get("round") or rounds + 1)
         if rounds != d.round:
             problems.append(f"{what}: round differs from the trail — expected {rounds} (audit), found {d.round} (row)")
         expected_trig: dict[str, Any] = {}
@@ -328,10 +373,14 @@ def referenced_objects(conn: Connection) -> set[str]:
     return keep
 
 
-def initialise() -> None:
-    """``juece init``: bring the database to the newest schema, then sweep crash leftovers from the store."""
+def initialise() -> list[str]:
+    """``juece init``: bring the database to the newest schema, put back any append-only trigger that was
+    dropped, altered or disabled (returns their names), then sweep crash leftovers from the store."""
     db.migrate()
+    with db.get_engine().begin() as conn:
+        restored = append_only.restore(conn)
     sweep()
+    return restored
 
 
 def sweep(min_age: float = evidence_store.ORPHAN_GRACE_SECONDS) -> list[Path]:

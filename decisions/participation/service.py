@@ -181,7 +181,8 @@ def open_consultation(ident: str | int, *, start: str, end: str, explanation: st
         s.add(c)
         s.flush()
         record_event(s, d, actor, role, "consultation_open",
-                {"consultation_id": c.id, "start": c.start, "end": c.end, "days": days,
+                {"consultation_id": c.id, "title": c.title, "explanation": c.explanation, "start": c.start,
+                 "end": c.end, "days": days,
                  "shortened_reason": shortened_reason, "draft_evidence_id": draft.id, "notice_evidence_id": ev["id"],
                  "contact_required": contact_required})
         touch(d)

@@ -188,8 +188,20 @@ def touch(d: Decision) -> None:
 
 
 def record_event(session: Session, d: Decision, actor: Actor, role: str, action: str, detail: dict) -> None:
+    """One event on the decision's chain. A transition (a detail with ``from`` and ``to``) also records every stage
+    row as it now stands, ``stages``: [[stage, status, note], …] in position order, so that `juece verify` can
+    compare the rows with the trail (a status or a note changed in the database)."""
+    if "from" in detail and "to" in detail and "stages" not in detail:
+        detail = {**detail, "stages": stage_rows(session, d.id or 0)}
     audit.record(session, decision_id=d.id, actor=actor.username, role=role, office=actor.office_code,
                  action=action, detail=detail)
+
+
+def stage_rows(session: Session, decision_id: int) -> list[list[str]]:
+    """The decision's stage rows as a transition event records them (pending ORM changes flushed first)."""
+    return [[stage, status, note] for stage, status, note in session.exec(
+        select(StageStatus.stage, StageStatus.status, StageStatus.note)
+        .where(StageStatus.decision_id == decision_id).order_by(col(StageStatus.position)))]
 
 
 def _stage_name(profile: Profile, state: str) -> str:
@@ -281,7 +293,9 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
                      detail={"code": code, "title": title, "organ": organ, "undertaker": undertaker,
                              "co_undertakers": co_undertakers, "category": category, "source": source,
                              "catalog": item.id if item else None, "profile": profile.name,
-                             "profile_version": profile.version}, new_chain=True)
+                             "profile_version": profile.version,
+                             "stages": [[stage, "current" if i == 0 else "pending", ""]
+                                        for i, stage in enumerate(profile.stage_order)]}, new_chain=True)
         uow.commit()
         return {"id": did, "code": code, "title": title, "state": profile.stage_order[0], "profile": profile.name,
                 "profile_version": profile.version}

@@ -7,6 +7,7 @@ row that names it commits, so a crash leaves at most an unreferenced object or a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -14,7 +15,11 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from decisions.errors import IntegrityFailure
 from decisions.storage.settings import get_settings
+
+FULL = "磁盘已满，材料未保存，未写入任何内容 / the disk is full: the file was not stored, nothing written"
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 #: an unreferenced object younger than this may belong to a transaction still running: keep it
 ORPHAN_GRACE_SECONDS = 3600.0
@@ -47,8 +52,13 @@ def put(data: bytes) -> str:
     if target.is_file() and target.stat().st_size == len(data) and file_sha256(target) == sha:
         os.utime(target)  # fresh again: the orphan sweep leaves it to the transaction about to use it
         return sha
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise IntegrityFailure(f"{FULL}: {root()}") from None
+        raise
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -56,8 +66,10 @@ def put(data: bytes) -> str:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise IntegrityFailure(f"{FULL}: {root()}") from None
         raise
     return sha
 

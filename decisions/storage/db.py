@@ -11,7 +11,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
 
 from decisions.storage.settings import get_settings
 
@@ -98,6 +99,37 @@ def migrate() -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+
+
+#: what SQLite and PostgreSQL say when the database file is damaged
+DAMAGED = ("malformed", "file is not a database", "disk image", "file is encrypted or is not a database",
+           "database corruption", "invalid page", "could not read block")
+#: what they say when the disk (or the quota) is full
+FULL = ("database or disk is full", "no space left on device", "disk full", "disk quota exceeded")
+
+
+def damaged_text(message: str) -> bool:
+    low = message.lower()
+    return any(w in low for w in DAMAGED)
+
+
+def full_text(message: str) -> bool:
+    low = message.lower()
+    return any(w in low for w in FULL)
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """SQLite's own page-level check (``PRAGMA integrity_check``): an empty list when the file is sound.
+
+    PostgreSQL checks its pages itself (checksums) and reports a damaged block as an error on reading it; nothing
+    is run there. A database too damaged to run the check gives the error as the one problem."""
+    if conn.dialect.name != "sqlite":
+        return []
+    try:
+        found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check(100)")]
+    except DBAPIError as exc:
+        return [f"SQLite: {' '.join(str(exc.orig or exc).split())}"]
+    return [] if found == ["ok"] else [f"SQLite integrity_check: {line}" for line in found]
 
 
 def is_initialised() -> bool:

@@ -26,11 +26,14 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from decisions.errors import Conflict, IntegrityFailure
-from decisions.storage.db import get_engine
+from decisions.storage.db import damaged_text, full_text, get_engine
 from decisions.storage.statements import Prepared
 
 CONFLICT = "记录已被他人同时修改，请重试 / changed concurrently, retry"
 BUSY = "数据库正忙或并发冲突，请重试 / database busy or concurrent change, retry"
+DAMAGED = ("数据库文件已损坏，拒绝写入；请运行 juece verify 并从备份恢复 / the database file is damaged, nothing "
+           "written; run juece verify and restore from a backup")
+FULL = "磁盘已满，未写入任何内容 / the disk is full, nothing written"
 _BUMPED = "juece_bumped_decisions"
 
 _versioned: type | None = None                      # the decision model, registered by the procedure
@@ -129,10 +132,18 @@ def _reset(session: OrmSession, *_args: object) -> None:
         hook(session)
 
 
+def _first_line(exc: DBAPIError) -> str:
+    return " ".join(str(exc.orig or exc).split())[:200]
+
+
 def translate(exc: BaseException) -> BaseException | None:
     """The JueceError a database exception means (Conflict / IntegrityFailure), or None."""
     if isinstance(exc, StaleDataError):
         return Conflict(CONFLICT)
+    if isinstance(exc, DBAPIError) and damaged_text(str(exc)):
+        return IntegrityFailure(f"{DAMAGED}: {_first_line(exc)}")
+    if isinstance(exc, DBAPIError) and full_text(str(exc)):
+        return IntegrityFailure(f"{FULL}: {_first_line(exc)}")
     if isinstance(exc, OperationalError):
         text = str(exc).lower()
         if "locked" in text or "could not serialize" in text or "deadlock" in text or "busy" in text:
