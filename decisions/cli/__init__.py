@@ -12,6 +12,7 @@ import sys
 from decisions.cli import (  # noqa: F401  (each module registers its commands on the app, in this order)
     accounts,
     aftercare,
+    archive,
     catalog,
     deadlines,
     deployment,
