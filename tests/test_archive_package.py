@@ -23,7 +23,7 @@ from decisions.errors import Blocked
 from decisions.records import audit
 from decisions.storage.locations import archive_schema
 from tests.helpers import Org, Walker
-from tests.test_dossier_helpers import pdf_pages
+from tests.test_dossier_helpers import pdf_pages, text_of
 
 runner = CliRunner()
 
@@ -72,9 +72,12 @@ def test_the_check_passes_on_the_package_as_exported(exported):
         assert report["ok"], report["failed"]
         assert set(report["summary"]) == {"真实性", "完整性", "可用性", "安全性"}
         assert all(c["evidence"] for c in report["checks"]), report["checks"]
-    res = runner.invoke(app, ["archive", "check", str(exported["zip"]), "--json"])
+    pdf_report = exported["root"] / "check.pdf"
+    res = runner.invoke(app, ["archive", "check", str(exported["zip"]), "--json", "--pdf", str(pdf_report)])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["ok"]
+    text = "".join(text_of(pdf_report).split())  # the report as a PDF: each category and check, in Chinese
+    assert "四性检测报告" in text and "真实性" in text and "安全性" in text and "A2" in text
 
 
 def test_the_check_fails_naming_a_changed_file(exported, tmp_path: Path):

@@ -46,6 +46,8 @@ def export_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
 def check_cmd(package_path: Annotated[Path, typer.Argument(metavar="PACKAGE", help="移交包目录或 .zip")],
               output: Annotated[Path | None, typer.Option(
                   "-o", "--output", help="检测报告另存为 JSON 文件 / also write the report (JSON)")] = None,
+              pdf_out: Annotated[Path | None, typer.Option(
+                  "--pdf", help="检测报告另存为 PDF / also write the report as a PDF")] = None,
               json_: JsonOpt = False) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性；任一项未通过退出码 6 / the four-property check."""
     from decisions.archive import checks
@@ -54,6 +56,10 @@ def check_cmd(package_path: Annotated[Path, typer.Argument(metavar="PACKAGE", he
         report = checks.check_package(package_path)
         if output is not None:
             output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        if pdf_out is not None:
+            from pdf import check_report
+
+            pdf_out.write_bytes(check_report.render(report))
         if not report["ok"]:
             if json_ or state["json"]:
                 typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
