@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decisions.accounts.models import Office, User, UserRole
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
+from decisions.archive.models import ArchiveFiling
 from decisions.catalog.models import CatalogClosure, CatalogItem, CatalogVersion
 from decisions.deadlines.models import Deadline, Notification, UserContact, WorkerLease, apscheduler_jobs
 from decisions.participation.models import Consultation, Opinion, ParticipationFeedback
@@ -26,7 +27,7 @@ from decisions.records.models import AuditEvent, AuditSm3
 from decisions.storage.schema import metadata
 
 __all__ = [
-    "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
+    "ArchiveFiling", "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
     "CoUndertaker", "Deadline", "Decision", "Evidence", "Meeting", "MeetingPosition", "Notification", "Office",
     "Opinion", "ParticipationFeedback", "PostEvaluation", "PublicFeedback", "StageStatus", "TriggerDetermination",
     "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",

@@ -57,7 +57,7 @@ FORMAT = "juece-dossier/1"
 MANIFEST_NAME = "juece-dossier.json"
 # The layout of the generated part: in the manifest's "renderer", so that a dossier rendered before a
 # layout change is told apart from a changed file (verify: "renderer changed", not "file differs").
-LAYOUT = "2"
+LAYOUT = "3"  # 3: the archival description (档号, 卷内目录, 卷内备考表), one 件号 per document
 
 # ----------------------------------------------------------------- vocabulary (display only)
 CATEGORY_ZH = {
@@ -344,10 +344,10 @@ class Styles:
 
 
 SECTIONS = [
-    ("cover", "封面"), ("toc", "目录"), ("timeline", "一、程序时间线"), ("triggers", "二、适用性判定"),
+    ("cover", "封面"), ("toc", "卷内目录"), ("timeline", "一、程序时间线"), ("triggers", "二、适用性判定"),
     ("participation", "三、公众参与与意见采纳"), ("expert", "四、专家论证、风险评估与公平竞争审查"),
     ("legality", "五、合法性审查"), ("meeting", "六、集体讨论决定"), ("publication", "七、请示报告、决策公布与执行"),
-    ("index", "八、材料目录"), ("audit", "九、审计记录"),
+    ("index", "八、材料清单"), ("audit", "九、审计记录"), ("notes", "卷内备考表"),
 ]
 EVIDENCE_SECTION = "十、材料原件"
 
@@ -396,13 +396,14 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     by_kind: dict[str, list[dict]] = {}
     for e in rec["evidence"]:
         by_kind.setdefault(e["kind"], []).append(e)
-    story: list = [Anchor("cover", anchors), Spacer(1, 30 * mm),
+    arc = rec.get("archive") or {}
+    story: list = [Anchor("cover", anchors), Spacer(1, 6 * mm), _archive_box(arc, s), Spacer(1, 12 * mm),
                    s.p("重大行政决策案卷", s.title), s.p("（一事一档 · 依据《重大行政决策程序暂行条例》第三十三条）",
                                                   ParagraphStyle("c2", parent=s.cover, alignment=TA_CENTER)),
-                   Spacer(1, 10 * mm)]
+                   Spacer(1, 8 * mm)]
     if d["interim"]:
         story += [s.p("阶段性案卷 · 决策程序尚未完成 / INTERIM DOSSIER", s.mark), Spacer(1, 4 * mm)]
-    story += [s.p(d["title"], ParagraphStyle("t2", parent=s.title, fontSize=16, leading=24)), Spacer(1, 10 * mm)]
+    story += [s.p(d["title"], ParagraphStyle("t2", parent=s.title, fontSize=16, leading=24)), Spacer(1, 8 * mm)]
     co = "、".join(o["name"] for o in rec["co_undertakers"])
     cat = rec.get("catalog")
     cover_rows = [
@@ -413,33 +414,38 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         ["决策来源", SOURCE_ZH.get(d["source"], d["source"])],
         ["目录事项", f"{cat['year']}年度目录第{cat['seq']}项：{cat['item_name']}" if cat else "（未列入目录）"],
         ["程序依据", f"{prof['title_zh']}（{prof['name']} {prof['version']}）"],
-        ["立项日期", when(d["created_at"])],
+        ["起止日期", f"{when(d['created_at'])[:10]} 至 {when(until)[:10]}"],
         ["当前阶段", f"{d['state_name']}（{d['state']}），{when(d['state_entered_at'])} 起"],
         ["决策结果", d["outcome"]],
         ["记录截至", when(until) + "（时间均为北京时间）" + (f"；审计记录中有 {len(back)} 条事件的时间早于此前的事件，"
                                                        "见“九、审计记录”" if back else "")],
-        ["材料", f"{len(parts)} 件，其中并入本卷 {sum(1 for p in parts if p.merged)} 件；原件均作为附件嵌入"],
     ]
+    if arc:
+        cover_rows += [["立卷单位", arc.get("unit", "")],
+                       ["归档日期", when(arc["filed_at"])[:10] if arc.get("filed") else "（尚未归档）"]]
     cover_cells = [[s.p(k, s.cover), s.p(v, s.cover)] for k, v in cover_rows]
-    cover_cells.append([s.p("本卷页数", s.cover), Slot("total", slots, 100 * mm, 14)])
+    cover_cells.append([s.p("本卷", s.cover), Slot("total", slots, 100 * mm, 14)])
     cover = Table(cover_cells, colWidths=[30 * mm, CONTENT_W - 30 * mm])
-    cover.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.chain.primary), ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [cover, Spacer(1, 8 * mm),
-              s.p("本卷由 juece 依据决策记录生成：同一记录生成的文件逐字节相同；材料原件的 SHA-256 见材料目录，"
+    cover.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.chain.primary), ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    story += [cover, Spacer(1, 5 * mm),
+              s.p("本卷由 juece 依据决策记录生成：同一记录生成的文件逐字节相同；材料原件的 SHA-256 见材料清单，"
                   "原件以附件形式嵌入本卷（PDF/A-3）。核验：juece verify --dossier 文件.pdf", s.small),
               PageBreak()]
 
-    # table of contents
-    story += [Anchor("toc", anchors), s.p("目录", s.h1)]
-    toc_rows = [[s.p(title), Slot(f"toc:{key}", slots, 28 * mm)] for key, title in SECTIONS[2:]]
-    if parts:
-        indent = ParagraphStyle("ind", parent=s.body, leftIndent=8 * mm)
-        toc_rows.append([s.p(EVIDENCE_SECTION), Slot("toc:evidence", slots, 28 * mm)])
-        for i, (label, group) in enumerate(_groups(parts)):
-            toc_rows.append([s.p(f"{label}（{len(group)} 件）", indent), Slot(f"toc:group:{i}", slots, 28 * mm)])
-    toc = Table(toc_rows, colWidths=[CONTENT_W - 30 * mm, 30 * mm])
-    toc.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.chain.primary), ("LINEBELOW", (0, 0), (-1, -1), 0.2, GRID)]))
-    story += [toc, PageBreak()]
+    # 卷内目录: one row per document, numbered by its 件号 (DA/T 22)
+    story += [Anchor("toc", anchors), s.p("卷内目录", s.h1),
+              s.p("本卷生成部分（封面、卷内目录、程序记录一至九、卷内备考表）为第 1 页起；各件材料按件号排列，"
+                  "并入本卷的标明页号，未能并入的（非 PDF、已加密或损坏）原件作为附件嵌入。", s.small), Spacer(1, 2 * mm)]
+    cat_rows: list[list[Any]] = [[Plain("—"), "", rec["organ"]["name"], "决策程序记录（juece 依据决策记录生成）",
+                                  Plain(when(until)[:10]), Slot("cat:record", slots, 16 * mm), ""]]
+    for p in parts:
+        e = p.entry
+        cat_rows.append([Plain(str(e["no"])), doc_number(e), responsible(e), f"{e['kind_name']}：{e['filename']}",
+                         Plain(doc_date(e)), Slot(f"cat:{e['no']}", slots, 16 * mm),
+                         "" if p.merged else "原件为附件"])
+    story += [s.table(["件号", "文号", "责任者", "题名", "日期", "页号", "备注"], cat_rows, [6, 12, 20, 38, 10, 9, 9]),
+              PageBreak()]
 
     # 1. timeline
     story += [Anchor("timeline", anchors), s.p(SECTIONS[2][1], s.h1), s.p(f"程序依据：{prof['law_zh']}", s.small),
@@ -471,7 +477,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     story += _kind_table(s, by_kind, ["participation_activity"], "公众参与活动")
     for reg in by_kind.get("opinion_register", []):
         m = reg["meta"]
-        story.append(s.p(f"意见登记（材料{reg['no']}，{when(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
+        story.append(s.p(f"意见登记（第{reg['no']}件，{when(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
                          f"采纳 {m.get('adopted', '—')} 条，部分采纳 {m.get('partially_adopted', '—')} 条，"
                          f"未采纳 {m.get('not_adopted', '—')} 条（条例第18条）。"))
     if not by_kind.get("opinion_register"):
@@ -499,7 +505,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     for m in rec["meetings"]:
         story.append(s.p(f"{m['date']} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
                          f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
-                         f"（{m['outcome']}）；会议纪要：材料{m['minutes_no']}。", s.body))
+                         f"（{m['outcome']}）；会议纪要：第{m['minutes_no']}件。", s.body))
         rows = [[str(p["seq"]), p["who"] + ("（行政首长，最后发言）" if p["is_head"] else ""),
                  f"{POSITION_ZH.get(p['position'], p['position'])}（{p['position']}）"] for p in m["positions"]]
         story.append(s.table(["发言顺序", "组成人员", "意见"], rows, [12, 58, 30]))
@@ -531,11 +537,11 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             desc = f"{e['kind_name']}\n{e['filename']}"
             if e["meta"]:
                 desc += f"\n{meta_text(e['meta'])}"
-            rows.append([Plain(str(e["no"])), f"#{e['id']}\n{e['stage_name']}", desc,
+            rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
                          f"{e['uploader']}（{e['role_name']}，{e['office_name']}）",
                          plain_lines(*when(e["at"]).split(" "), fmt_size(e["size"])), plain_hash(e["sha256"]),
                          [Slot(f"ev:{e['no']}", slots, 40 * mm), Paragraph(s.chain.markup(where), s.cell)]])
-        story.append(s.table(["序号", "编号/阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,
+        story.append(s.table(["件号", "阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,
                              [5, 11, 25, 15, 12, 14, 18], small=(5,)))
     else:
         story.append(s.p("尚无材料（阶段性案卷）。"))
@@ -558,7 +564,75 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{when(e['at'])}）早于此前事件的时间（{when(before)}）。"
                          "审计链按序号链接，序号的先后不受影响；时间倒序可能源于服务器时钟被回拨或时区设置错误，"
                          "“记录截至”取全部事件中最晚的时间。", s.small))
+    story += _notes_sheet(rec, parts, s, anchors, slots, back)
     return story
+
+
+def doc_number(e: dict) -> str:
+    """文号: the document's own number where its metadata has one."""
+    m = e.get("meta") or {}
+    return str(m.get("doc_no") or m.get("number") or m.get("reference") or "")
+
+
+def responsible(e: dict) -> str:
+    """责任者: who issued the document (an expert's or an institution's own opinion), else the submitting office."""
+    m = e.get("meta") or {}
+    return str(m.get("institution") or m.get("expert") or e.get("office_name") or "")
+
+
+def doc_date(e: dict) -> str:
+    m = e.get("meta") or {}
+    for k in ("date", "submitted", "reported", "hearing_date"):
+        v = str(m.get(k) or "")
+        if len(v) >= 10 and v[4] == "-":
+            return v[:10]
+    return when(e["at"])[:10]
+
+
+def _archive_box(arc: dict, s: Styles) -> Table:
+    """The cover's box of the archival description (DA/T 22): 档号, 保管期限, 密级, 开放/控制."""
+    code = arc.get("code") or "（归档时编定）"
+    rows = [[s.p("档号", s.small), s.p(code, s.cover), s.p("保管期限", s.small), s.p(arc.get("retention", ""), s.cover)],
+            [s.p("密级", s.small), s.p(arc.get("classification", ""), s.cover), s.p("开放状态", s.small),
+             s.p(arc.get("access", ""), s.cover)],
+            [s.p("全宗号", s.small), s.p(arc.get("fonds", ""), s.cover), s.p("依据", s.small),
+             s.p(arc.get("access_basis", ""), s.small)]]
+    t = Table(rows, colWidths=[16 * mm, 62 * mm, 18 * mm, CONTENT_W - 96 * mm])
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.chain.primary), ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+                           ("BACKGROUND", (2, 0), (2, -1), HEAD_BG)]))
+    return t
+
+
+def _notes_sheet(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int], slots: dict, back: list) -> list:
+    """卷内备考表 (DA/T 22): the volume's counts, what a reader must know about it, the filer, checker and date."""
+    arc = rec.get("archive") or {}
+    out: list = [PageBreak(), Anchor("notes", anchors), s.p("卷内备考表", s.h1)]
+    out.append(Slot("notes:pages", slots, CONTENT_W, 14))
+    notes: list[str] = []
+    unmerged = [p for p in parts if not p.merged]
+    if unmerged:
+        notes.append("未并入本卷页面、原件作为附件嵌入的材料：" + "；".join(
+            f"第{p.entry['no']}件（{p.reason.split(' / ')[0].split('：')[0]}）" for p in unmerged))
+    for late in arc.get("late", []):
+        notes.append(f"第{late['no']}件于 {when(late['at'])} 补充归入，晚于“{late['stage_name']}”阶段完成（{when(late['left_at'])}）。")
+    notes += list(arc.get("notes", []))
+    for p in parts:
+        for n in p.notes:
+            notes.append(f"第{p.entry['no']}件：{n.split(' / ')[0]}")
+    if back:
+        notes.append(f"审计记录中有 {len(back)} 条事件的时间早于此前的事件，见“九、审计记录”。")
+    if rec["decision"]["interim"]:
+        notes.append("本卷为阶段性案卷，决策程序尚未完成。")
+    out.append(s.p("说明", s.h2))
+    out += [s.p(f"{i}. {n}", s.body) for i, n in enumerate(notes, start=1)] or [s.p("无。")]
+    filed = arc.get("filed")
+    rows = [["立卷单位", arc.get("unit", "")],
+            ["立卷人", arc.get("filer") or "（尚未归档）"],
+            ["检查人", arc.get("checker") or "（尚未归档）"],
+            ["立卷时间", when(arc.get("filed_at"))[:10] if filed else "（尚未归档）"]]
+    out += [Spacer(1, 4 * mm), s.table(["项目", "内容"], rows, [20, 80])]
+    return out
 
 
 def chain_values(e: dict) -> Plain:
@@ -583,12 +657,12 @@ def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], lab
     rows = []
     for k in kinds:
         for e in by_kind.get(k, []):
-            rows.append([f"材料{e['no']}", e["kind_name"], meta_text(e["meta"]) or "—",
+            rows.append([Plain(str(e["no"])), e["kind_name"], meta_text(e["meta"]) or "—",
                          f"{e['uploader']}（{e['role_name']}）", when(e["at"])])
     if not rows:
         return []
-    rows.sort(key=lambda r: int(r[0][2:]))
-    return [s.table(["材料", "种类", "要点（元数据）", "提交人", "时间"], rows, [8, 18, 44, 18, 14]), Spacer(1, 2 * mm)]
+    rows.sort(key=lambda r: int(r[0]))
+    return [s.table(["件号", "种类", "要点（元数据）", "提交人", "时间"], rows, [8, 18, 44, 18, 14]), Spacer(1, 2 * mm)]
 
 
 def render_front(rec: dict, parts: list[Part], chain: fonts.FontChain) -> tuple[bytes, int, dict, dict]:
@@ -638,7 +712,25 @@ def slot_texts(parts: list[Part], layout: Layout) -> dict[str, str]:
         texts[f"toc:group:{i}"] = str(first) if first else "—（未并入）"
     for p in parts:
         texts[f"ev:{p.entry['no']}"] = _pages_text(p)
+        texts[f"cat:{p.entry['no']}"] = _page_range(p)
+    texts["cat:record"] = f"1–{layout.front_pages}"
+    merged_pages = sum(p.pages for p in parts if p.merged)
+    texts["notes:pages"] = (f"本卷共有文件 {len(parts)} 件（并入本卷 {len(merged)} 件，{merged_pages} 页）；"
+                            f"本卷共 {layout.total_pages} 页，其中生成部分 {layout.front_pages} 页")
     return texts
+
+
+def _page_range(p: Part) -> str:
+    if not p.merged:
+        return "附件"
+    last = p.first_page + p.pages - 1
+    return str(p.first_page) if p.pages == 1 else f"{p.first_page}–{last}"
+
+
+def volume_label(rec: dict) -> str:
+    """The label on every page: the 档号 once filed, with the decision code."""
+    code = (rec.get("archive") or {}).get("code")
+    return f"{code} · {rec['decision']['code']}" if code else rec["decision"]["code"]
 
 
 # ----------------------------------------------------------------- stamps and assembly
@@ -669,7 +761,7 @@ def overlay_plan(code: str, parts: list[Part], layout: Layout, slots: dict, text
         for x, y, w, text in sorted(by_page.get(n, [])):
             if text.startswith("共"):
                 st.items.append((x, y, 11, 0, text, False))
-            elif text.isdigit() or text.startswith("—"):
+            elif text.replace("–", "").isdigit() or text.startswith("—"):
                 st.items.append((x + w, y, 9.5, 0, text, True))
             else:
                 st.items.append((x, y, 8, 0, text, False))
@@ -677,7 +769,7 @@ def overlay_plan(code: str, parts: list[Part], layout: Layout, slots: dict, text
     for p in parts:
         if not p.pdf:
             continue
-        label = chain.plain(f"{code} · 材料{p.entry['no']}（#{p.entry['id']}）")
+        label = chain.plain(f"{code} · 第{p.entry['no']}件")
         for i, page in enumerate(p.pdf.pages):
             w, h = _display_size(page)
             y = 4.5 * mm if h > 80 * mm else 2 * mm
@@ -846,7 +938,7 @@ def _render(record: dict, files: dict[int, Path]) -> Rendered:
             if p.pdf:
                 out.pages.extend(p.pdf.pages)
         clock.lap("merge")
-        plan = overlay_plan(dec["code"], parts, layout, slots, slot_texts(parts, layout), chain)
+        plan = overlay_plan(volume_label(record), parts, layout, slots, slot_texts(parts, layout), chain)
         font = OverlayFont(chain, {item[4] for st in plan for item in st.items if item[4]})
         font_res = out.copy_foreign(font.fonts_resource())
         push = out.make_indirect(pikepdf.Stream(out, b"q\n"))
@@ -854,7 +946,7 @@ def _render(record: dict, files: dict[int, Path]) -> Rendered:
         for page, st in zip(out.pages, plan, strict=True):  # iterate: out.pages[n] costs ~170 µs each
             _stamp(out, page, st, font, font_res, push, shared)
         clock.lap("stamps")
-        warnings = [f"材料{p.entry['no']} #{p.entry['id']} {p.entry['filename']}: {n}" for p in parts for n in p.notes]
+        warnings = [f"第{p.entry['no']}件 {p.entry['filename']}: {n}" for p in parts for n in p.notes]
         pdfa.retag_subsets(out)
         clock.lap("subset tags")
         _outline(out, layout, parts)
@@ -863,7 +955,7 @@ def _render(record: dict, files: dict[int, Path]) -> Rendered:
         for p in parts:
             e = p.entry
             attached.append(pdfa.attach(out, p.attachment, p.path.read_bytes(),
-                                        description=f"材料{e['no']} #{e['id']} {e['kind_name']}（{e['kind']}）原件 "
+                                        description=f"第{e['no']}件 {e['kind_name']}（{e['kind']}）原件 "
                                                     f"sha256={e['sha256']}",
                                         mime=e["content_type"], modified=_dt(e["at"]), relationship=Name.Source))
         until = as_of(record)
@@ -899,7 +991,7 @@ def _outline(out: pikepdf.Pdf, layout: Layout, parts: list[Part]) -> None:
             for label, group in _groups(merged):
                 g = pikepdf.OutlineItem(label, group[0].first_page - 1)
                 for p in group:
-                    g.children.append(pikepdf.OutlineItem(f"材料{p.entry['no']} {p.entry['kind_name']}："
+                    g.children.append(pikepdf.OutlineItem(f"第{p.entry['no']}件 {p.entry['kind_name']}："
                                                           f"{fonts.clean(p.entry['filename'])}", p.first_page - 1))
                 top.children.append(g)
             ol.root.append(top)

@@ -21,7 +21,7 @@ ACTION_ZH = {
     "consultation_open": "公开征求意见", "opinion_disposition": "意见处理", "opinion_hidden": "隐藏意见",
     "participation_feedback": "意见采纳情况说明", "post_evaluation_start": "启动决策后评估",
     "post_evaluation_report": "决策后评估报告", "minor_adjustment": "一般调整", "adjustment_of": "重大调整（新决策）",
-    "adjusted_by": "决策被调整", "catalog_link": "列入决策事项目录",
+    "adjusted_by": "决策被调整", "catalog_link": "列入决策事项目录", "archived": "归档",
 }
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
@@ -60,6 +60,7 @@ class Names:
     stage: Callable[[object], str] = str
     trigger: Callable[[str], str] = str
     kind: Callable[[str], str] = str
+    item: Callable[[object], str] = lambda i: f"材料 #{i}"   # an evidence id as the dossier numbers it (件号)
 
 
 def _zh(table: Mapping[str, str], key: object) -> str:
@@ -129,8 +130,11 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
             yes = str(v.get("value")) in ("yes", "True", "true")
             parts.append(f"{n.trigger(str(k))}：{'是' if yes else '否'}" + (f"（{v['reason']}）" if v.get("reason") else ""))
         return "判定：" + "；".join(parts) if parts else "判定（无变更）"
+    if action == "archived":
+        return (f"归档：档号 {get('code', '')}，保管期限 {get('retention', '')}，密级 {get('classification', '')}，"
+                f"{get('access', '')}；立卷单位 {get('unit', '')}；立卷人 {get('filer', '')}，检查人 {get('checker', '')}")
     if action == "evidence":
-        text = f"材料 #{get('evidence_id')}（{n.kind(str(get('kind', '')))}）{get('filename', '')}"
+        text = f"{n.item(get('evidence_id'))}（{n.kind(str(get('kind', '')))}）{get('filename', '')}"
         if get("size") is not None:
             text += f"，{get('size')} 字节"
         return text + f"，SHA-256 {_short(get('sha256'))}"
@@ -173,7 +177,7 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
             text += f"（{get('days')} 日）"
         if get("shortened_reason"):
             text += f"，缩短期限理由：{get('shortened_reason')}"
-        text += f"；草案为材料 #{get('draft_evidence_id')}，公告为材料 #{get('notice_evidence_id')}"
+        text += f"；草案为{n.item(get('draft_evidence_id'))}，公告为{n.item(get('notice_evidence_id'))}"
         return text + ("；须留联系方式" if get("contact_required") else "")
     if action == "opinion_disposition":
         ids = get("opinions") or []
@@ -183,7 +187,7 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
         if get("reason"):
             text += f"；理由：{get('reason')}"
         if get("draft_evidence_id"):
-            text += f"；体现于草案材料 #{get('draft_evidence_id')}"
+            text += f"；体现于草案{n.item(get('draft_evidence_id'))}"
         return text
     if action == "opinion_hidden":
         return f"隐藏意见（回执 {get('receipt', '')}，意见编号 #{get('opinion_id')}）；理由：{get('reason') or '—'}"

@@ -173,10 +173,10 @@ def test_every_character_has_a_glyph(demo_env):
 
 def test_bookmarks_per_section_and_stage(demo_env):
     titles = outline_titles(demo_env[1]["data"])
-    for expected in ("封面", "目录", "一、程序时间线", "六、集体讨论决定", "八、材料目录", "十、材料原件", "决策建议", "集体讨论决定",
+    for expected in ("封面", "卷内目录", "一、程序时间线", "六、集体讨论决定", "八、材料清单", "卷内备考表", "十、材料原件", "决策建议", "集体讨论决定",
                      "决策执行"):
         assert expected in titles, expected
-    assert any(t.startswith("材料10 会议纪要") for t in titles)
+    assert any(t.startswith("第10件 会议纪要") for t in titles)  # one number per document: its 件号
 
 
 def test_verify_accepts_the_file_and_names_what_differs(demo_env, tmp_path: Path):

@@ -162,6 +162,9 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.views.show": "a read (test_isolation)", "procedure.views.list_decisions": "a read (test_isolation)",
     "reporting.views.yearly": "a read (test_isolation)", "integrity.service.verify": "a read (test_isolation)",
     "archive.service.generate_dossier": "a read of the whole record (test_isolation, test_dossier)",
+    "archive.service.load_record": "a read of the whole record (the dossier roles, as generate_dossier)",
+    "archive.package.export": "a read of the whole record (the dossier roles) into the transfer package",
+    "archive.service.file_decision": "the archivist files, a second person checks (tests/test_archive_filing.py)",
     "accounts.service.operator_of": "not a use case: who the acting user is, for the use cases above",
 }
 

@@ -196,6 +196,43 @@ class ReturnRules(_Strict):
     roles: dict[str, ReturnRole] = {}
 
 
+class Disclosure(_Strict):
+    """密级 and 开放/控制 status of a volume for one outcome of the ``non_disclosable`` determination."""
+
+    classification: str                   # 密级 (公开 / 内部 / …): a state secret is classified by 定密, not here
+    access: Literal["开放", "控制"]        # 开放 (may be opened to the public on transfer) / 控制 (controlled use)
+    basis: str                            # why, with the article
+
+
+class ArchiveRules(_Strict):
+    """[archive]: the archival description of the dossier (Art 33 一事一档; DA/T 22, DA/T 46).
+
+    What is the deployment's own (全宗号, 立卷单位) comes from its settings (JUECE_FONDS, JUECE_ARCHIVE_UNIT)."""
+
+    article: str = "Art 33"
+    code_rule: str = "{fonds}-{year}-{retention_code}-{item:04d}"   # 档号 (DA/T 22: 全宗号-年度-保管期限代码-件号)
+    retention: str = "永久"                                          # 保管期限 of a major decision's volume
+    retention_codes: dict[str, str] = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
+    fileable: list[str] = ["closed", "rejected", "withdrawn", "excluded"]   # 归档 only once the procedure ended
+    filer_roles: list[str] = ["archivist"]                                 # 立卷人
+    checker_roles: list[str] = ["archivist", "decision_organ", "head"]     # 检查人: a second person
+    non_disclosable: Disclosure = Disclosure(classification="内部", access="控制",
+                                             basis="依法不予公开（条例第14条第1款）")
+    disclosable: Disclosure = Disclosure(classification="公开", access="开放", basis="可以公开（条例第14条第1款）")
+    undetermined: Disclosure = Disclosure(classification="内部", access="控制",
+                                          basis="尚未作出是否公开的判定，暂按控制使用")
+
+    @model_validator(mode="after")
+    def _known(self) -> ArchiveRules:
+        if self.retention not in self.retention_codes:
+            raise ValueError(f"archive.retention {self.retention!r} has no code in archive.retention_codes")
+        try:
+            self.code_rule.format(fonds="X", year=2000, retention_code="Y", item=1, organ="X", decision="X")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"archive.code_rule {self.code_rule!r}: {exc}") from None
+        return self
+
+
 class Trigger(_Strict):
     name_zh: str
     name_en: str
@@ -273,6 +310,7 @@ class Profile(_Strict):
     floor: Floor = Floor()
     sending_back: ReturnRules | None = Field(default=None, alias="return")
     time: TimeRules = TimeRules()
+    archive: ArchiveRules = ArchiveRules()
 
     @field_validator("params")
     @classmethod
@@ -351,6 +389,13 @@ class Profile(_Strict):
                 if not ok:
                     errors.append(f"time.order[{i}]: {ref!r} is not KIND.KEY with a date key, KIND.@recorded or "
                                   "meeting.date")
+        for group in ("filer_roles", "checker_roles"):
+            for role in getattr(self.archive, group):
+                if role not in ROLES:
+                    errors.append(f"archive.{group}: unknown role {role!r}")
+        for st in self.archive.fileable:
+            if st not in self.stages and st not in SIDE_STATES:
+                errors.append(f"archive.fileable: unknown state {st!r}")
         if errors:
             raise ValueError("; ".join(errors))
         return self

@@ -27,6 +27,7 @@ from decisions.procedure.service import (
     new_decision,
     profile_of,
     record_event,
+    require_writable,
     scope_of,
     side_transition,
     touch,
@@ -275,6 +276,7 @@ def close(ident: str | int, *, as_user: str) -> dict:
     """Execution finished: the decision leaves execution for `closed` (the execution gates apply)."""
     with UnitOfWork() as uow:
         d = get_decision(uow.session, ident)
+        require_writable(d)
         if d.state != "execution":
             raise Blocked([Unmet("close.state", "Art 34", f"只有执行中的决策可以办结（当前 {d.state}）",
                                  f"only a decision in execution can be closed ({d.state})")])

@@ -21,10 +21,13 @@ import pikepdf
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from decisions import clock
 from decisions.accounts.models import Office, User
-from decisions.accounts.permissions import ROLE_NAMES_ZH, Actor
+from decisions.accounts.permissions import ROLE_NAMES_ZH, Actor, authorize
+from decisions.accounts.service import actor_for
+from decisions.archive.models import ArchiveFiling
 from decisions.catalog.models import CatalogItem
-from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound
+from decisions.errors import BadInput, Blocked, Conflict, IntegrityFailure, NotFound, Unmet
 from decisions.procedure import scope
 from decisions.procedure.models import (
     CoUndertaker,
@@ -35,12 +38,14 @@ from decisions.procedure.models import (
     StageStatus,
     TriggerDetermination,
 )
-from decisions.procedure.service import get_decision, profile_of
+from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, touch
 from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent
+from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
 from pdf import dossier, fonts, pdfa, signing
 from pdf import events as events_zh
+from workflow.profiles import Profile as Profiled
 
 DOSSIER_ROLES = scope.DOSSIER_ROLES
 FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
@@ -72,12 +77,19 @@ def build_record(s: Session, d: Decision) -> dict:
         st = profile.stages.get(key)
         return st.name_zh if st else SIDE_ZH.get(key, key)
 
-    names = events_zh.Names(stage=stage_name,
-                            trigger=lambda k: t.name_zh if (t := profile.triggers.get(k)) else k,
-                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k)
-
     stages = s.exec(select(StageStatus).where(StageStatus.decision_id == d.id).order_by(col(StageStatus.position))).all()
     evidence = s.exec(select(Evidence).where(Evidence.decision_id == d.id).order_by(col(Evidence.id))).all()
+    item_no = {e.id: i for i, e in enumerate(evidence, start=1)}  # the 件号: one number per document
+
+    def item(eid: object) -> str:
+        try:
+            return f"第{item_no[int(str(eid))]}件材料"
+        except (KeyError, ValueError):
+            return f"材料（已不在本卷，编号 {eid}）"
+
+    names = events_zh.Names(stage=stage_name,
+                            trigger=lambda k: t.name_zh if (t := profile.triggers.get(k)) else k,
+                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k, item=item)
     meetings = s.exec(select(Meeting).where(Meeting.decision_id == d.id).order_by(col(Meeting.id))).all()
     triggers = s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id)
                       .order_by(col(TriggerDetermination.id))).all()
@@ -162,19 +174,76 @@ def build_record(s: Session, d: Decision) -> dict:
                           "reason": t.reason, "by": person(users.get(t.user_id)), "at": t.at})
     cat = s.get(CatalogItem, d.catalog_item_id) if d.catalog_item_id else None
     as_of = dossier.latest([d.created_at, *(e.at for e in events)])  # the latest time, not the last seq's
+    organ, undertaker = office_ref(d.organ_id), office_ref(d.undertaker_id)
+    archive = describe(s, d, profile, organ or {"code": "", "name": ""}, triggers, person)
+    archive["late"] = _late_entries(ev_list, stage_list)
+    archive["notes"] = [f"{st['name']}依法跳过：{st['note']}（{st['article']}）" for st in stage_list
+                        if st["status"] == "skipped" and st["note"]]
     return {
         "decision": {"id": d.id, "code": d.code, "title": d.title, "state": d.state, "state_name": stage_name(d.state),
                      "round": d.round, "category": d.category, "source": d.source, "created_at": d.created_at,
                      "updated_at": d.updated_at, "state_entered_at": d.state_entered_at, "as_of": as_of,
                      "interim": d.state not in FINAL_STATES or not evidence,
                      "outcome": _outcome(d.state, meet_list, stage_name)},
-        "organ": office_ref(d.organ_id), "undertaker": office_ref(d.undertaker_id),
+        "organ": organ, "undertaker": undertaker, "archive": archive,
         "co_undertakers": [office_ref(c) for c in co], "executing_unit": office_ref(d.executing_unit_id),
         "catalog": {"year": cat.year, "seq": cat.seq, "item_name": cat.item_name, "source": cat.source} if cat else None,
         "profile": {"name": profile.name, "version": profile.version, "title_zh": profile.title_zh,
                     "law_zh": profile.law_zh},
         "stages": stage_list, "triggers": trig_list, "evidence": ev_list, "meetings": meet_list, "events": ev_rows,
     }
+
+
+# ----------------------------------------------------------------- the archival description
+def disclosure(profile: Profiled, triggers: list[TriggerDetermination]) -> tuple[str, str, str]:
+    """密级, 开放/控制 and its basis, from the ``non_disclosable`` determination (the profile's [archive])."""
+    rules = profile.archive
+    t = next((t for t in triggers if t.name == "non_disclosable"), None)
+    d = rules.undetermined if t is None else rules.non_disclosable if t.value else rules.disclosable
+    basis = d.basis + (f"；{t.reason}" if t is not None and t.value and t.reason else "")
+    return d.classification, d.access, basis
+
+
+def fonds_of(organ: dict) -> str:
+    return get_settings().fonds or organ["code"]
+
+
+def unit_of(organ: dict) -> str:
+    return get_settings().archive_unit or organ["name"]
+
+
+def code_rule(profile: Profiled) -> str:
+    return get_settings().archive_code_rule or profile.archive.code_rule
+
+
+def describe(s: Session, d: Decision, profile: Profiled, organ: dict, triggers: list[TriggerDetermination],
+             person: Callable[[User | None], str]) -> dict:
+    """The volume's archival description (DA/T 22, DA/T 46): fixed at filing; before it, what filing would fix
+    now (no 档号 yet)."""
+    f = s.exec(select(ArchiveFiling).where(ArchiveFiling.decision_id == d.id)).first()
+    rules = profile.archive
+    if f is not None:
+        return {"filed": True, "code": f.code, "fonds": f.fonds, "year": f.year, "retention": f.retention,
+                "retention_code": f.retention_code, "item": f.item, "classification": f.classification,
+                "access": f.access, "access_basis": disclosure(profile, triggers)[2], "unit": f.unit,
+                "filed_at": f.filed_at, "filer": person(s.get(User, f.filer_id)),
+                "checker": person(s.get(User, f.checker_id)), "article": rules.article}
+    classification, access, basis = disclosure(profile, triggers)
+    return {"filed": False, "code": "", "fonds": fonds_of(organ), "year": None, "retention": rules.retention,
+            "retention_code": rules.retention_codes[rules.retention], "item": None, "classification": classification,
+            "access": access, "access_basis": basis, "unit": unit_of(organ), "filed_at": "", "filer": "",
+            "checker": "", "article": rules.article}
+
+
+def _late_entries(evidence: list[dict], stages: list[dict]) -> list[dict]:
+    """Documents added after their stage was left (补充归档): the 备考表 notes them."""
+    left = {st["key"]: st["left_at"] for st in stages if st["left_at"]}
+    out = []
+    for e in evidence:
+        done = left.get(e["stage"])
+        if done and e["at"] and dossier.instant(e["at"]) > dossier.instant(done):
+            out.append({"no": e["no"], "stage_name": e["stage_name"], "at": e["at"], "left_at": done})
+    return out
 
 
 def _outcome(state: str, meetings: list[dict], stage_name: Callable[[object], str]) -> str:
@@ -205,7 +274,7 @@ def fixity_problems(record: dict) -> list[str]:
     return problems
 
 
-def _load(ident: str | int, as_user: str | None) -> tuple[dict, Actor | None, str]:
+def load_record(ident: str | int, as_user: str | None) -> tuple[dict, Actor | None, str]:
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
@@ -231,7 +300,7 @@ def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
     each rendering step). ``as_user=None`` is the
     server operator (CLI without --as); the workbench always passes the signed-in user.
     """
-    record, actor, role = _load(ident, as_user)
+    record, actor, role = load_record(ident, as_user)
     problems = fixity_problems(record)
     if problems:
         raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
@@ -364,3 +433,65 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
     result["evidence_differs"] = sorted(differs)
     result["ok"] = not problems
     return result
+
+
+def file_decision(ident: str | int, *, as_user: str, checker: str | None) -> dict:
+    """归档 (Art 33): a decision whose procedure has ended is filed with its 档号, by the filer (立卷人, an
+    archivist of the organ's scope) and checked by a second person (检查人). From then on the decision is
+    read-only: every writing use case refuses it (`decisions.procedure.service.touch`, exit 3)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        rules = profile.archive
+        actor = actor_for(s, as_user)
+        sc = scope_of(s, d, actor)
+        role = authorize(actor, sc, rules.filer_roles, f"将决策 {d.code} 归档（立卷）")
+        if not checker:
+            raise BadInput("归档须由立卷人以外的第二人检查：--checker 用户名 / filing needs a checker (--checker USER), "
+                           "a second person")
+        check = actor_for(s, checker)
+        if check.user_id == actor.user_id:
+            raise BadInput(f"检查人须为立卷人以外的第二人：{checker} 不能检查自己立卷的案卷 / the checker must be a second "
+                           "person, not the filer")
+        authorize(check, scope_of(s, d, check), rules.checker_roles, f"检查决策 {d.code} 的案卷")
+        touch(d)  # refuses a decision already archived (exit 3, naming the article)
+        if d.state not in rules.fileable:
+            allowed = "、".join(SIDE_ZH.get(x, x) for x in rules.fileable)
+            raise Blocked([Unmet(f"{d.state}.state", rules.article,
+                                 f"决策 {d.code} 尚未终结（当前：{d.state}），只有{allowed}的决策可以归档",
+                                 f"only a decision whose procedure has ended ({', '.join(rules.fileable)}) can be "
+                                 f"archived; {d.code} is {d.state}")])
+        record = build_record(s, d)
+        problems = fixity_problems(record)
+        if problems:
+            raise IntegrityFailure("材料与记录不符，不能归档 / evidence does not match the record: " + "；".join(problems))
+        organ = record["organ"]
+        fonds, year = fonds_of(organ), int(str(d.state_entered_at)[:4])
+        retention = rules.retention
+        rcode = rules.retention_codes[retention]
+        last = s.exec(select(ArchiveFiling.item).where(ArchiveFiling.fonds == fonds, ArchiveFiling.year == year,
+                                                       ArchiveFiling.retention_code == rcode)
+                      .order_by(col(ArchiveFiling.item).desc())).first()
+        item = (last or 0) + 1
+        try:
+            code = code_rule(profile).format(fonds=fonds, year=year, retention_code=rcode, item=item,
+                                             organ=organ["code"], decision=d.code)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise BadInput(f"档号规则有误 / archive code rule {code_rule(profile)!r}: {exc}") from None
+        if s.exec(select(ArchiveFiling.id).where(ArchiveFiling.code == code)).first() is not None:
+            raise Conflict(f"档号 {code} 已被占用 / archive code already used")
+        classification, access, _basis = disclosure(profile, list(
+            s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))))
+        now = clock.now().isoformat(timespec="seconds")
+        filing = ArchiveFiling(decision_id=d.id, code=code, fonds=fonds, year=year, retention=retention,
+                               retention_code=rcode, item=item, classification=classification, access=access,
+                               unit=unit_of(organ), filer_id=actor.user_id, checker_id=check.user_id, filed_at=now)
+        s.add(filing)
+        d.archived_at = now
+        detail = {"code": code, "fonds": fonds, "year": year, "retention": retention, "retention_code": rcode,
+                  "item": item, "classification": classification, "access": access, "unit": filing.unit,
+                  "filer": actor.username, "checker": check.username, "documents": len(record["evidence"])}
+        record_event(s, d, actor, role, "archived", detail)
+        uow.commit()
+        return {"id": d.id, "decision": d.code, "archived_at": now, **detail}

@@ -13,6 +13,7 @@ from decisions import channel
 from decisions.cli import (  # noqa: F401  (each module registers its commands on the app, in this order)
     accounts,
     aftercare,
+    archive,
     catalog,
     deadlines,
     deployment,

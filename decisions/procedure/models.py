@@ -36,6 +36,7 @@ class Decision(SQLModel, table=True):
     updated_at: str = Field(index=True)
     state_entered_at: str
     version: int = Field(default=1, nullable=False)
+    archived_at: str | None = Field(default=None)   # 归档: read-only from then on (Art 33; decisions/archive)
 
     @declared_attr  # type: ignore[misc]
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805

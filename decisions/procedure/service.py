@@ -105,6 +105,8 @@ def scope_of(session: Session, d: Decision, actor: Actor | None = None) -> Decis
     """Where each role applies for this decision (decisions/scope.py: the organ with its own departments,
     never a subordinate government's offices). Given the acting user, the office tree this process already
     holds serves (``OfficeTree.known``: exact for the offices tested), instead of loading it per action."""
+    if actor is not None:  # an acting user: a writing use case (readers go through decisions.procedure.scope)
+        require_writable(d)
     tree = None if actor is None else OfficeTree.known(session, (actor.office_id, d.organ_id),
                                                        {actor.office_id: actor.office_code})
     return decision_scope(session, d, tree)
@@ -182,8 +184,23 @@ def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
         meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger)
 
 
+def require_writable(d: Decision) -> None:
+    """An archived decision (归档, Art 33 一事一档) is read-only: every writing use case refuses it, exit 3.
+
+    Checked where a use case first works with the decision for writing — `scope_of` with the acting user (the
+    authorisation every writing use case starts with), `require_state`, and `touch`, which every writing use
+    case calls before it commits (the guarantee: the whole transaction rolls back)."""
+    if d.archived_at:
+        article = profile_of(d).archive.article
+        raise Blocked([Unmet("archived", article,
+                             f"决策 {d.code} 已于 {d.archived_at[:10]} 归档，案卷只读，不得再办理或修改",
+                             f"decision {d.code} was archived on {d.archived_at[:10]}: read-only")])
+
+
 def touch(d: Decision) -> None:
-    """Every change bumps the decision's version: concurrent writers conflict instead of interleaving."""
+    """Every change bumps the decision's version: concurrent writers conflict instead of interleaving.
+    An archived decision refuses (`require_writable`)."""
+    require_writable(d)
     d.updated_at = now_iso()
 
 
@@ -210,6 +227,7 @@ def _stage_name(profile: Profile, state: str) -> str:
 
 
 def require_state(profile: Profile, d: Decision, allowed: list[str], action: str, article: str) -> None:
+    require_writable(d)
     if d.state not in allowed:
         names = "、".join(f"「{_stage_name(profile, s)}」" for s in allowed)
         raise Blocked([Unmet(f"{d.state}.state", article,

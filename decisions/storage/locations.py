@@ -65,6 +65,11 @@ def shipped_profiles() -> Path:
     return shipped_data() / "procedures"
 
 
+def archive_schema() -> Path:
+    """The XML schema of the transfer package's description (``juece_data/archive/juece-aip.xsd``)."""
+    return shipped_data() / "archive" / "juece-aip.xsd"
+
+
 def demo_catalogs() -> Path:
     """The published catalogs the demo is built on (``juece_data/demo/catalogs``)."""
     return shipped_data() / "demo" / "catalogs"

@@ -20,10 +20,14 @@ class Settings:
     login_max_failures: int = 5        # consecutive failed logins that lock a local account
     login_lockout_minutes: float = 15  # how long the lock lasts (an admin may unlock earlier)
     profile_dirs: tuple[Path, ...] = ()  # the profile search path: JUECE_PROFILE_DIR, then the shipped profiles
+    fonds: str = ""                    # 全宗号 of the archive the dossiers are filed in (JUECE_FONDS; unset: the organ's code)
+    archive_unit: str = ""             # 立卷单位 (JUECE_ARCHIVE_UNIT; unset: the decision organ)
+    archive_code_rule: str = ""        # 档号 rule overriding the profile's (JUECE_ARCHIVE_CODE_RULE)
 
 
 _ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_FILE_MB", "JUECE_LANG",
-        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES", "XDG_DATA_HOME", "HOME")
+        "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES", "JUECE_FONDS", "JUECE_ARCHIVE_UNIT",
+        "JUECE_ARCHIVE_CODE_RULE", "XDG_DATA_HOME", "HOME")
 
 
 # os.environ keeps the process environment in ``_data`` (encoded keys and values), updated by every assignment to
@@ -63,4 +67,7 @@ def _settings_for(_env: tuple[str | None, ...]) -> Settings:
         lang="en" if lang.lower().startswith("en") else "zh",
         login_max_failures=max(1, max_failures),
         login_lockout_minutes=max(0.0, lockout_minutes),
+        fonds=os.environ.get("JUECE_FONDS", "").strip(),
+        archive_unit=os.environ.get("JUECE_ARCHIVE_UNIT", "").strip(),
+        archive_code_rule=os.environ.get("JUECE_ARCHIVE_CODE_RULE", "").strip(),
     )
