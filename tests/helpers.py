@@ -132,13 +132,14 @@ class Walker:
         self.ev("fair_competition_review", conclusion="pass")
 
     def do_legality_review(self) -> None:
-        at_least("2026-05-06")
-        self.ev("legality_submission", submitted="2026-05-06")
+        # submitted before the clock's day, so that the meeting on that day is 7 working days later (Art 26¶2)
+        self.ev("legality_submission", submitted="2026-02-10")
         self.ev("legal_adviser_opinion", user="adviser")
         self.ev("legality_opinion", user="reviewer", conclusion="lawful")
 
-    def meeting(self, outcome: str = "approve", date: str = "2026-05-20", positions: list[tuple[str, str]] | None = None,
+    def meeting(self, outcome: str = "approve", date: str | None = None, positions: list[tuple[str, str]] | None = None,
                 members: int = 7, reason: str = "", type_: str = "executive", user: str = "secretary") -> dict:
+        date = date or _today()  # held on the day it is recorded unless a test says otherwise
         at_least(date)
         positions = positions or [(m, "approve") for m in MEMBERS[1:]] + [("mayor", outcome if outcome in
                                                                             ("approve", "reject") else "approve")]

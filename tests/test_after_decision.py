@@ -48,12 +48,11 @@ def test_reports_only_in_execution(org):
 
 
 def test_execution_report_cadence_reminds_and_escalates(org):
-    w = _executing()                        # execution since 2026-05-20 (the walker's meeting day); every 6 months
+    w = _executing()                        # execution since 2026-03-02; reports every 6 months
     set_now("2026-08-10T09:00:00+08:00")
     scheduled.run_once()
     row = next(r for r in deadline_views.deadlines(w.id) if r["type"] == "execution_report")
-    # reminded 10 working days before, escalated 10 working days after
-    assert (row["due"], row["remind_on"], row["escalate_on"]) == ("2026-11-20", "2026-11-06", "2026-12-04")
+    assert row["due"] == "2026-09-02" and row["remind_on"] == "2026-08-19" and row["escalate_on"] == "2026-09-16"
     set_now(f"{row['remind_on']}T09:00:00+08:00")
     scheduled.run_once()
     assert [n["kind"] for n in deadline_views.inbox("executor")] == ["reminder"]

@@ -91,11 +91,10 @@ def _ev_at_clock(w: Walker, kind: str, user: str = "drafter", **meta: str) -> di
 
 
 def test_meeting_before_the_legality_opinion_is_refused_art_25(org):
-    w = Walker().walk_to("collective_discussion")   # the legality opinion was recorded on 2026-05-06
-    at_least("2026-05-20")
+    w = Walker().walk_to("collective_discussion")   # the legality opinion was recorded on 2026-03-02
     before = record(w)
-    msg = refused(record_meeting, w.id, meeting_input("2026-05-05"), as_user="secretary")
-    assert "2026-05-05" in msg and "2026-05-06" in msg and "Art 25" in msg
+    msg = refused(record_meeting, w.id, meeting_input("2026-03-01"), as_user="secretary")
+    assert "2026-03-01" in msg and "2026-03-02" in msg and "Art 25" in msg
     assert record(w) == before
 
 
@@ -111,25 +110,23 @@ def test_legality_opinion_before_its_submission_is_refused_art_26(org):
 
 
 def test_party_report_dated_before_the_meeting_is_refused_art_31(org):
-    w = Walker().walk_to("party_report")            # the meeting was held on 2026-05-20
-    at_least("2026-05-22")
+    w = Walker().walk_to("party_report")            # the meeting was held on 2026-03-02
     before = record(w)
-    msg = refused(_ev_at_clock, w, "party_committee_report", user="organ", reported="2026-05-19")
-    assert "party_committee_report.reported=2026-05-19" in msg and "2026-05-20" in msg and "Art 31" in msg
+    msg = refused(_ev_at_clock, w, "party_committee_report", user="organ", reported="2026-03-01")
+    assert "party_committee_report.reported=2026-03-01" in msg and "2026-03-02" in msg and "Art 31" in msg
     assert record(w) == before
-    _ev_at_clock(w, "party_committee_report", user="organ", reported="2026-05-20")
+    _ev_at_clock(w, "party_committee_report", user="organ", reported="2026-03-02")
 
 
 def test_publication_dated_before_the_party_report_is_refused_art_32(org):
-    w = Walker().walk_to("party_report")            # the meeting was held on 2026-05-20
-    at_least("2026-05-22")
-    w.ev("party_committee_report", user="organ", reported="2026-05-22")
+    w = Walker().walk_to("party_report")            # the meeting was held on 2026-03-02
+    at_least("2026-03-04")
+    w.ev("party_committee_report", user="organ", reported="2026-03-04")
     w.ev("execution_assignment", user="organ", executing_unit="CITY-FIN")
     w.advance("organ")
-    at_least("2026-05-28")
     before = record(w)
-    msg = refused(_ev_at_clock, w, "publication_record", user="organ", channel="website", date="2026-05-21")
-    assert "publication_record.date=2026-05-21" in msg and "2026-05-22" in msg and "Art 32" in msg
+    msg = refused(_ev_at_clock, w, "publication_record", user="organ", channel="website", date="2026-03-03")
+    assert "publication_record.date=2026-03-03" in msg and "2026-03-04" in msg and "Art 32" in msg
     assert record(w) == before
 
 
@@ -183,7 +180,7 @@ def test_new_draft_after_lawful_opinion_blocks_until_a_new_opinion_art_25(org):
 
 def test_after_lawful_with_amendments_the_meeting_pins_the_amended_draft(org):
     w = Walker().walk_to("legality_review")
-    w.ev("legality_submission", submitted="2026-05-06")
+    w.ev("legality_submission", submitted="2026-02-10")
     w.ev("legal_adviser_opinion", user="adviser")
     w.ev("legality_opinion", user="reviewer", conclusion="lawful_with_amendments")
     amended = w.ev("draft", data=PDF + b"% amended\n", version="v2")["sha256"]
