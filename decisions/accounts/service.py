@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -11,7 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from decisions import clock
-from decisions.accounts.models import Office, User, UserRole
+from decisions.accounts.models import Office, User, UserIdentity, UserRole
 from decisions.accounts.permissions import Actor
 from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
 from decisions.records import audit
@@ -224,3 +226,75 @@ def unlock_user(username: str, as_user: str | None = None) -> dict:
         uow.commit()
         return {"username": username, "was_locked": locked, "failures": was["failures"],
                 "locked_until": was["locked_until"]}
+
+
+# ----------------------------------------------------------------- single sign-on (OIDC)
+SSO_UNKNOWN = "单点登录身份未绑定本系统账户，请系统管理员绑定（juece user link-sso） / this sign-on identity is not bound to a local account: ask an administrator (juece user link-sso)"
+
+
+def _claim(claims: Mapping[str, object], name: str) -> str:
+    value = claims.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def allowed_domains() -> tuple[str, ...]:
+    """JUECE_OIDC_ALLOWED_DOMAINS: comma-separated e-mail domains whose verified addresses map to the local
+    user named by the address's local part (empty: only bound identities sign in)."""
+    raw = os.environ.get("JUECE_OIDC_ALLOWED_DOMAINS", "")
+    return tuple(d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip())
+
+
+_IDENTITY = select(User.username, User.active).join(UserIdentity, col(UserIdentity.user_id) == User.id).where(
+    UserIdentity.issuer == bindparam("b_iss"), UserIdentity.subject == bindparam("b_sub"))
+
+
+def sso_username(claims: Mapping[str, object]) -> str:
+    """The local user an OIDC login (its ID token claims) signs in as, or NotPermitted with one line.
+
+    Bound by the provider's issuer and subject (``link_identity``); else, when the deployment allows e-mail
+    domains (JUECE_OIDC_ALLOWED_DOMAINS), a verified (``email_verified`` true) address in one of them maps to
+    the user named by its local part. Never by ``preferred_username``/``username``, which a provider lets its
+    users choose (``admin@attacker.example`` is not ``admin``)."""
+    issuer, subject = _claim(claims, "iss"), _claim(claims, "sub")
+    if not issuer or not subject:
+        raise NotPermitted("单点登录身份缺少签发方(iss)或主体(sub) / the sign-on identity has no issuer (iss) or subject (sub)")
+    with UnitOfWork() as uow:
+        s = uow.session
+        row = s.exec(_IDENTITY, params={"b_iss": issuer, "b_sub": subject}).first()
+        if row is not None:
+            if not row[1]:
+                raise NotPermitted(f"账户 {row[0]} 已停用 / account {row[0]} is disabled")
+            return str(row[0])
+        email = _claim(claims, "email")
+        verified = claims.get("email_verified")
+        domains = allowed_domains()
+        if domains and email.count("@") == 1 and (verified is True or str(verified).lower() == "true"):
+            local, domain = email.rsplit("@", 1)
+            if domain.lower() in domains and _CODE.match(local):
+                user = s.exec(select(User).where(User.username == local)).first()
+                if user is not None and user.active:
+                    return user.username
+    raise NotPermitted(SSO_UNKNOWN)
+
+
+def link_identity(username: str, issuer: str, subject: str, as_user: str | None = None) -> dict:
+    """Admin: bind a single sign-on identity (issuer + subject) to a local user (recorded on the system chain)."""
+    issuer, subject = issuer.strip(), subject.strip()
+    if not issuer or not subject:
+        raise BadInput("--issuer 与 --subject 不能为空 / --issuer and --subject must not be empty")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        taken = s.exec(select(UserIdentity).where(UserIdentity.issuer == issuer,
+                                                  UserIdentity.subject == subject)).first()
+        if taken is not None:
+            raise BadInput(f"该单点登录身份已绑定 / identity already bound: {issuer} {subject}")
+        s.add(UserIdentity(user_id=user.id or 0, issuer=issuer, subject=subject, linked_by=who,
+                           linked_at=clock.now().isoformat(timespec="seconds")))
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_link_sso",
+                     detail={"username": username, "issuer": issuer, "subject": subject})
+        uow.commit()
+        return {"username": username, "issuer": issuer, "subject": subject}

@@ -56,3 +56,14 @@ def user_unlock(username: str, as_user: Annotated[str | None, typer.Option("--as
 
     run(lambda: directory.unlock_user(username, as_user), json_,
          lambda r: f"已解锁 / unlocked: {r['username']}" + ("" if r["was_locked"] else "（未锁定 / was not locked）"))
+
+
+@user_app.command("link-sso")
+def user_link_sso(username: str, issuer: Annotated[str, typer.Option("--issuer")],
+                  subject: Annotated[str, typer.Option("--subject")],
+                  as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """绑定单点登录身份（签发方 + 主体）/ bind an OIDC identity (issuer + subject) to a user (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.link_identity(username, issuer, subject, as_user), json_,
+        lambda r: f"已绑定 / bound: {r['username']} ← {r['issuer']} {r['subject']}")

@@ -54,6 +54,5 @@ if _sso_configured():
     st.divider()
     if st.button(t("sso_button"), key="sso"):
         st.login()
-    sso = common._sso_username()
-    if sso and common.current_user() is None:
-        st.warning(t("sso_unknown") + sso)
+    if common.current_user() is None and st.session_state.get(common.SSO_REFUSAL_KEY):
+        st.error(common.escape(st.session_state[common.SSO_REFUSAL_KEY]))
