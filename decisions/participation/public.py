@@ -27,9 +27,8 @@ from decisions.participation.service import (
 from decisions.procedure.models import Decision, Evidence, TriggerDetermination
 from decisions.procedure.service import (
     now_iso,
-    touch,
 )
-from decisions.storage.unit_of_work import UnitOfWork
+from decisions.storage.unit_of_work import UnitOfWork, unversioned
 
 
 def rate_limit() -> tuple[int, int]:
@@ -79,16 +78,24 @@ def submit_opinion(consultation_id: int | str, *, content: str, client: str, nam
     raise AssertionError("unreachable")
 
 
+_OPEN = "该决策事项当前不在公开征求意见 / this decision is not open for public comment"
+
+
 def _submit(cid: int, content: str, name: str, contact: str, key: str) -> dict:
+    """One opinion, written without taking the decision's version lock (its own rows only, ``unversioned``):
+    staff who loaded the decision before it still commit. What it relies on is checked under locks instead:
+    the consultation row is share-locked (the ledger's counts lock it for update, so a stage's end waits for
+    opinions in flight and sees them), and the decision's stage is read again after the insert, inside the
+    write transaction (SQLite: under the database's write lock), so an opinion never lands after the stage."""
     with UnitOfWork() as uow:
         s = uow.session
-        c = s.get(Consultation, cid)
+        c = s.exec(select(Consultation).where(Consultation.id == cid).with_for_update(read=True)).first()
         if c is None:
             raise NotFound(f"未知征求意见 / unknown consultation: {cid}")
         d = s.get(Decision, c.decision_id)
         assert d is not None
         if d.state != STAGE or d.round != c.round or non_disclosable(s, d):
-            raise BadInput("该决策事项当前不在公开征求意见 / this decision is not open for public comment")
+            raise BadInput(_OPEN)
         state = status_of(c)
         if state == "upcoming":
             raise BadInput(f"征求意见尚未开始（{c.start}起）/ the comment period has not started (from {c.start})")
@@ -110,15 +117,19 @@ def _submit(cid: int, content: str, name: str, contact: str, key: str) -> dict:
         stamp = now_iso()
         o = Opinion(decision_id=d.id or 0, round=c.round, consultation_id=c.id, receipt=new_receipt(s), channel="web",
                     content=content, name=name, contact=contact, client=key, submitted_at=stamp)
+        unversioned(s, o)
         s.add(o)
         s.flush()
+        # inside the write transaction now: the stage as it is, not as it was when the checks above read it
+        now_state = s.exec(select(Decision.state, Decision.round).where(Decision.id == d.id)).one()
+        if tuple(now_state) != (STAGE, c.round):
+            raise BadInput(_OPEN)
         audit_detail = {"opinion_id": o.id, "receipt": o.receipt, "channel": "web", "consultation_id": c.id,
                         "sha256": hashlib.sha256(content.encode()).hexdigest(), "chars": len(content)}
         from decisions.records import audit
 
         audit.record(s, decision_id=d.id, actor="public", role="public", office="", action="opinion",
-                     detail=audit_detail)
-        touch(d)
+                     detail=audit_detail, versioned=False)
         uow.commit()
         return {"receipt": o.receipt, "submitted_at": stamp, "decision": d.code, "consultation_id": c.id}
 
