@@ -4,6 +4,7 @@ limited per client), published feedback, and looking an opinion up by its receip
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from decisions import clock
 from decisions.accounts.models import Office
-from decisions.errors import BadInput, Conflict, NotFound
+from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound
 from decisions.participation.models import STAGE, Consultation, Opinion, ParticipationFeedback
 from decisions.participation.service import (
     LINK,
@@ -39,6 +40,50 @@ def rate_limit() -> tuple[int, int]:
         return max(1, int(n)), max(1, int(secs))
     except ValueError:
         return 5, 600
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """JUECE_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxies in front of the
+    workbench (e.g. ``127.0.0.1,::1`` for the nginx of deploy/); only their X-Forwarded-For is believed."""
+    out = []
+    for part in os.environ.get("JUECE_TRUSTED_PROXIES", "").split(","):
+        if part.strip():
+            try:
+                out.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                continue
+    return tuple(out)
+
+
+def _address(raw: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: str | None = None) -> str | None:
+    """The address the rate limit is keyed on: the TCP peer; when the peer is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not a trusted proxy (right to left: a visitor can prepend anything).
+    None when it cannot be known: the page then refuses the submission, it never falls back to a session."""
+    trusted = trusted_proxies()
+
+    def is_trusted(a: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(a.version == n.version and a in n for n in trusted)
+
+    here = _address(peer)
+    if here is None:
+        return None
+    if not is_trusted(here):
+        return str(here)
+    hops = [h for h in (forwarded_for or "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        a = _address(hop)
+        if a is None:
+            return None  # a malformed hop before any untrusted one: nothing to believe
+        if not is_trusted(a):
+            return str(a)
+    return None  # a trusted proxy that says nothing about its client
 
 
 def client_key(client: str) -> str:
@@ -153,10 +198,26 @@ def public_consultations() -> list[dict]:
         return [consultation_view(c, d, organ, drafts.get(c.draft_evidence_id)) for c, d, organ in rows]
 
 
-def public_draft(consultation_id: int) -> tuple[str, bytes]:
-    """The published draft of a consultation shown on the public page."""
+DRAFT_UNAVAILABLE = "该文件暂时无法提供，请稍后再试或联系承办单位 / this file is not available now: try again later or contact the undertaking unit"
+
+
+def checked_file(sha256: str) -> bytes:
+    """A stored file served to the public: its bytes only when they hash to the recorded SHA-256. Missing or
+    altered: IntegrityFailure with one line naming neither a path nor the server (the operator finds it with
+    ``juece verify``)."""
     from decisions.records import evidence_store
 
+    try:
+        data = evidence_store.read(sha256)
+    except OSError:
+        raise IntegrityFailure(DRAFT_UNAVAILABLE) from None
+    if evidence_store.digest(data) != sha256:
+        raise IntegrityFailure(DRAFT_UNAVAILABLE)
+    return data
+
+
+def public_draft(consultation_id: int) -> tuple[str, bytes]:
+    """The published draft of a consultation shown on the public page (hash-checked: ``checked_file``)."""
     with UnitOfWork() as uow:
         s = uow.session
         row = s.exec(_public_decisions(s).where(Consultation.id == consultation_id)).first()
@@ -164,7 +225,7 @@ def public_draft(consultation_id: int) -> tuple[str, bytes]:
             raise NotFound(f"未知征求意见 / unknown consultation: {consultation_id}")
         ev = s.get(Evidence, row[0].draft_evidence_id)
         assert ev is not None
-        return ev.filename, evidence_store.read(ev.sha256)
+        return ev.filename, checked_file(ev.sha256)
 
 
 def _published_feedback(s: Session):  # noqa: ANN202
@@ -196,14 +257,12 @@ def public_feedback(limit: int = 50) -> list[dict]:
 
 
 def public_feedback_file(feedback_id: int) -> tuple[str, bytes]:
-    from decisions.records import evidence_store
-
     with UnitOfWork() as uow:
         s = uow.session
         row = s.exec(_published_feedback(s).where(ParticipationFeedback.id == feedback_id)).first()
         if row is None:
             raise NotFound(f"未公开的说明 / no published feedback {feedback_id}")
-        return row[0].filename, evidence_store.read(row[0].sha256)
+        return row[0].filename, checked_file(row[0].sha256)
 
 
 def lookup(receipt: str) -> dict:

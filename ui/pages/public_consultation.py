@@ -1,7 +1,8 @@
 """公开征求意见 / Public consultation (no login): open comment periods, the form, receipt look-up and the
 published 意见采纳情况说明.
 
-Every piece of user text is shown with st.text / st.dataframe or escaped markdown: never as HTML.
+Every piece of user text is shown with st.text / st.dataframe or through ui.common.escape: never as HTML or
+Markdown (tests/test_hostile_web.py checks every page's source). Files are hash-checked before they are served.
 The form exists only while the period is open (by the dates: it closes by itself); the service layer
 refuses late, early, oversized, spam-like and flooding submissions anyway.
 """
@@ -28,19 +29,31 @@ DISPOSITION = {"adopted": tr("采纳", "adopted"), "partially_adopted": tr("部�
                "not_adopted": tr("不予采纳", "not adopted"), "": tr("待处理", "pending")}
 
 
-def client_id() -> str:
-    """Who submits, for the rate limit: the client address when Streamlit knows it, else the session."""
-    ip = None
+def _peer() -> str | None:
+    """The TCP peer of this browser's connection (st.context.ip_address hides a loopback peer: a local proxy)."""
     try:
-        ip = st.context.ip_address
-    except Exception:  # noqa: BLE001 - older Streamlit or no request context
-        ip = None
-    if ip:
-        return f"ip:{ip}"
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.context import _get_client_context
 
-    ctx = get_script_run_ctx()
-    return f"session:{ctx.session_id if ctx else 'unknown'}"
+        ctx = _get_client_context()
+        if ctx is not None and ctx.remote_ip:
+            return str(ctx.remote_ip)
+    except Exception:  # noqa: BLE001 - another Streamlit version
+        pass
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
+def client_id() -> str:
+    """Who submits, for the rate limit: the client address, through X-Forwarded-For only from a trusted proxy
+    (JUECE_TRUSTED_PROXIES); never the browser session. '' when unknown: the service refuses with one line."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001
+        forwarded = None
+    address = public.client_address(_peer(), forwarded)
+    return f"ip:{address}" if address else ""
 
 
 st.title(tr("公开征求意见", "Public consultation"))
@@ -61,7 +74,7 @@ for c in rows:
             st.text(c["explanation"])
         ok, draft = common.call(public.public_draft, c["id"])
         if ok:
-            st.download_button(tr("下载决策草案", "Download the draft") + f"（{draft[0]}）", draft[1], file_name=draft[0],
+            st.download_button(tr("下载决策草案", "Download the draft") + f"（{escape(draft[0])}）", draft[1], file_name=draft[0],
                                key=f"draft_{c['id']}")
         if c["status"] != "open":
             st.caption(tr(f"{c['start']} 起可提交意见", f"Opinions from {c['start']}") if c["status"] == "upcoming"
