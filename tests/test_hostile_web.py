@@ -253,3 +253,161 @@ def test_a_damaged_draft_is_never_served(org, damage):
     assert str(evidence_store.root()) not in exc.value.message and "\n" not in exc.value.message
     assert "/" not in exc.value.message.replace(" / ", "")
 
+
+# ----------------------------------------------------------------- 4. defaults and hygiene
+def test_workbench_binds_this_machine_by_default(monkeypatch):
+    calls: list[list[str]] = []
+    monkeypatch.setattr("os.execvp", lambda _exe, argv: calls.append(argv))
+    assert runner.invoke(cli_app, ["ui"]).exit_code == 0
+    argv = calls[0]
+    assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
+    runner.invoke(cli_app, ["ui", "--address", "0.0.0.0"])
+    assert calls[1][calls[1].index("--server.address") + 1] == "0.0.0.0"
+
+
+def test_database_file_and_salt_readable_by_the_owner_only(tmp_path, monkeypatch):
+    import stat
+
+    from decisions.integrity import service as integrity
+    from decisions.participation import public
+
+    monkeypatch.setenv("JUECE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("JUECE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("JUECE_OPINION_SALT", raising=False)
+    monkeypatch.setattr("os.umask", lambda _m: 0)
+    integrity.initialise()
+    db = tmp_path / "data" / "juece.db"
+    salt = tmp_path / "data" / public.OPINION_SALT_FILE
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(salt.stat().st_mode) == 0o600
+    value = salt.read_text().strip()
+    assert len(value) == 64 and value != "juece-opinion"
+    assert public.opinion_salt() == value
+    import hashlib
+
+    assert public.client_key("ip:1") == hashlib.sha256(f"{value}\nip:1".encode()).hexdigest()[:32]
+    monkeypatch.setenv("JUECE_OPINION_SALT", "from-the-environment")
+    assert public.client_key("ip:1") == hashlib.sha256(b"from-the-environment\nip:1").hexdigest()[:32]
+
+
+def test_demo_password_shown_only_with_the_demo_accounts(org):
+    from tests.apptest import open_app
+
+    at = open_app(None, None, None, None)
+    assert not any("juece-demo-2026" in c.value for c in at.caption)
+    directory.add_office("HD", "演示区政府", "county")
+    directory.add_user(directory.DEMO_USER, "演示", "HD", ["decision_organ"], password=directory.DEMO_PASSWORD)
+    at = open_app(None, None, None, None)
+    assert any("juece-demo-2026" in c.value for c in at.caption)
+    directory.set_password(directory.DEMO_USER, "a-real-password-now")
+    at = open_app(None, None, None, None)
+    assert not any("juece-demo-2026" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("password", "fragment"), [("short-pw", "at least 12"), ("123456789012345", "all digits")])
+def test_password_policy_refused_with_one_line(org, password, fragment):
+    r = runner.invoke(cli_app, ["user", "passwd", "reviewer", "--password-stdin"], input=password + "\n")
+    assert r.exit_code == 2 and fragment in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    with pytest.raises(BadInput, match=fragment):
+        directory.add_user("newbie", "新人", "CITY", ["drafter"], password=password)
+
+
+def test_passwd_and_disable(org):
+    r = runner.invoke(cli_app, ["user", "passwd", "reviewer", "--password-stdin"], input="a-long-pass-phrase\n")
+    assert r.exit_code == 0, r.output
+    actor = directory.authenticate("reviewer", "a-long-pass-phrase")
+    assert actor is not None and actor.username == "reviewer"
+    from sqlmodel import select
+
+    from decisions.accounts.models import User
+    from decisions.storage.unit_of_work import UnitOfWork
+    with UnitOfWork() as uow:
+        assert uow.session.exec(select(User).where(User.username == "reviewer")).one().password_hash.startswith(
+            "$argon2id$")
+    r = runner.invoke(cli_app, ["user", "disable", "reviewer"])
+    assert r.exit_code == 0, r.output
+    assert directory.authenticate("reviewer", "a-long-pass-phrase") is None
+    from decisions.errors import NotFound
+    from decisions.workbench import views as workbench
+    with pytest.raises(NotFound):  # a signed-in session of the user ends at its next page run
+        workbench.whoami("reviewer")
+
+
+@pytest.mark.parametrize("bad", ["合同\u202efdp.txt", "a\nb.pdf", "x\x1b[31m.pdf", "tab\there.pdf", "rlo\u2067.pdf"])
+def test_file_names_and_titles_refuse_controls_and_bidi(org, bad):
+    from decisions.procedure import service
+    from tests.helpers import PDF, Walker
+
+    w = Walker().walk_to("drafting")
+    with pytest.raises(BadInput) as exc:
+        service.add_evidence(w.id, kind="draft", filename=bad, data=PDF, meta={}, as_user="drafter")
+    assert repr(bad) in exc.value.message and "\n" not in exc.value.message
+    with pytest.raises(BadInput) as exc:
+        service.new_decision(title=bad, organ="CITY", undertaker="CITY-DRC", category=2, source="leader",
+                             as_user="organ")
+    assert repr(bad) in exc.value.message
+
+
+def test_opinion_exports_neutralise_formulas(org, tmp_path):
+    import csv
+    import io
+
+    from decisions.participation import public
+    from decisions.participation import service as participation
+    from tests.helpers import set_now
+
+    w, c = _consultation(org)
+    set_now("2026-03-10T10:00:00+08:00")
+    evil = ['=HYPERLINK("http://evil.example","点击")', "+1+2", "-2+3", "@SUM(A1)", "正常意见"]
+    for i, text in enumerate(evil):
+        public.submit_opinion(c["id"], content=text, client=f"ip:10.9.0.{i}")
+    r = runner.invoke(cli_app, ["opinion", "export", str(w.id), "--as", "drafter", "--out", str(tmp_path / "l.csv")])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(io.StringIO((tmp_path / "l.csv").read_bytes().decode("utf-8-sig"))))
+    cells = [row[3] for row in rows[1:]]
+    assert cells == ["'" + t for t in evil[:4]] + ["正常意见"]
+    assert participation.sheet_cell(7) == 7
+
+
+def test_an_anonymous_visitor_cannot_lock_admin_out(org, monkeypatch):
+    """Sign-in failures lock the account for the failing client only, with back-off; the admin signing in
+    from elsewhere is not affected."""
+    from datetime import datetime, timedelta
+
+    from decisions.errors import NotPermitted as Locked
+    from tests.helpers import set_now
+
+    monkeypatch.setenv("JUECE_LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("JUECE_LOGIN_LOCKOUT_MINUTES", "10")
+    directory.set_password("admin", "admin-long-password")
+    start = datetime.fromisoformat("2026-03-10T10:00:00+08:00")
+    set_now(start.isoformat())
+    for _ in range(3):
+        assert directory.authenticate("admin", "guess-guess-guess", client="203.0.113.66") is None
+    with pytest.raises(Locked):  # the attacker's client: locked, even with the right password
+        directory.authenticate("admin", "admin-long-password", client="203.0.113.66")
+    actor = directory.authenticate("admin", "admin-long-password", client="10.1.1.1")  # the admin's own desk
+    assert actor is not None and actor.username == "admin"
+    # back-off: after the first lock runs out, one more failure locks for twice as long
+    set_now((start + timedelta(minutes=11)).isoformat())
+    assert directory.authenticate("admin", "guess-again-again", client="203.0.113.66") is None
+    set_now((start + timedelta(minutes=11 + 15)).isoformat())
+    with pytest.raises(Locked) as exc:
+        directory.authenticate("admin", "admin-long-password", client="203.0.113.66")
+    assert exc.value.until == (start + timedelta(minutes=31)).isoformat(timespec="seconds")
+    assert directory.authenticate("admin", "admin-long-password", client="10.1.1.1") is not None
+    directory.unlock_user("admin")  # an admin may open it for that client too
+    assert directory.authenticate("admin", "admin-long-password", client="203.0.113.66") is not None
+
+
+def test_no_page_icon_fetched_from_outside():
+    """A :material/…: page icon makes the browser fetch the favicon from fonts.gstatic.com; an emoji is drawn
+    locally (Streamlit's frontend turns "emoji:…" into an inline SVG)."""
+    from streamlit.commands.page_config import _get_favicon_string
+
+    tree = ast.parse((UI / "app.py").read_text(encoding="utf-8"))
+    icons = [k.value for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") ==
+             "set_page_config" for k in n.keywords if k.arg == "page_icon"]
+    assert len(icons) == 1 and isinstance(icons[0], ast.Constant)
+    favicon = _get_favicon_string(icons[0].value)
+    assert favicon.startswith("emoji:"), favicon

@@ -68,6 +68,34 @@ def _sso_username() -> str | None:
     return username
 
 
+def _peer() -> str | None:
+    """The TCP peer of this browser's connection (st.context.ip_address hides a loopback peer: a local proxy)."""
+    try:
+        from streamlit.runtime.context import _get_client_context
+
+        ctx = _get_client_context()
+        if ctx is not None and ctx.remote_ip:
+            return str(ctx.remote_ip)
+    except Exception:  # noqa: BLE001 - another Streamlit version
+        pass
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
+def client_address() -> str | None:
+    """The visitor's address: the peer, or through X-Forwarded-For only from a trusted proxy
+    (JUECE_TRUSTED_PROXIES; decisions.participation.public.client_address). None when unknown."""
+    from decisions.participation import public
+
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001
+        forwarded = None
+    return public.client_address(_peer(), forwarded)
+
+
 def current_user() -> dict | None:
     """The signed-in user (name, office, roles fresh from the database), or None.
 

@@ -47,3 +47,17 @@ class UserIdentity(SQLModel, table=True):
     subject: str = Field(max_length=255)
     linked_by: str = ""
     linked_at: str = ""
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins of one account from one client (a salted hash of its address): the lock-out with
+    back-off applies to that pair only, so nobody elsewhere can lock an account out."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("username", "client", name="uq_login_throttle_username_client"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    client: str = Field(max_length=64)
+    failures: int = 0
+    locked_until: str = ""
+    last_at: str = ""

@@ -332,6 +332,10 @@ def initialise() -> None:
     """``juece init``: bring the database to the newest schema, then sweep crash leftovers from the store."""
     db.migrate()
     sweep()
+    if not os.environ.get("JUECE_OPINION_SALT"):  # a random salt of this deployment's client keys (0600)
+        from decisions.storage.settings import deployment_secret
+
+        deployment_secret("opinion_salt")
 
 
 def sweep(min_age: float = evidence_store.ORPHAN_GRACE_SECONDS) -> list[Path]:

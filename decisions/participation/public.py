@@ -86,9 +86,20 @@ def client_address(peer: str | None, forwarded_for: str | None = None) -> str | 
     return None  # a trusted proxy that says nothing about its client
 
 
+OPINION_SALT_FILE = "opinion_salt"
+
+
+def opinion_salt() -> str:
+    """The per-deployment salt of client keys when JUECE_OPINION_SALT is not set: random, made at ``juece init``
+    (or first use) in the data dir, mode 0600 — never a constant every deployment shares."""
+    from decisions.storage.settings import deployment_secret
+
+    return deployment_secret(OPINION_SALT_FILE)
+
+
 def client_key(client: str) -> str:
     """What is stored of a client (an IP or session id): a salted hash, never the address itself."""
-    salt = os.environ.get("JUECE_OPINION_SALT", "juece-opinion")
+    salt = os.environ.get("JUECE_OPINION_SALT") or opinion_salt()
     return hashlib.sha256(f"{salt}\n{client}".encode()).hexdigest()[:32]
 
 

@@ -35,7 +35,8 @@ if submitted:
         ok = False
     if ok:
         try:
-            actor = directory.authenticate(username.strip(), password)
+            actor = directory.authenticate(username.strip(), password,  # locked per account and client
+                                           client=common.client_address() or "unknown")
         except directory.AccountLocked as exc:
             actor = None
             st.error(f"账户已锁定：连续登录失败次数过多，请于 {exc.until} 后重试或请系统管理员解锁。 / "
@@ -48,7 +49,8 @@ if submitted:
             st.session_state[common.USER_KEY] = actor.username
             st.rerun()
 
-st.caption(t("login_demo_hint"))
+if directory.demo_password_active():  # only while the demo accounts still have the demo password
+    st.caption(t("login_demo_hint"))
 
 if _sso_configured():
     st.divider()

@@ -29,30 +29,10 @@ DISPOSITION = {"adopted": tr("采纳", "adopted"), "partially_adopted": tr("部�
                "not_adopted": tr("不予采纳", "not adopted"), "": tr("待处理", "pending")}
 
 
-def _peer() -> str | None:
-    """The TCP peer of this browser's connection (st.context.ip_address hides a loopback peer: a local proxy)."""
-    try:
-        from streamlit.runtime.context import _get_client_context
-
-        ctx = _get_client_context()
-        if ctx is not None and ctx.remote_ip:
-            return str(ctx.remote_ip)
-    except Exception:  # noqa: BLE001 - another Streamlit version
-        pass
-    try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 - no request context
-        return None
-
-
 def client_id() -> str:
     """Who submits, for the rate limit: the client address, through X-Forwarded-For only from a trusted proxy
     (JUECE_TRUSTED_PROXIES); never the browser session. '' when unknown: the service refuses with one line."""
-    try:
-        forwarded = st.context.headers.get("X-Forwarded-For")
-    except Exception:  # noqa: BLE001
-        forwarded = None
-    address = public.client_address(_peer(), forwarded)
+    address = common.client_address()
     return f"ip:{address}" if address else ""
 
 
@@ -131,6 +111,7 @@ for fb in feedback:
         ok, doc = common.call(public.public_feedback_file, fb["id"])
         if ok:
             st.download_button(tr("下载说明（PDF）", "Download (PDF)"), doc[1], file_name=doc[0], key=f"fbdoc_{fb['id']}")
-        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): o["content"],
-                       tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): o["reason"]}
+        cell = participation.sheet_cell  # the table's CSV download opens in a spreadsheet: no formula runs
+        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): cell(o["content"]),
+                       tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): cell(o["reason"])}
                       for o in fb["opinions"]], hide_index=True, width="stretch")
