@@ -411,3 +411,18 @@ def test_no_page_icon_fetched_from_outside():
     assert len(icons) == 1 and isinstance(icons[0], ast.Constant)
     favicon = _get_favicon_string(icons[0].value)
     assert favicon.startswith("emoji:"), favicon
+
+
+def test_public_page_refuses_without_a_client_address(org):
+    """AppTest has no connection: the page refuses the opinion with one line and stores nothing."""
+    from tests.apptest import open_app
+    from tests.helpers import set_now
+
+    _w, c = _consultation(org)
+    set_now("2026-03-10T10:00:00+08:00")
+    at = open_app(None, "public_consultation", None, None)
+    at.text_area(key=f"op_text_{c['id']}").input("没有地址的意见")
+    next(b for b in at.button if b.label == "提交意见").click()
+    at.run()
+    assert not at.exception and not at.success
+    assert any("无法识别提交来源" in e.value for e in at.error)
