@@ -27,7 +27,7 @@ from decisions.procedure.meeting import MeetingInput, record_meeting
 from decisions.storage.locations import demo_catalogs
 from decisions.storage.unit_of_work import UnitOfWork
 
-DEMO_PASSWORD = "juece-demo-2026"
+DEMO_PASSWORD = directory.DEMO_PASSWORD
 CATALOGS = demo_catalogs()  # package data (juece_data/demo/catalogs)
 FONT_CANDIDATES = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                    "/usr/share/fonts/truetype/arphic/uming.ttc"]

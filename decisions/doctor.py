@@ -335,7 +335,14 @@ def check_backup(now: datetime) -> list[Finding]:
 def check_secrets(with_database: bool = True) -> list[Finding]:
     out: list[Finding] = []
     salt = os.environ.get("JUECE_OPINION_SALT", "")
-    if not salt or salt == DEFAULT_SALT:
+    from decisions.storage.settings import get_settings
+
+    generated = get_settings().data_dir / "opinion_salt"  # made by `juece init` when the variable is not set
+    from_file = not salt and generated.is_file() and not generated.stat().st_mode & 0o077
+    if from_file:
+        out.append(Finding("secrets", OK, f"JUECE_OPINION_SALT 未设置，使用本部署随机生成的盐 / not set: the random "
+                                          f"per-deployment salt in {generated} (0600) is used"))
+    elif not salt or salt == DEFAULT_SALT:
         out.append(Finding("secrets", PROBLEM, "JUECE_OPINION_SALT 未设置（使用内置默认值）/ JUECE_OPINION_SALT is not "
                                                "set (the built-in default is public): set a long random value"))
     elif len(salt) < 16:
@@ -343,7 +350,7 @@ def check_secrets(with_database: bool = True) -> list[Finding]:
                                                "characters"))
     if with_database:
         out += _demo_passwords()
-    if not [f for f in out if f.problem]:
+    if not [f for f in out if f.problem] and not from_file:
         out.insert(0, Finding("secrets", OK, "JUECE_OPINION_SALT 已设置 / JUECE_OPINION_SALT set"))
     return out
 

@@ -3,6 +3,7 @@ opinion ledger. User text never reaches the page as HTML or live markdown."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from decisions.participation import public
@@ -11,6 +12,15 @@ from tests.apptest import APP, open_app
 from tests.helpers import Walker, set_now
 
 SCRIPT = "<script>alert(1)</script>**粗体** [链接](http://evil.example)"
+
+
+@pytest.fixture(autouse=True)
+def _client_address(monkeypatch):  # noqa: ANN001, ANN202
+    """AppTest has no connection, so no client address: the page would refuse every opinion (it keys the rate
+    limit on the address, never on the session); a served page has its peer (tests/test_browser_*)."""
+    from ui import common
+
+    monkeypatch.setattr(common, "client_address", lambda: "198.51.100.23")
 
 
 def page(name: str, user: str | None = None, decision: int | None = None) -> AppTest:

@@ -115,6 +115,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "office.add": ADMIN,
     "user.add": ADMIN,
     "user.unlock": ADMIN,
+    "user.passwd": ADMIN,
+    "user.disable": ADMIN,
+    "user.link_sso": ADMIN,
     "calendar.set": ADMIN,
     "calendar.unset": ADMIN,
     "calendar.import": ADMIN,
@@ -150,6 +153,9 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "deadlines.calendar.remove_override": "calendar.unset", "deadlines.calendar.import_overrides": "calendar.import",
     "accounts.service.add_office": "office.add", "accounts.service.add_user": "user.add",
     "accounts.service.unlock_user": "user.unlock",
+    "accounts.service.set_password": "user.passwd", "accounts.service.disable_user": "user.disable",
+    "accounts.service.link_identity": "user.link_sso",
+    "participation.service.ledger_csv": "opinion.ledger (the same read, as a CSV file)",
     "catalog.service.add_item": "", "catalog.service.consent": "", "catalog.service.publish": "",
     "catalog.service.adjust": "", "catalog.service.remove_item": "", "catalog.service.close_year": "",
     "catalog.service.import_csv": "", "catalog.service.link": "",
@@ -410,6 +416,12 @@ ACTIONS: dict[str, Action] = {
     "user.add": Action(lambda c: None, lambda c, _t, u: directory.add_user(
         f"m{c.n()}", "矩阵测试用户", "CITY", ["drafter"], as_user=u)),
     "user.unlock": Action(lambda c: None, lambda c, _t, u: directory.unlock_user("drafter", as_user=u)),
+    "user.passwd": Action(lambda c: None, lambda c, _t, u: directory.set_password(
+        "drafter", f"matrix-password-{c.n()}", as_user=u)),
+    "user.disable": Action(lambda c: directory.add_user(f"dis{c.n()}", "矩阵停用", "CITY", ["drafter"])["username"],
+                           lambda c, t, u: directory.disable_user(t, as_user=u), fresh=True),  # type: ignore[arg-type]
+    "user.link_sso": Action(lambda c: None, lambda c, _t, u: directory.link_identity(
+        "drafter", "https://sso.example.gov.cn", f"matrix-{c.n()}", as_user=u)),
     "calendar.set": Action(lambda c: None, lambda c, _t, u: work_calendar.set_override(
         f"2027-01-{c.n() % 28 + 1:02d}", False, "矩阵", as_user=u)),
     "calendar.unset": Action(lambda c: work_calendar.set_override(f"2027-02-{c.n() % 28 + 1:02d}", False, "x")["day"],

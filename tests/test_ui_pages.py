@@ -55,7 +55,7 @@ def walked(org):  # noqa: ANN001, ANN201
 
 # ----------------------------------------------------------------- login and navigation
 def test_login_validation_failure_and_success(org):
-    directory.add_user("clerk", "张三", "CITY-DRC", ["drafter"], password="s3cret-pass")
+    directory.add_user("clerk", "张三", "CITY-DRC", ["drafter"], password="s3cret-pass-2026")
     at = app()
     assert title(at) == "登录工作台"
     submit(at, "登录")
@@ -65,7 +65,7 @@ def test_login_validation_failure_and_success(org):
     submit(at, "登录")
     assert "用户名或密码不正确。" in shown(at)
     assert "juece_user" not in at.session_state
-    at.text_input(key="login_password").input("s3cret-pass")
+    at.text_input(key="login_password").input("s3cret-pass-2026")
     submit(at, "登录")
     assert at.session_state["juece_user"] == "clerk"
     at.switch_page("pages/inbox.py")

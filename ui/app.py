@@ -16,7 +16,9 @@ from decisions.workbench import views as workbench  # noqa: E402
 from ui import common  # noqa: E402
 
 channel.set_channel("web")  # every act of this run of the workbench (the public pages say "public")
-st.set_page_config(page_title="juece 决策", page_icon=":material/account_balance:", layout="wide")
+# an emoji icon: Streamlit draws it as an inline SVG; a :material/…: page icon makes every browser fetch the
+# favicon from fonts.gstatic.com (nothing of the workbench may load from outside)
+st.set_page_config(page_title="juece 决策", page_icon="🏛️", layout="wide")
 
 if not workbench.deployment_ready():
     st.error("数据库尚未初始化：请先运行 `juece init`（或 `make run`）。/ The database is not initialised: run "

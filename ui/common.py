@@ -37,19 +37,63 @@ def t(key: str, **fmt: object) -> str:
 
 
 # ----------------------------------------------------------------- identity
-def _sso_username() -> str | None:
-    """The local username of an OIDC login (st.login), when a deployment configured [auth]."""
+SSO_REFUSAL_KEY = "juece_sso_refused"
+
+
+def _sso_claims() -> dict | None:
+    """The ID token claims of an OIDC login (st.login), when a deployment configured [auth]."""
     try:
         info = st.user
         if not getattr(info, "is_logged_in", False):
             return None
-        for claim in ("preferred_username", "username", "email"):
-            value = info.get(claim)
-            if value:
-                return str(value).split("@", 1)[0] if claim == "email" else str(value)
+        return dict(info.to_dict()) if hasattr(info, "to_dict") else dict(info)
     except Exception:  # noqa: BLE001 - no auth configured, or an older Streamlit
         return None
-    return None
+
+
+def _sso_username() -> str | None:
+    """The local user of an OIDC login, bound by issuer + subject (decisions.accounts.service.sso_username);
+    a refusal is kept for the login page (one line) and signs nobody in."""
+    from decisions.accounts import service as directory
+
+    claims = _sso_claims()
+    if claims is None:
+        return None
+    try:
+        username = directory.sso_username(claims)
+    except JueceError as exc:
+        st.session_state[SSO_REFUSAL_KEY] = exc.message
+        return None
+    st.session_state.pop(SSO_REFUSAL_KEY, None)
+    return username
+
+
+def _peer() -> str | None:
+    """The TCP peer of this browser's connection (st.context.ip_address hides a loopback peer: a local proxy)."""
+    try:
+        from streamlit.runtime.context import _get_client_context
+
+        ctx = _get_client_context()
+        if ctx is not None and ctx.remote_ip:
+            return str(ctx.remote_ip)
+    except Exception:  # noqa: BLE001 - another Streamlit version
+        pass
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
+def client_address() -> str | None:
+    """The visitor's address: the peer, or through X-Forwarded-For only from a trusted proxy
+    (JUECE_TRUSTED_PROXIES; decisions.participation.public.client_address). None when unknown."""
+    from decisions.participation import public
+
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001
+        forwarded = None
+    return public.client_address(_peer(), forwarded)
 
 
 def current_user() -> dict | None:

@@ -160,7 +160,7 @@ def check_file(uploaded: Any, required: bool = True) -> tuple[str, bytes, str]:
         return name, data, t("file_too_big", size=len(data), limit=limit)
     ctype, problem = filetypes.check(name, data)
     if ctype is None:
-        return name, data, problem
+        return name, data, common.escape(problem)
     return name, data, ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from decisions.storage.schema import metadata  # noqa: F401  (naming convention first)
@@ -32,3 +33,31 @@ class User(SQLModel, table=True):
 class UserRole(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     role: str = Field(primary_key=True, max_length=32)
+
+
+class UserIdentity(SQLModel, table=True):
+    """A single sign-on identity bound to a local user: the provider's issuer (``iss``) and subject (``sub``),
+    never a name or an e-mail address a provider lets its users choose."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_user_identity_issuer_subject"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    issuer: str = Field(max_length=512)
+    subject: str = Field(max_length=255)
+    linked_by: str = ""
+    linked_at: str = ""
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins of one account from one client (a salted hash of its address): the lock-out with
+    back-off applies to that pair only, so nobody elsewhere can lock an account out."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("username", "client", name="uq_login_throttle_username_client"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    client: str = Field(max_length=64)
+    failures: int = 0
+    locked_until: str = ""
+    last_at: str = ""

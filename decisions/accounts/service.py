@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -11,7 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from decisions import clock
-from decisions.accounts.models import Office, User, UserRole
+from decisions.accounts.models import LoginThrottle, Office, User, UserIdentity, UserRole
 from decisions.accounts.permissions import Actor
 from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
 from decisions.records import audit
@@ -39,6 +41,31 @@ class AccountLocked(NotPermitted):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+PASSWORD_MIN = 12
+DEMO_PASSWORD = "juece-demo-2026"   # the demo deployment's accounts (decisions/demo.py)
+DEMO_USER = "hd_organ"
+
+
+def check_password(password: str) -> None:
+    """The minimum policy for a local password: at least 12 characters, not all digits (one line, exit 2)."""
+    if len(password) < PASSWORD_MIN:
+        raise BadInput(f"密码至少 {PASSWORD_MIN} 位 / password must have at least {PASSWORD_MIN} characters")
+    if password.isdigit():
+        raise BadInput("密码不能全为数字 / password must not be all digits")
+
+
+def demo_password_active() -> bool:
+    """Whether the demo's accounts are there with the demo password (the login page shows it only then)."""
+    with UnitOfWork() as uow:
+        user = uow.session.exec(select(User).where(User.username == DEMO_USER)).first()
+        if user is None or not user.active or not user.password_hash:
+            return False
+    try:
+        return bool(_hasher.verify(user.password_hash, DEMO_PASSWORD))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 _OFFICE_BY_CODE = select(Office).where(Office.code == bindparam("b_code"))
@@ -116,8 +143,8 @@ def add_user(username: str, name: str, office: str, roles: list[str], password: 
     for r in roles:
         if r not in profiles.ROLES:
             raise BadInput(f"--role {r!r} 无效 / invalid; expected one of: {', '.join(profiles.ROLES)}")
-    if password is not None and len(password) < 8:
-        raise BadInput("密码至少 8 位 / password must have at least 8 characters")
+    if password is not None:
+        check_password(password)
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
@@ -146,16 +173,22 @@ def _safe_name(username: str) -> str:
     return username if _CODE.match(username) else "(invalid username)"
 
 
-def authenticate(username: str, password: str) -> Actor | None:
+def authenticate(username: str, password: str, client: str | None = None) -> Actor | None:
     """The actor when the password matches its argon2id hash; None otherwise (no detail leaked).
 
     Consecutive failures are counted per account; at ``login_max_failures`` the account is locked for
     ``login_lockout_minutes`` (settings, JUECE_LOGIN_*) and refused with AccountLocked even with the right
     password until then or until an admin unlocks it. A success resets the count. Failures and lock-outs
     write security events to the system audit chain, without the password.
+
+    ``client`` (the sign-in page: the client address): failures are counted per account *and client*, and
+    the lock-out (with back-off: each further failure doubles it, up to a day) holds for that client only —
+    an anonymous visitor cannot lock an administrator out. Without it (the CLI), per account as above.
     """
     for attempt in range(3):  # two failures at once may race for the system chain's next seq: retry
         try:
+            if client is not None:
+                return _authenticate_from(username, password, _client_hash(client))
             return _authenticate(username, password)
         except Conflict:
             if attempt == 2:
@@ -208,6 +241,71 @@ def _authenticate(username: str, password: str) -> Actor | None:
         return actor_for(s, username)
 
 
+MAX_LOCK_MINUTES = 24 * 60
+
+
+def _client_hash(client: str) -> str:
+    import hashlib
+
+    from decisions.storage.settings import deployment_secret
+
+    return hashlib.sha256(f"{deployment_secret('login_salt')}\n{client}".encode()).hexdigest()[:32]
+
+
+def _authenticate_from(username: str, password: str, client: str) -> Actor | None:
+    settings = get_settings()
+    now = clock.now()
+    with UnitOfWork() as uow:
+        s = uow.session
+        user = s.exec(select(User).where(User.username == username)).first()
+        name = username if user is not None else _safe_name(username)
+        pair = s.exec(select(LoginThrottle).where(LoginThrottle.username == name,
+                                                  LoginThrottle.client == client)).first()
+        if pair is not None and pair.locked_until and now < clock.parse_datetime(pair.locked_until, "locked_until"):
+            _login_record(s, "login_refused_locked", name, {"username": name, "locked_until": pair.locked_until,
+                                                            "per_client": True})
+            uow.commit()
+            raise AccountLocked(name, pair.locked_until)
+        if user is not None and user.locked_until and now < clock.parse_datetime(user.locked_until, "locked_until"):
+            # locked for every client: by failures without a client (the command line), never by a visitor
+            _login_record(s, "login_refused_locked", name, {"username": name, "locked_until": user.locked_until})
+            uow.commit()
+            raise AccountLocked(name, user.locked_until)
+        ok = False
+        if user is None or not user.active or not user.password_hash:
+            try:
+                _hasher.verify(_DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                pass
+        else:
+            try:
+                ok = bool(_hasher.verify(user.password_hash, password))
+            except (VerificationError, InvalidHashError):
+                ok = False
+        if ok:
+            if pair is not None:
+                s.delete(pair)
+            uow.commit()
+            return actor_for(s, username)
+        if pair is None:
+            pair = LoginThrottle(username=name, client=client)
+            s.add(pair)
+        pair.failures += 1
+        pair.last_at = now.isoformat(timespec="seconds")
+        detail = {"username": name, "failures": pair.failures, "per_client": True}
+        if user is None or not user.active:
+            detail["reason"] = "unknown_or_inactive"
+        _login_record(s, "login_failed", name, detail)
+        over = pair.failures - settings.login_max_failures
+        if over >= 0:
+            minutes = min(settings.login_lockout_minutes * (2 ** min(over, 20)), MAX_LOCK_MINUTES)
+            pair.locked_until = (now + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+            _login_record(s, "login_locked", name, {"username": name, "failures": pair.failures, "per_client": True,
+                                                    "locked_until": pair.locked_until, "minutes": minutes})
+        uow.commit()
+        return None
+
+
 def unlock_user(username: str, as_user: str | None = None) -> dict:
     """Admin: open a locked account now and reset its failure count (recorded on the system chain)."""
     with UnitOfWork() as uow:
@@ -219,8 +317,117 @@ def unlock_user(username: str, as_user: str | None = None) -> dict:
         was = {"failures": user.failed_logins, "locked_until": user.locked_until}
         locked = bool(user.locked_until) and clock.now() < clock.parse_datetime(user.locked_until, "locked_until")
         user.failed_logins, user.locked_until = 0, ""
+        for pair in s.exec(select(LoginThrottle).where(LoginThrottle.username == username)).all():
+            s.delete(pair)
         audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_unlock",
                      detail={"username": username, "was_locked": locked, **was})
         uow.commit()
         return {"username": username, "was_locked": locked, "failures": was["failures"],
                 "locked_until": was["locked_until"]}
+
+
+# ----------------------------------------------------------------- single sign-on (OIDC)
+SSO_UNKNOWN = "单点登录身份未绑定本系统账户，请系统管理员绑定（juece user link-sso） / this sign-on identity is not bound to a local account: ask an administrator (juece user link-sso)"
+
+
+def _claim(claims: Mapping[str, object], name: str) -> str:
+    value = claims.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def allowed_domains() -> tuple[str, ...]:
+    """JUECE_OIDC_ALLOWED_DOMAINS: comma-separated e-mail domains whose verified addresses map to the local
+    user named by the address's local part (empty: only bound identities sign in)."""
+    raw = os.environ.get("JUECE_OIDC_ALLOWED_DOMAINS", "")
+    return tuple(d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip())
+
+
+_IDENTITY = select(User.username, User.active).join(UserIdentity, col(UserIdentity.user_id) == User.id).where(
+    UserIdentity.issuer == bindparam("b_iss"), UserIdentity.subject == bindparam("b_sub"))
+
+
+def sso_username(claims: Mapping[str, object]) -> str:
+    """The local user an OIDC login (its ID token claims) signs in as, or NotPermitted with one line.
+
+    Bound by the provider's issuer and subject (``link_identity``); else, when the deployment allows e-mail
+    domains (JUECE_OIDC_ALLOWED_DOMAINS), a verified (``email_verified`` true) address in one of them maps to
+    the user named by its local part. Never by ``preferred_username``/``username``, which a provider lets its
+    users choose (``admin@attacker.example`` is not ``admin``)."""
+    issuer, subject = _claim(claims, "iss"), _claim(claims, "sub")
+    if not issuer or not subject:
+        raise NotPermitted("单点登录身份缺少签发方(iss)或主体(sub) / the sign-on identity has no issuer (iss) or subject (sub)")
+    with UnitOfWork() as uow:
+        s = uow.session
+        row = s.exec(_IDENTITY, params={"b_iss": issuer, "b_sub": subject}).first()
+        if row is not None:
+            if not row[1]:
+                raise NotPermitted(f"账户 {row[0]} 已停用 / account {row[0]} is disabled")
+            return str(row[0])
+        email = _claim(claims, "email")
+        verified = claims.get("email_verified")
+        domains = allowed_domains()
+        if domains and email.count("@") == 1 and (verified is True or str(verified).lower() == "true"):
+            local, domain = email.rsplit("@", 1)
+            if domain.lower() in domains and _CODE.match(local):
+                user = s.exec(select(User).where(User.username == local)).first()
+                if user is not None and user.active:
+                    return user.username
+    raise NotPermitted(SSO_UNKNOWN)
+
+
+def link_identity(username: str, issuer: str, subject: str, as_user: str | None = None) -> dict:
+    """Admin: bind a single sign-on identity (issuer + subject) to a local user (recorded on the system chain)."""
+    issuer, subject = issuer.strip(), subject.strip()
+    if not issuer or not subject:
+        raise BadInput("--issuer 与 --subject 不能为空 / --issuer and --subject must not be empty")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        taken = s.exec(select(UserIdentity).where(UserIdentity.issuer == issuer,
+                                                  UserIdentity.subject == subject)).first()
+        if taken is not None:
+            raise BadInput(f"该单点登录身份已绑定 / identity already bound: {issuer} {subject}")
+        s.add(UserIdentity(user_id=user.id or 0, issuer=issuer, subject=subject, linked_by=who,
+                           linked_at=clock.now().isoformat(timespec="seconds")))
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_link_sso",
+                     detail={"username": username, "issuer": issuer, "subject": subject})
+        uow.commit()
+        return {"username": username, "issuer": issuer, "subject": subject}
+
+
+def set_password(username: str, password: str, as_user: str | None = None) -> dict:
+    """Admin: a new password (argon2id) for a user, under the minimum policy; unlocks the account."""
+    check_password(password)
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user.password_hash = hash_password(password)
+        user.failed_logins, user.locked_until = 0, ""
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_passwd",
+                     detail={"username": username})
+        uow.commit()
+        return {"username": username}
+
+
+def disable_user(username: str, as_user: str | None = None) -> dict:
+    """Admin: a user may no longer sign in or act (kept in the record; every use case refuses them)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        if who == username:
+            raise BadInput("不能停用自己的账户 / you cannot disable your own account")
+        was = user.active
+        user.active = False
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_disable",
+                     detail={"username": username, "was_active": was})
+        uow.commit()
+        return {"username": username, "was_active": was}

@@ -56,3 +56,38 @@ def user_unlock(username: str, as_user: Annotated[str | None, typer.Option("--as
 
     run(lambda: directory.unlock_user(username, as_user), json_,
          lambda r: f"已解锁 / unlocked: {r['username']}" + ("" if r["was_locked"] else "（未锁定 / was not locked）"))
+
+
+@user_app.command("link-sso")
+def user_link_sso(username: str, issuer: Annotated[str, typer.Option("--issuer")],
+                  subject: Annotated[str, typer.Option("--subject")],
+                  as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """绑定单点登录身份（签发方 + 主体）/ bind an OIDC identity (issuer + subject) to a user (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.link_identity(username, issuer, subject, as_user), json_,
+        lambda r: f"已绑定 / bound: {r['username']} ← {r['issuer']} {r['subject']}")
+
+
+@user_app.command("passwd")
+def user_passwd(username: str, password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+                as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """修改密码 / set a user's password (argon2id; at least 12 characters, not all digits; from stdin or a prompt)."""
+    from decisions.accounts import service as directory
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
+    run(lambda: directory.set_password(username, password, as_user), json_,
+        lambda r: f"已修改密码 / password set: {r['username']}")
+
+
+@user_app.command("disable")
+def user_disable(username: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                 json_: JsonOpt = False) -> None:
+    """停用用户 / disable a user: no sign-in, no action (kept in the record) (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.disable_user(username, as_user), json_,
+        lambda r: f"已停用 / disabled: {r['username']}" + ("" if r["was_active"] else "（原已停用 / was already disabled）"))

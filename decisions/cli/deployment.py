@@ -69,8 +69,11 @@ def profile_list(json_: JsonOpt = False) -> None:
 
 
 @app.command("ui")
-def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
-    """启动工作台 / start the Streamlit workbench."""
+def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501,
+           address: Annotated[str, typer.Option("--address", help="监听地址 / bind address (default: this machine "
+                                                "only; put a reverse proxy in front for others)")] = "127.0.0.1",
+           ) -> None:
+    """启动工作台 / start the Streamlit workbench (on 127.0.0.1 unless --address says otherwise)."""
     from decisions.storage.locations import ui_app
 
     app_path = ui_app()
@@ -78,7 +81,7 @@ def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501) -> None:
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)
     os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false"])
+                               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"])
 
 
 @app.command("doctor")

@@ -122,6 +122,20 @@ def opinion_list(ident: IdArg, as_user: AsOpt, json_: JsonOpt = False) -> None:
     run(lambda: participation.ledger(ident, as_user=as_user), json_, human)
 
 
+@opinion_app.command("export")
+def opinion_export(ident: IdArg, as_user: AsOpt, out: Annotated[Path, typer.Option("--out")],
+                   json_: JsonOpt = False) -> None:
+    """意见台账导出为 CSV（公式已中和）/ the ledger as CSV for a spreadsheet (formulas neutralised)."""
+    from decisions.participation import service as participation
+
+    def go() -> dict:
+        name, data = participation.ledger_csv(ident, as_user=as_user)
+        out.write_bytes(data)
+        return {"file": str(out), "name": name, "bytes": len(data)}
+
+    run(go, json_, lambda r: f"已导出 / exported: {r['file']} ({r['bytes']} bytes)")
+
+
 @opinion_app.command("register")
 def opinion_register(ident: IdArg, as_user: AsOpt, json_: JsonOpt = False) -> None:
     """由台账生成「意见采纳情况登记」材料 / generate the opinion_register evidence from the ledger."""

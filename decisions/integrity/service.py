@@ -380,6 +380,10 @@ def initialise() -> list[str]:
     with db.get_engine().begin() as conn:
         restored = append_only.restore(conn)
     sweep()
+    if not os.environ.get("JUECE_OPINION_SALT"):  # a random salt of this deployment's client keys (0600)
+        from decisions.storage.settings import deployment_secret
+
+        deployment_secret("opinion_salt")
     return restored
 
 

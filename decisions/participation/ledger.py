@@ -8,13 +8,20 @@ from collections.abc import Mapping
 from sqlmodel import Session, func, select
 
 from decisions.participation.models import (
+    Consultation,
     Opinion,
 )
 
 
 def ledger_counts(session: Session, decision_id: int, round_: int) -> dict[str, int]:
     """The ledger's counts for one decision and round (the `ledger_complete` gate reads them from the
-    snapshot that decisions.procedure.service.snapshot_of builds with this function)."""
+    snapshot that decisions.procedure.service.snapshot_of builds with this function).
+
+    The consultation row is locked for update first (PostgreSQL; SQLite serialises writers anyway): public
+    opinions do not bump the decision's version but share-lock this row, so a stage's end waits for the
+    opinions in flight and counts them, and later ones see the new stage and are refused."""
+    session.exec(select(Consultation.id).where(Consultation.decision_id == decision_id,
+                                                Consultation.round == round_).with_for_update()).all()
     rows = session.exec(select(Opinion.disposition, func.count()).where(
         Opinion.decision_id == decision_id, Opinion.round == round_).group_by(Opinion.disposition)).all()
     return counts(dict(rows))

@@ -4,6 +4,7 @@ limited per client), published feedback, and looking an opinion up by its receip
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from decisions import clock
 from decisions.accounts.models import Office
-from decisions.errors import BadInput, Conflict, NotFound
+from decisions.errors import BadInput, Conflict, IntegrityFailure, NotFound
 from decisions.participation.models import STAGE, Consultation, Opinion, ParticipationFeedback
 from decisions.participation.service import (
     LINK,
@@ -27,9 +28,8 @@ from decisions.participation.service import (
 from decisions.procedure.models import Decision, Evidence, TriggerDetermination
 from decisions.procedure.service import (
     now_iso,
-    touch,
 )
-from decisions.storage.unit_of_work import UnitOfWork
+from decisions.storage.unit_of_work import UnitOfWork, unversioned
 
 
 def rate_limit() -> tuple[int, int]:
@@ -42,9 +42,64 @@ def rate_limit() -> tuple[int, int]:
         return 5, 600
 
 
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """JUECE_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxies in front of the
+    workbench (e.g. ``127.0.0.1,::1`` for the nginx of deploy/); only their X-Forwarded-For is believed."""
+    out = []
+    for part in os.environ.get("JUECE_TRUSTED_PROXIES", "").split(","):
+        if part.strip():
+            try:
+                out.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                continue
+    return tuple(out)
+
+
+def _address(raw: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: str | None = None) -> str | None:
+    """The address the rate limit is keyed on: the TCP peer; when the peer is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not a trusted proxy (right to left: a visitor can prepend anything).
+    None when it cannot be known: the page then refuses the submission, it never falls back to a session."""
+    trusted = trusted_proxies()
+
+    def is_trusted(a: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(a.version == n.version and a in n for n in trusted)
+
+    here = _address(peer)
+    if here is None:
+        return None
+    if not is_trusted(here):
+        return str(here)
+    hops = [h for h in (forwarded_for or "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        a = _address(hop)
+        if a is None:
+            return None  # a malformed hop before any untrusted one: nothing to believe
+        if not is_trusted(a):
+            return str(a)
+    return None  # a trusted proxy that says nothing about its client
+
+
+OPINION_SALT_FILE = "opinion_salt"
+
+
+def opinion_salt() -> str:
+    """The per-deployment salt of client keys when JUECE_OPINION_SALT is not set: random, made at ``juece init``
+    (or first use) in the data dir, mode 0600 — never a constant every deployment shares."""
+    from decisions.storage.settings import deployment_secret
+
+    return deployment_secret(OPINION_SALT_FILE)
+
+
 def client_key(client: str) -> str:
     """What is stored of a client (an IP or session id): a salted hash, never the address itself."""
-    salt = os.environ.get("JUECE_OPINION_SALT", "juece-opinion")
+    salt = os.environ.get("JUECE_OPINION_SALT") or opinion_salt()
     return hashlib.sha256(f"{salt}\n{client}".encode()).hexdigest()[:32]
 
 
@@ -79,16 +134,24 @@ def submit_opinion(consultation_id: int | str, *, content: str, client: str, nam
     raise AssertionError("unreachable")
 
 
+_OPEN = "该决策事项当前不在公开征求意见 / this decision is not open for public comment"
+
+
 def _submit(cid: int, content: str, name: str, contact: str, key: str) -> dict:
+    """One opinion, written without taking the decision's version lock (its own rows only, ``unversioned``):
+    staff who loaded the decision before it still commit. What it relies on is checked under locks instead:
+    the consultation row is share-locked (the ledger's counts lock it for update, so a stage's end waits for
+    opinions in flight and sees them), and the decision's stage is read again after the insert, inside the
+    write transaction (SQLite: under the database's write lock), so an opinion never lands after the stage."""
     with UnitOfWork() as uow:
         s = uow.session
-        c = s.get(Consultation, cid)
+        c = s.exec(select(Consultation).where(Consultation.id == cid).with_for_update(read=True)).first()
         if c is None:
             raise NotFound(f"未知征求意见 / unknown consultation: {cid}")
         d = s.get(Decision, c.decision_id)
         assert d is not None
         if d.state != STAGE or d.round != c.round or non_disclosable(s, d):
-            raise BadInput("该决策事项当前不在公开征求意见 / this decision is not open for public comment")
+            raise BadInput(_OPEN)
         state = status_of(c)
         if state == "upcoming":
             raise BadInput(f"征求意见尚未开始（{c.start}起）/ the comment period has not started (from {c.start})")
@@ -110,15 +173,19 @@ def _submit(cid: int, content: str, name: str, contact: str, key: str) -> dict:
         stamp = now_iso()
         o = Opinion(decision_id=d.id or 0, round=c.round, consultation_id=c.id, receipt=new_receipt(s), channel="web",
                     content=content, name=name, contact=contact, client=key, submitted_at=stamp)
+        unversioned(s, o)
         s.add(o)
         s.flush()
+        # inside the write transaction now: the stage as it is, not as it was when the checks above read it
+        now_state = s.exec(select(Decision.state, Decision.round).where(Decision.id == d.id)).one()
+        if tuple(now_state) != (STAGE, c.round):
+            raise BadInput(_OPEN)
         audit_detail = {"opinion_id": o.id, "receipt": o.receipt, "channel": "web", "consultation_id": c.id,
                         "sha256": hashlib.sha256(content.encode()).hexdigest(), "chars": len(content)}
         from decisions.records import audit
 
         audit.record(s, decision_id=d.id, actor="public", role="public", office="", action="opinion",
-                     detail=audit_detail)
-        touch(d)
+                     detail=audit_detail, versioned=False)
         uow.commit()
         return {"receipt": o.receipt, "submitted_at": stamp, "decision": d.code, "consultation_id": c.id}
 
@@ -142,10 +209,26 @@ def public_consultations() -> list[dict]:
         return [consultation_view(c, d, organ, drafts.get(c.draft_evidence_id)) for c, d, organ in rows]
 
 
-def public_draft(consultation_id: int) -> tuple[str, bytes]:
-    """The published draft of a consultation shown on the public page."""
+DRAFT_UNAVAILABLE = "该文件暂时无法提供，请稍后再试或联系承办单位 / this file is not available now: try again later or contact the undertaking unit"
+
+
+def checked_file(sha256: str) -> bytes:
+    """A stored file served to the public: its bytes only when they hash to the recorded SHA-256. Missing or
+    altered: IntegrityFailure with one line naming neither a path nor the server (the operator finds it with
+    ``juece verify``)."""
     from decisions.records import evidence_store
 
+    try:
+        data = evidence_store.read(sha256)
+    except OSError:
+        raise IntegrityFailure(DRAFT_UNAVAILABLE) from None
+    if evidence_store.digest(data) != sha256:
+        raise IntegrityFailure(DRAFT_UNAVAILABLE)
+    return data
+
+
+def public_draft(consultation_id: int) -> tuple[str, bytes]:
+    """The published draft of a consultation shown on the public page (hash-checked: ``checked_file``)."""
     with UnitOfWork() as uow:
         s = uow.session
         row = s.exec(_public_decisions(s).where(Consultation.id == consultation_id)).first()
@@ -153,7 +236,7 @@ def public_draft(consultation_id: int) -> tuple[str, bytes]:
             raise NotFound(f"未知征求意见 / unknown consultation: {consultation_id}")
         ev = s.get(Evidence, row[0].draft_evidence_id)
         assert ev is not None
-        return ev.filename, evidence_store.read(ev.sha256)
+        return ev.filename, checked_file(ev.sha256)
 
 
 def _published_feedback(s: Session):  # noqa: ANN202
@@ -185,14 +268,12 @@ def public_feedback(limit: int = 50) -> list[dict]:
 
 
 def public_feedback_file(feedback_id: int) -> tuple[str, bytes]:
-    from decisions.records import evidence_store
-
     with UnitOfWork() as uow:
         s = uow.session
         row = s.exec(_published_feedback(s).where(ParticipationFeedback.id == feedback_id)).first()
         if row is None:
             raise NotFound(f"未公开的说明 / no published feedback {feedback_id}")
-        return row[0].filename, evidence_store.read(row[0].sha256)
+        return row[0].filename, checked_file(row[0].sha256)
 
 
 def lookup(receipt: str) -> dict:

@@ -163,7 +163,7 @@ def open_consultation(ident: str | int, *, start: str, end: str, explanation: st
             raise Blocked([Unmet(f"{STAGE}.draft", "Art 15", "须先有决策草案才能公开征求意见 / a draft is required",
                                  "a draft is required")])
         contact_required = bool(profile.params.get("opinion_contact_required", False))
-        title = clean_text(title or f"关于《{d.title}》公开征求意见的公告", "标题", 300)
+        title = metadata.check_line(clean_text(title or f"关于《{d.title}》公开征求意见的公告", "标题", 300), "标题 / title")
         meta_raw = {"form": "open_comment", "start": start_d.isoformat(), "end": end_d.isoformat()}
         if shortened_reason:
             meta_raw["shortened_reason"] = shortened_reason
@@ -335,6 +335,34 @@ def ledger(ident: str | int, *, as_user: str, round_: int | None = None) -> dict
             "drafts": [{"id": i, "filename": f, "version": str(m.get("version", "")), "at": a} for i, f, m, a in drafts],
             "opinions": [_opinion_view(o) for o in rows],
         }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def sheet_cell(value: object) -> object:
+    """A cell of an opinion table bound for a spreadsheet (the CSV export, a table's download): text a
+    spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading apostrophe, shown as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def ledger_csv(ident: str | int, *, as_user: str, round_: int | None = None) -> tuple[str, bytes]:
+    """The ledger as a CSV file for a spreadsheet (UTF-8 with BOM), every text cell through ``sheet_cell``."""
+    import csv
+    import io
+
+    led = ledger(ident, as_user=as_user, round_=round_)
+    out = io.StringIO()
+    w = csv.writer(out)
+    cols = ("id", "receipt", "channel", "content", "name", "contact", "submitted_at", "disposition", "reason",
+            "group", "hidden", "hidden_reason")
+    w.writerow(["编号", "回执号", "渠道", "意见", "姓名", "联系方式", "时间", "处理", "理由", "分组", "屏蔽", "屏蔽理由"])
+    for o in led["opinions"]:
+        w.writerow([sheet_cell(o.get(k, "")) for k in cols])
+    name = f"意见台账-{led['decision']['code']}.csv"
+    return name, ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _opinion_view(o: Opinion) -> dict:

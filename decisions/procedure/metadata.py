@@ -32,6 +32,23 @@ def check_text(value: str, what: str, limit: int = MAX_VALUE_CHARS) -> str:
     return value
 
 
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_line(value: str, what: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """One line of text shown as a title or a file name: ``check_text``, and no control characters (newlines,
+    tabs, escape sequences) nor bidirectional overrides (``合同\u202efdp.txt`` shows as 合同txt.pdf)."""
+    check_text(value, what, limit)
+    for ch in value:
+        if ch in _BIDI:
+            raise BadInput(f"{what} {shown(value)}: 不得包含双向文本控制字符 U+{ord(ch):04X} / must not contain the "
+                           f"bidirectional control U+{ord(ch):04X}")
+        if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
+            raise BadInput(f"{what} {shown(value)}: 不得包含控制字符（换行、制表、转义序列等）U+{ord(ch):04X} / must not "
+                           f"contain control characters (newlines, tabs, escape sequences) U+{ord(ch):04X}")
+    return value
+
+
 def validate(kind_name: str, kind: Kind, raw: dict[str, str], office_exists: Callable[[str], bool]) -> dict:
     """Normalised metadata, or BadInput naming the offending key or value."""
     unknown = [k for k in raw if k not in kind.meta]

@@ -249,7 +249,7 @@ _INSERT_CO_UNDERTAKER = Prepared(insert(CoUndertaker), columns=["decision_id", "
 def new_decision(*, title: str, organ: str, undertaker: str, category: int | str, source: str, as_user: str,
                  co_undertakers: list[str] | None = None, catalog: int | str | None = None) -> dict:
     """Register a proposal (决策建议, Art 10); the start decision comes as evidence in `proposed`."""
-    title = metadata.check_text(title, "--title", 100_000).strip()
+    title = metadata.check_line(metadata.check_text(title, "--title", 100_000).strip(), "--title", 100_000)
     if not title:
         raise BadInput("--title 不能为空 / must not be empty")
     if len(title) > 300:
@@ -369,7 +369,7 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
     if not filename or filename != filename.strip() or any(c in filename for c in "/\\\x00") \
             or filename in (".", "..") or ":" in filename:
         raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {metadata.shown(filename)}")
-    metadata.check_text(filename, "文件名 / filename", 255)
+    metadata.check_line(filename, "文件名 / filename", 255)
     settings = get_settings()
     if len(data) == 0:
         raise BadInput(f"文件为空 / file is empty: {filename!r}")

@@ -83,7 +83,7 @@ _INSERT_SM3 = Prepared(insert(AuditSm3), columns=["chain", "seq", "sm3"])
 
 
 def record(session: Session, *, decision_id: int | None, actor: str, role: str, office: str,
-           action: str, detail: dict, new_chain: bool = False) -> dict[str, Any]:
+           action: str, detail: dict, new_chain: bool = False, versioned: bool = True) -> dict[str, Any]:
     """Append one event to its chain (caller's transaction; the decision's version lock serialises it) and
     return its fields.
 
@@ -91,8 +91,10 @@ def record(session: Session, *, decision_id: int | None, actor: str, role: str, 
     session for the transaction's next events. The rows go in at once, with statements built once: an
     append-only row never changes, so it needs none of the ORM's bookkeeping. (A concurrent writer of the
     same chain meets the unique (chain, seq) index here and gets Conflict, exit 7.) ``new_chain``: the
-    decision was created in this transaction, its chain has no head to read."""
-    mark_changed(session, decision_id)
+    decision was created in this transaction, its chain has no head to read. ``versioned=False``: the event
+    does not bump the decision's version (a citizen's opinion; see ``unit_of_work.unversioned``)."""
+    if versioned:
+        mark_changed(session, decision_id)
     chain = decision_id or 0
     heads: dict[int, tuple[int, str, str]] = session.info.setdefault(_HEADS, {})
     if new_chain:  # the decision was inserted by this transaction: its chain starts here

@@ -6,6 +6,7 @@ SQLite runs in WAL mode with ``synchronous=FULL``: a commit that returned is on 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def _engine_for(url: str) -> Engine:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():  # created readable by its owner only (SQLite gives -wal/-shm the same mode)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

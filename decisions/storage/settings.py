@@ -71,3 +71,26 @@ def _settings_for(_env: tuple[str | None, ...]) -> Settings:
         archive_unit=os.environ.get("JUECE_ARCHIVE_UNIT", "").strip(),
         archive_code_rule=os.environ.get("JUECE_ARCHIVE_CODE_RULE", "").strip(),
     )
+
+
+def deployment_secret(name: str) -> str:
+    """A random per-deployment secret kept in the data dir (mode 0600), made on first use (``juece init`` makes
+    the ones it knows): e.g. the opinion salt when JUECE_OPINION_SALT is not set."""
+    import secrets
+
+    path = get_settings().data_dir / name
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return value

@@ -35,6 +35,7 @@ DAMAGED = ("数据库文件已损坏，拒绝写入；请运行 juece verify 并
            "written; run juece verify and restore from a backup")
 FULL = "磁盘已满，未写入任何内容 / the disk is full, nothing written"
 _BUMPED = "juece_bumped_decisions"
+_UNVERSIONED = "juece_unversioned_rows"
 
 _versioned: type | None = None                      # the decision model, registered by the procedure
 _transaction_end: list[Callable[[OrmSession], None]] = []
@@ -78,10 +79,20 @@ def mark_changed(session: OrmSession, decision_id: int | None) -> None:
     bumped.add(decision_id)
 
 
+def unversioned(session: OrmSession, obj: object) -> None:
+    """A row about a decision that does not take its version lock: written by someone who is not working on the
+    decision (a citizen's opinion on the public page), so a staff member who loaded the decision before it
+    still commits. Whoever writes such a row checks what it relies on under a lock in its own transaction
+    (the public page re-reads the decision's stage after its insert)."""
+    session.info.setdefault(_UNVERSIONED, set()).add(id(obj))
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _bump_versions(session: OrmSession, _ctx: object, _instances: object) -> None:
+    skip: set[int] = session.info.get(_UNVERSIONED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        mark_changed(session, _decision_ids(obj))
+        if id(obj) not in skip:
+            mark_changed(session, _decision_ids(obj))
 
 
 _SAVE_STATEMENTS: dict[frozenset[str], Prepared] = {}
@@ -128,6 +139,7 @@ def save_decisions(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _reset(session: OrmSession, *_args: object) -> None:
     session.info.pop(_BUMPED, None)
+    session.info.pop(_UNVERSIONED, None)
     for hook in _transaction_end:  # e.g. the audit chain heads, carried within one transaction only
         hook(session)
 

@@ -29,4 +29,4 @@ st.dataframe([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i
                t("linked"): f"{i['decisions']}（{i['newest_decision']}）" if i["decisions"] else ""} for i in items],
              hide_index=True, width="stretch")
 if items and items[0]["source"]:
-    st.caption(items[0]["source"])
+    st.caption(common.escape(items[0]["source"]))

@@ -32,7 +32,7 @@ acts = page["actions"]
 
 st.header(escape(page["title"]))
 st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
-           f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {page['profile']} {page['profile_version']}")
+           f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
     [t("overview"), t("triggers"), t("evidence"), t("audit"), t("other_actions")], key="decision_tabs")
@@ -98,7 +98,7 @@ with tab_trig:
                 c1, c2, c3 = st.columns([2, 1, 3])
                 c1.text(f"{td['label']}\n{td['name']} · {td['article']}")
                 have = current.get(td["name"])
-                values[td["name"]] = c2.radio(td["name"], ["yes", "no"], index=None if not have else
+                values[td["name"]] = c2.radio(escape(td["name"]), ["yes", "no"], index=None if not have else
                                               (0 if have["value"] == "yes" else 1), format_func=forms.enum_label,
                                               key=f"trig_{did}_{td['name']}", label_visibility="collapsed")
                 reasons[td["name"]] = c3.text_input(t("reason"), value=have["reason"] if have else "",

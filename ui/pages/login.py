@@ -35,7 +35,8 @@ if submitted:
         ok = False
     if ok:
         try:
-            actor = directory.authenticate(username.strip(), password)
+            actor = directory.authenticate(username.strip(), password,  # locked per account and client
+                                           client=common.client_address() or "unknown")
         except directory.AccountLocked as exc:
             actor = None
             st.error(f"账户已锁定：连续登录失败次数过多，请于 {exc.until} 后重试或请系统管理员解锁。 / "
@@ -48,12 +49,12 @@ if submitted:
             st.session_state[common.USER_KEY] = actor.username
             st.rerun()
 
-st.caption(t("login_demo_hint"))
+if directory.demo_password_active():  # only while the demo accounts still have the demo password
+    st.caption(t("login_demo_hint"))
 
 if _sso_configured():
     st.divider()
     if st.button(t("sso_button"), key="sso"):
         st.login()
-    sso = common._sso_username()
-    if sso and common.current_user() is None:
-        st.warning(t("sso_unknown") + sso)
+    if common.current_user() is None and st.session_state.get(common.SSO_REFUSAL_KEY):
+        st.error(common.escape(st.session_state[common.SSO_REFUSAL_KEY]))

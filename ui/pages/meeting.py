@@ -57,9 +57,9 @@ present = st.multiselect(t("present"), others, format_func=lambda u: names.get(u
 present_slot = st.empty()
 positions: list[tuple[str, str]] = []
 for u in present:
-    pos = st.radio(names.get(u, u), POS, horizontal=True, format_func=lambda p: t(f"pos_{p}"), key=f"mt_{did}_p_{u}")
+    pos = st.radio(escape(names.get(u, u)), POS, horizontal=True, format_func=lambda p: t(f"pos_{p}"), key=f"mt_{did}_p_{u}")
     positions.append((u, pos))
-head_pos = st.radio(f"{t('head')}: {names.get(head, head)}", POS, horizontal=True,
+head_pos = st.radio(f"{t('head')}: {escape(names.get(head, head))}", POS, horizontal=True,
                     format_func=lambda p: t(f"pos_{p}"), key=f"mt_{did}_p_head")
 positions.append((head, head_pos))
 

@@ -100,10 +100,12 @@ if query:
         st.text(f"#{o['id']} {o['receipt']} · {CHANNEL.get(o['channel'], o['channel'])} · "
                 f"{DISPOSITION[o['disposition']]}{mark}\n{o['content']}")
 drafts = {x["id"]: x["version"] or x["filename"] for x in led["drafts"]}
+cell = participation.sheet_cell  # the table's CSV download opens in a spreadsheet: no formula runs
 st.dataframe([{"#": o["id"], tr("回执号", "Receipt"): o["receipt"], tr("渠道", "Channel"): CHANNEL.get(o["channel"], o["channel"]),
-               tr("意见", "Opinion"): o["content"], tr("姓名", "Name"): o["name"], tr("联系方式", "Contact"): o["contact"],
+               tr("意见", "Opinion"): cell(o["content"]), tr("姓名", "Name"): cell(o["name"]),
+               tr("联系方式", "Contact"): cell(o["contact"]),
                tr("时间", "At"): o["submitted_at"][:16], tr("处理", "Disposition"): DISPOSITION[o["disposition"]],
-               tr("理由", "Reason"): o["reason"], tr("分组", "Group"): o["group"],
+               tr("理由", "Reason"): cell(o["reason"]), tr("分组", "Group"): cell(o["group"]),
                tr("吸收版本", "Draft"): drafts.get(o["draft_evidence_id"] or 0, ""),
                tr("屏蔽", "Hidden"): (tr("已屏蔽：", "hidden: ") + o["hidden_reason"]) if o["hidden"] else ""}
               for o in shown], hide_index=True, width="stretch", key="ledger_table")

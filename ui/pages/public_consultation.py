@@ -1,7 +1,8 @@
 """公开征求意见 / Public consultation (no login): open comment periods, the form, receipt look-up and the
 published 意见采纳情况说明.
 
-Every piece of user text is shown with st.text / st.dataframe or escaped markdown: never as HTML.
+Every piece of user text is shown with st.text / st.dataframe or through ui.common.escape: never as HTML or
+Markdown (tests/test_hostile_web.py checks every page's source). Files are hash-checked before they are served.
 The form exists only while the period is open (by the dates: it closes by itself); the service layer
 refuses late, early, oversized, spam-like and flooding submissions anyway.
 """
@@ -32,18 +33,10 @@ DISPOSITION = {"adopted": tr("采纳", "adopted"), "partially_adopted": tr("部�
 
 
 def client_id() -> str:
-    """Who submits, for the rate limit: the client address when Streamlit knows it, else the session."""
-    ip = None
-    try:
-        ip = st.context.ip_address
-    except Exception:  # noqa: BLE001 - older Streamlit or no request context
-        ip = None
-    if ip:
-        return f"ip:{ip}"
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return f"session:{ctx.session_id if ctx else 'unknown'}"
+    """Who submits, for the rate limit: the client address, through X-Forwarded-For only from a trusted proxy
+    (JUECE_TRUSTED_PROXIES); never the browser session. '' when unknown: the service refuses with one line."""
+    address = common.client_address()
+    return f"ip:{address}" if address else ""
 
 
 st.title(tr("公开征求意见", "Public consultation"))
@@ -64,7 +57,7 @@ for c in rows:
             st.text(c["explanation"])
         ok, draft = common.call(public.public_draft, c["id"])
         if ok:
-            st.download_button(tr("下载决策草案", "Download the draft") + f"（{draft[0]}）", draft[1], file_name=draft[0],
+            st.download_button(tr("下载决策草案", "Download the draft") + f"（{escape(draft[0])}）", draft[1], file_name=draft[0],
                                key=f"draft_{c['id']}")
         if c["status"] != "open":
             st.caption(tr(f"{c['start']} 起可提交意见", f"Opinions from {c['start']}") if c["status"] == "upcoming"
@@ -121,6 +114,7 @@ for fb in feedback:
         ok, doc = common.call(public.public_feedback_file, fb["id"])
         if ok:
             st.download_button(tr("下载说明（PDF）", "Download (PDF)"), doc[1], file_name=doc[0], key=f"fbdoc_{fb['id']}")
-        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): o["content"],
-                       tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): o["reason"]}
+        cell = participation.sheet_cell  # the table's CSV download opens in a spreadsheet: no formula runs
+        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): cell(o["content"]),
+                       tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): cell(o["reason"])}
                       for o in fb["opinions"]], hide_index=True, width="stretch")
