@@ -16,8 +16,11 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
+    ExpertAssignment,
     Meeting,
     MeetingPosition,
+    OrganMember,
+    ReviewOffice,
     StageStatus,
     TriggerDetermination,
 )
@@ -26,7 +29,7 @@ from decisions.storage.schema import metadata
 
 __all__ = [
     "AuditEvent", "AuditSm3", "CalendarOverride", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
-    "CoUndertaker", "Deadline", "Decision", "Evidence", "Meeting", "MeetingPosition", "Notification", "Office",
-    "Opinion", "ParticipationFeedback", "PostEvaluation", "PublicFeedback", "StageStatus", "TriggerDetermination",
+    "CoUndertaker", "Deadline", "Decision", "Evidence", "ExpertAssignment", "Meeting", "MeetingPosition", "Notification", "Office",
+    "Opinion", "OrganMember", "ParticipationFeedback", "PostEvaluation", "PublicFeedback", "ReviewOffice", "StageStatus", "TriggerDetermination",
     "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",
 ]

@@ -24,7 +24,7 @@ from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
 from decisions.participation.ledger import ledger_counts
-from decisions.procedure import metadata
+from decisions.procedure import metadata, registers
 from decisions.procedure.models import (
     CalendarOverride,
     CoUndertaker,
@@ -349,6 +349,7 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
         home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
         require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
+        clean = registers.check_author(s, profile, d, actor, role, kind, clean)  # §8 Authors
         ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean)
         if kind == "execution_assignment":
             d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
