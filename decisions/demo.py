@@ -22,7 +22,7 @@ from decisions.accounts import service as directory
 from decisions.accounts.models import Office
 from decisions.catalog import service as catalog
 from decisions.integrity import service as integrity
-from decisions.procedure import service
+from decisions.procedure import experts, registers, service
 from decisions.procedure.meeting import MeetingInput, record_meeting
 from decisions.storage.locations import demo_catalogs
 from decisions.storage.unit_of_work import UnitOfWork
@@ -78,6 +78,18 @@ USERS = [
     ("yk_expert2", "袁草（草原专家）", "LN-EXPERTS", ["expert"]),
     ("yk_expert3", "彭森（生态专家）", "LN-EXPERTS", ["expert"]),
 ]
+
+MEMBERS = [
+    # organ, user, title, head — the registers of meeting members (会议组成人员, procedure.md §8)
+    ("HD", "hd_head", "区长", True),
+    ("HD", "hd_vice1", "副区长", False),
+    ("HD", "hd_vice2", "副区长", False),
+    ("HD", "hd_vice3", "副区长", False),
+    ("HD", "hd_vice4", "副区长", False),
+    ("YK-LCJ", "yk_head", "局长", True),
+]
+
+REVIEW_OFFICES = [("HD", "HD-SFJ"), ("YK-LCJ", "YK-SFJ")]  # the organs' legality review (Art 25)
 
 ALL_TRIGGERS = ("professional_technical", "stability_risk", "specific_groups", "market_entities", "npc_scope",
                 "high_public_concern", "interagency", "non_disclosable", "exploratory_reform")
@@ -177,6 +189,10 @@ def load() -> dict:
             directory.add_office(code, name, level, parent, profile)
         for username, name, office, roles in USERS:
             directory.add_user(username, name, office, roles, password=DEMO_PASSWORD)
+        for organ, user, title, head in MEMBERS:
+            registers.register_member(organ, user, from_date="2022-01-01", title=title, head=head, as_user="admin")
+        for organ, office in REVIEW_OFFICES:
+            registers.set_review_office(organ, office, as_user="admin")
     hd_items = catalog.import_csv("HD", 2022, CATALOGS / "guangzhou-huadu-district-2022.csv",
                                   source="花府办〔2022〕6号 https://www.huadu.gov.cn/xxgk/zcwj/zfwj/hfb/content/post_8157016.html",
                                   published_at="2022-03-28", party_consent_at="2022-03-18")
@@ -243,7 +259,7 @@ def _published_plan(item: dict) -> int:
         record_meeting(did, MeetingInput(
             type="executive", date="2022-06-16", minutes_filename="区政府常务会议纪要.pdf",
             minutes=document("区政府常务会议纪要", ["审议《花都区“十四五”时期财政改革发展规划》", "会议同意"]),
-            members=7, positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "reject"),
+            members=5, positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "reject"),
                                   ("hd_vice4", "approve"), ("hd_head", "approve")],
             head="hd_head", outcome="approve"), as_user="hd_secretary")
     s.ev("2022-06-20T10:00:00", "party_committee_report", "hd_organ", "关于规划的请示报告", reported="2022-06-20")
@@ -271,6 +287,8 @@ def _blocked_at_legality(item: dict) -> int:
     s.ev("2022-06-22T09:00:00", "opinion_register", "cgj_drafter", "意见登记表", received=7, adopted=2,
          partially_adopted=2, not_adopted=3)
     s.advance("2022-06-23T09:00:00", "cgj_drafter")
+    with at("2022-06-23T10:00:00"):
+        experts.assign_experts(did, ["expert_zhang", "expert_wang", "expert_li"], as_user="cgj_drafter")
     for user, name in (("expert_zhang", "张立"), ("expert_wang", "王敏"), ("expert_li", "李强")):
         s.ev("2022-06-28T15:00:00", "expert_opinion", user, f"专家论证意见（{name}）", expert=name, signed="yes",
              direct_interest="no")
@@ -327,6 +345,8 @@ def _yingkou(item: dict) -> int:
     s.ev("2025-04-28T09:00:00", "opinion_register", "yk_drafter", "意见登记表", received=3, adopted=1,
          partially_adopted=1, not_adopted=1)
     s.advance("2025-04-29T09:00:00", "yk_drafter")
+    with at("2025-04-29T10:00:00"):
+        experts.assign_experts(did, ["yk_expert1", "yk_expert2", "yk_expert3"], as_user="yk_drafter")
     for user, name in (("yk_expert1", "曹林"), ("yk_expert2", "袁草"), ("yk_expert3", "彭森")):
         s.ev("2025-05-12T15:00:00", "expert_opinion", user, f"专家论证意见（{name}）", expert=name, signed="yes",
              direct_interest="no")

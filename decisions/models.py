@@ -18,8 +18,11 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
+    ExpertAssignment,
     Meeting,
     MeetingPosition,
+    OrganMember,
+    ReviewOffice,
     StageStatus,
     TriggerDetermination,
 )
@@ -27,8 +30,9 @@ from decisions.records.models import AuditEvent, AuditSm3
 from decisions.storage.schema import metadata
 
 __all__ = [
-    "ArchiveFiling", "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem", "CatalogVersion", "Consultation",
-    "CoUndertaker", "Deadline", "Decision", "Evidence", "Meeting", "MeetingPosition", "Notification", "Office",
-    "Opinion", "ParticipationFeedback", "PostEvaluation", "PublicFeedback", "StageStatus", "TriggerDetermination",
+    "ArchiveFiling", "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem",
+    "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "ExpertAssignment",
+    "Meeting", "MeetingPosition", "Notification", "Office", "Opinion", "OrganMember", "ParticipationFeedback",
+    "PostEvaluation", "PublicFeedback", "ReviewOffice", "StageStatus", "TriggerDetermination",
     "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",
 ]

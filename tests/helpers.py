@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from decisions.accounts import service as directory
-from decisions.procedure import service
+from decisions.procedure import experts, registers, service
 from decisions.procedure.meeting import MeetingInput, record_meeting
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -60,7 +60,16 @@ class Org:
         users += [(f"expert{i}", "ACAD", ["expert"]) for i in range(1, 6)]
         for name, office, roles in users:
             directory.add_user(name, name, office, roles)
+        cls.registers("CITY", "CITY-JUS", MEMBERS)
         return cls()
+
+    @staticmethod
+    def registers(organ: str, review_office: str, members: list[str], since: str = "2020-01-01") -> None:
+        """The organ's register of members (the first its head) and its reviewing office (procedure.md §8)."""
+        for i, user in enumerate(members):
+            registers.register_member(organ, user, from_date=since, head=i == 0,
+                                      title="行政首长" if i == 0 else "组成人员", as_user="admin")
+        registers.set_review_office(organ, review_office, as_user="admin")
 
 
 ALL_NO = {t: "no" for t in ("professional_technical", "stability_risk", "specific_groups", "market_entities",
@@ -111,6 +120,8 @@ class Walker:
         self.ev("legal_basis", laws="《城乡规划法》")
         if values.get("interagency") == "yes":
             self.ev("interagency_consultation", consensus="yes")
+        if values.get("professional_technical") == "yes" and not experts.assigned_experts(self.id):
+            self.assign_experts([f"expert{i}" for i in range(1, 6)])  # the panel, picked by the undertaking unit
 
     def do_public_participation(self) -> None:
         self.ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02")
@@ -120,7 +131,13 @@ class Walker:
             self.ev("participation_activity", form="enterprise_consultation")
         self.ev("opinion_register", received=10, adopted=4, partially_adopted=3, not_adopted=3)
 
+    def assign_experts(self, users: list[str] | None = None, user: str = "drafter") -> dict:
+        """The undertaking unit picks the panel (Art 20); each expert then files by their own account."""
+        return experts.assign_experts(self.id, users or [f"expert{i}" for i in range(1, 4)], as_user=user)
+
     def do_expert_review(self) -> None:
+        if not experts.assigned_experts(self.id):
+            self.assign_experts()
         for i in range(1, 4):
             self.ev("expert_opinion", user=f"expert{i}", expert=f"expert{i}", signed="yes", direct_interest="no")
         self.ev("expert_adoption")

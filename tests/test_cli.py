@@ -47,11 +47,17 @@ def setup_org() -> None:
                                 ("reviewer", "JUS", ["legality_reviewer"]), ("adviser", "JUS", ["legal_adviser"]),
                                 ("exec", "FIN", ["executor"]), ("e1", "ACAD", ["expert"]), ("e2", "ACAD", ["expert"]),
                                 ("e3", "ACAD", ["expert"]), ("vm1", "CITY", ["decision_organ"]),
-                                ("vm2", "CITY", ["decision_organ"])):
+                                ("vm2", "CITY", ["decision_organ"]), ("vm3", "CITY", ["decision_organ"]),
+                                ("vm4", "CITY", ["decision_organ"]), ("admin", "CITY", ["admin"])):
         args = ["user", "add", user, "--name", user, "--office", office]
         for r in roles:
             args += ["--role", r]
         juece(*args)
+    # the registers (procedure.md §8): the organ's five members, the mayor its head; its reviewing office
+    juece("register", "member", "CITY", "mayor", "--from", "2026-01-01", "--title", "市长", "--head", "--as", "admin")
+    for user in ("vm1", "vm2", "vm3", "vm4"):
+        juece("register", "member", "CITY", user, "--from", "2026-01-01", "--title", "副市长", "--as", "organ")
+    juece("register", "review-office", "CITY", "JUS", "--as", "admin")
 
 
 def test_walk_proposed_to_execution_by_cli_alone(env, files):
@@ -85,6 +91,7 @@ def test_walk_proposed_to_execution_by_cli_alone(env, files):
     ev("participation_activity", "drafter", "form=open_comment", "start=2026-03-03", "end=2026-04-02")
     ev("opinion_register", "drafter", "received=3", "adopted=1", "partially_adopted=1", "not_adopted=1")
     assert juece("advance", did, "--as", "drafter", "--json")["to"] == "expert_review"
+    assert juece("expert", "assign", did, "e1", "e2", "e3", "--as", "drafter", "--json")["assigned"] == ["e1", "e2", "e3"]
     for e in ("e1", "e2", "e3"):
         ev("expert_opinion", e, f"expert={e}", "signed=yes", "direct_interest=no")
     ev("expert_adoption", "drafter")

@@ -207,6 +207,11 @@ def test_overlay_lowering_the_expert_panel_is_refused(profile_dir):
     rules = rules_of("expert_review", "@@").replace('min = "expert_panel_size"', "min = 2")
     lines = refused(overlay(profile_dir, rules))
     assert "rule 'evidence expert_opinion[direct_interest=no,signed=yes]' (Art 19, 20) loosened: min 2" in lines[0]
+    # counting files instead of distinct experts (procedure.md §8) is a loosening too
+    rules = rules_of("expert_review", "@@").replace('distinct = "expert_account", ', "")
+    assert 'distinct = "expert_account"' not in rules
+    lines = refused(overlay(profile_dir, rules))
+    assert "loosened: counts files instead of distinct 'expert_account'" in lines[0]
 
 
 def test_overlay_loosening_other_ways_is_refused(profile_dir):

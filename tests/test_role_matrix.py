@@ -15,6 +15,7 @@ import itertools
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from decisions.deadlines import calendar as work_calendar
 from decisions.deadlines import service as deadlines
 from decisions.errors import NotPermitted
 from decisions.participation import service as participation
-from decisions.procedure import service
+from decisions.procedure import experts, registers, service
 from decisions.storage.db import get_engine
 from tests.helpers import PDF, Org, Walker
 
@@ -67,7 +68,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.prior_risk_assessment": DRAFTER,
     "evidence.participation_activity": DRAFTER,
     "evidence.opinion_register": DRAFTER,
-    "evidence.expert_opinion": frozenset({"expert", "drafter"}),
+    "evidence.expert_opinion": frozenset({"expert"}),  # the assigned expert, by their own account (§8 Authors)
     "evidence.expert_adoption": DRAFTER,
     "evidence.risk_report": DRAFTER,
     "evidence.fair_competition_review": DRAFTER,
@@ -94,6 +95,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "advance.publication": ORGAN,
     "advance.execution": ORGAN,  # closing (aftercare.close)
     "meeting": frozenset({"secretary"}),
+    # the registers (procedure.md §8)
+    "register.member": frozenset({"admin", "decision_organ"}),
+    "register.review_office": ADMIN,
+    "expert.assign": DRAFTER,
     "side.exclude": ORGAN,
     "side.withdraw": ORGAN,
     "side.suspend": frozenset({"head"}),
@@ -136,6 +141,9 @@ EXPECTED: dict[str, frozenset[str]] = {
 #: use cases taking an acting user that the matrix does not drive, and why
 NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* taking as_user), by module
     "procedure.meeting.record_meeting": "meeting",
+    "procedure.registers.register_member": "register.member",
+    "procedure.registers.set_review_office": "register.review_office",
+    "procedure.experts.assign_experts": "expert.assign",
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
     "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
@@ -266,6 +274,12 @@ def _suspended(c: Ctx) -> int:
     return did
 
 
+def _member(c: Ctx, u: str) -> object:
+    """A one-day entry in 2031 (a new day each time: entries of one user may not overlap)."""
+    day = (date(2031, 1, 1) + timedelta(days=c.n())).isoformat()
+    return registers.register_member("CITY", "archivist", from_date=day, to_date=day, as_user=u)
+
+
 def _meeting(c: Ctx, did: object, u: str) -> object:
     w = Walker(id=int(did))  # type: ignore[arg-type]
     return w.meeting(user=u)
@@ -387,6 +401,11 @@ ACTIONS: dict[str, Action] = {
     "advance.execution": Action(lambda c: c.fresh("execution"), lambda c, did, u: aftercare.close(did, as_user=u),
                                 fresh=True),
     "meeting": Action(lambda c: c.fresh("collective_discussion"), _meeting, fresh=True),
+    "register.member": Action(lambda c: None, lambda c, _t, u: _member(c, u)),
+    "register.review_office": Action(lambda c: None, lambda c, _t, u: registers.set_review_office(
+        "CITY", "CITY-JUS", as_user=u)),
+    "expert.assign": Action(lambda c: Walker().new("选定论证专家").id,
+                            lambda c, did, u: experts.assign_experts(did, ["expert1"], as_user=u)),
     "side.exclude": _side("exclude", lambda c: Walker().new("拟排除事项").id),
     "side.withdraw": _side("withdraw", lambda c: Walker().new("拟撤回事项").id),
     "side.suspend": _side("suspend", _suspendable),

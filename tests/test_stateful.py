@@ -59,6 +59,7 @@ def stage_actions(w: Walker, state: str) -> list[tuple]:
         return [(lambda: service.set_triggers(w.id, sets=t, reasons=reasons, as_user="drafter"),
                  lambda: service.set_triggers(w.id, sets=t, reasons={}, as_user="drafter")),
                 (lambda: ev("draft"), None), (lambda: ev("legal_basis"), None),
+                (lambda: w.assign_experts(["expert1", "expert2", "expert3", "expert4"]), None),
                 (lambda: ev("interagency_consultation", consensus="yes"),
                  lambda: ev("interagency_consultation", consensus="no"))]
     if state == "public_participation":
@@ -150,7 +151,7 @@ def independent_expectations(s, d: Decision) -> list[str]:
     if trig.get("professional_technical"):
         good = [e for e in ev if e.kind == "expert_opinion" and e.meta.get("signed") == "yes"
                 and e.meta.get("direct_interest") == "no"]
-        if len(good) < 3 or any(e.kind == "expert_opinion" and e.meta.get("direct_interest") == "yes" for e in ev):
+        if len({e.user_id for e in good}) < 3 or any(e.kind == "expert_opinion" and e.meta.get("direct_interest") == "yes" for e in ev):
             problems.append("expert panel (Art 19, 20)")
     if trig.get("stability_risk") and "prior_risk_assessment" not in kinds:
         reports = [e for e in ev if e.kind == "risk_report"]

@@ -133,7 +133,9 @@ def _r_evidence(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
         if not pool or pool[-1] not in s.of([r.if_newest.kind], r.if_newest.where):
             return []
     need = p.param(r.min)
-    count = len(s.of(r.kinds, r.where))
+    found = s.of(r.kinds, r.where)
+    # `distinct`: the number of different values of that metadata key (e.g. the expert's own account), not of files
+    count = len({str(i.meta[r.distinct]) for i in found if i.meta.get(r.distinct)}) if r.distinct else len(found)
     if count >= need:
         return []
     return [_unmet(p, stage, r, _req(r),

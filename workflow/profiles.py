@@ -100,6 +100,7 @@ class Rule(_Strict):
     where: dict[str, str] = {}
     when: str | None = None
     min: int | str = 1
+    distinct: str | None = None  # 'evidence': count distinct values of this metadata key, not files
     if_any: KindRef | None = None
     if_newest: KindRef | None = None
     key: str | None = None
@@ -666,6 +667,8 @@ def _looser(base: Profile, base_rule: Rule, over: Profile, rule: Rule) -> str:
         return "working days counted as calendar days"
     if _norm_expr(rule.when) not in ("always", _norm_expr(base_rule.when)):
         return f"applies only when {rule.when!r} (baseline: {_norm_expr(base_rule.when)!r})"
+    if base_rule.distinct and rule.distinct != base_rule.distinct:
+        return f"counts files instead of distinct '{base_rule.distinct}'"
     if rule.unless and rule.unless != base_rule.unless:
         return f"new way out 'unless = {rule.unless}'"
     if rule.exception and rule.exception != base_rule.exception:

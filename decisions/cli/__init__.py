@@ -20,6 +20,7 @@ from decisions.cli import (  # noqa: F401  (each module registers its commands o
     participation,
     procedure,
     records,
+    registers,
 )
 from decisions.cli.base import app
 

@@ -116,16 +116,17 @@ def return_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], to: Annotate
 @app.command("meeting")
 def meeting_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
                 type_: Annotated[str, typer.Option("--type")], date: Annotated[str, typer.Option("--date")],
-                minutes: Annotated[Path, typer.Option("--minutes")], members: Annotated[str, typer.Option("--members")],
+                minutes: Annotated[Path, typer.Option("--minutes")],
                 position: Annotated[list[str], typer.Option("--position")], head: Annotated[str, typer.Option("--head")],
                 outcome: Annotated[str, typer.Option("--outcome")], as_user: AsOpt,
+                members: Annotated[str | None, typer.Option("--members")] = None,
                 reason: Annotated[str, typer.Option("--reason")] = "", json_: JsonOpt = False) -> None:
     """记录集体讨论决定（第30条）/ record the collective discussion."""
     from decisions.procedure import metadata
 
     def go() -> dict:
         try:
-            total = int(members)
+            total = None if members is None else int(members)
         except ValueError:
             raise BadInput(f"--members {members!r}: 应为整数 / must be an integer") from None
         pairs = list(metadata.parse_pairs(position, "--position").items())

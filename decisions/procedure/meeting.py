@@ -12,6 +12,7 @@ from decisions.accounts.models import Office, User
 from decisions.accounts.permissions import Actor, authorize
 from decisions.accounts.service import actor_for
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
+from decisions.procedure import registers
 from decisions.procedure.models import (
     Decision,
     Meeting,
@@ -52,7 +53,7 @@ class MeetingInput:
     date: str
     minutes_filename: str
     minutes: bytes
-    members: int
+    members: int | None  # the body's size: if given, must equal the register's on the meeting date (§8)
     positions: list[tuple[str, str]]
     head: str
     outcome: str
@@ -64,7 +65,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
     if m.type not in MEETING_TYPES:
         raise BadInput(f"--type {m.type!r} 无效 / invalid; expected one of: executive, plenary")
     meeting_day = clock.parse_date(m.date, "--date")
-    if m.members < 1:
+    if m.members is not None and m.members < 1:
         raise BadInput(f"--members {m.members}: 应为正整数 / must be a positive integer")
     if m.outcome not in OUTCOMES:
         raise BadInput(f"--outcome {m.outcome!r} 无效 / invalid; expected one of: {', '.join(OUTCOMES)}")
@@ -77,7 +78,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         if user in seen:
             raise BadInput(f"--position {user!r} 重复 / given twice")
         seen.add(user)
-    if len(m.positions) > m.members:
+    if m.members is not None and len(m.positions) > m.members:
         raise BadInput(f"出席人数 {len(m.positions)} 超过组成人员总数 --members {m.members} / more present than members")
     head_pos = dict(m.positions).get(m.head)
     if m.outcome in ("approve", "reject") and head_pos is not None and head_pos != m.outcome:
@@ -103,6 +104,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         organ = s.get(Office, d.organ_id)
         assert organ is not None
         rules = profile.meeting
+        total, registered = registers.check_meeting(s, profile, organ, meeting_day, m.positions, m.head, m.members)
         unmet: list[Unmet] = []
 
         def refuse(req: str, article: str, zh: str, en: str) -> None:
@@ -124,11 +126,11 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
             refuse("head_last", rules.head_last_article,
                    f"行政首长 {m.head} 应当最后发表意见（其意见须列在 --position 的最后）", "the head must speak last")
         present = len(m.positions)
-        if present <= m.members * rules.quorum_more_than:
+        if present <= total * rules.quorum_more_than:
             share = "半数" if rules.quorum_more_than == 0.5 else f"{rules.quorum_more_than:.0%}"
             refuse("quorum", rules.quorum_article,
-                   f"出席 {present} 人，未超过组成人员 {m.members} 人的{share}，会议不得讨论决定",
-                   f"{present} of {m.members} present: no quorum")
+                   f"出席 {present} 人，未超过组成人员 {total} 人的{share}，会议不得讨论决定",
+                   f"{present} of {total} present: no quorum")
         others = [pos for u, pos in m.positions if u != m.head]
         majority = next((p for p in POSITIONS if others and others.count(p) * 2 > len(others)), None)
         head_decision = m.outcome if m.outcome in ("approve", "reject") else "other"
@@ -136,6 +138,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
             refuse("head_reason", rules.head_reason_article,
                    f"行政首长的决定（{m.outcome}）与多数组成人员意见（{majority}）不一致，应当在会上说明理由（--reason）",
                    "the head's decision differs from the majority: --reason is required")
+        unmet += registered  # §8: the register on the meeting date
         snap = snapshot_of(s, d, profile, meeting_date=meeting_day)
         unmet += gates.evaluate(profile, "collective_discussion", snap)
         dest, skipped = {"approve": gates.plan_next(profile, "collective_discussion", snap),
@@ -148,7 +151,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         minutes = store_evidence(s, d, actor, role, "meeting_minutes", m.minutes_filename, content_type,
                                   m.minutes, {"date": meeting_day.isoformat(), "type": m.type}, late_entry=late)
         meeting = Meeting(decision_id=d.id or 0, round=d.round, type=m.type, date=meeting_day.isoformat(),
-                          members_total=m.members, head_id=head_actor.user_id, outcome=m.outcome,
+                          members_total=total, head_id=head_actor.user_id, outcome=m.outcome,
                           reason=m.reason.strip(), minutes_evidence_id=minutes["id"], user_id=actor.user_id,
                           at=now_iso())
         s.add(meeting)
@@ -158,7 +161,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                                   position=pos, is_head=(u == m.head)))
         source = d.state
         record_event(s, d, actor, role, "meeting",
-                {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": m.members,
+                {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": total,
                  "present": present, "positions": [{"user": u, "position": p} for u, p in m.positions],
                  "head": m.head, "majority": majority, "outcome": m.outcome, "reason": meeting.reason,
                  "minutes_sha256": minutes["sha256"],

@@ -144,3 +144,39 @@ class CalendarYear(SQLModel, table=True):
     confirmed_by: str
     notice_ref: str
     rows_imported: int
+
+
+class OrganMember(SQLModel, table=True):
+    """The register of an organ's meeting members (会议组成人员, Art 30): who sits on the body from which day
+    to which day; the entry with ``is_head`` is the organ's head (行政首长) for that period."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organ_id: int = Field(foreign_key="office.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    from_date: str = Field(max_length=10)
+    to_date: str = Field(default="", max_length=10)  # '' while the member sits; the last day otherwise
+    title: str = ""
+    is_head: bool = False
+    by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: str
+
+
+class ReviewOffice(SQLModel, table=True):
+    """The office that does an organ's legality review (合法性审查机构, Art 25)."""
+
+    organ_id: int = Field(foreign_key="office.id", primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: str
+
+
+class ExpertAssignment(SQLModel, table=True):
+    """An expert the undertaking unit chose for a decision's panel (Art 20), with the interest declaration."""
+
+    __table_args__ = (UniqueConstraint("decision_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    declaration: str = ""  # the declared absence of a direct interest (Art 20)
+    by_user_id: int = Field(foreign_key="user.id")
+    at: str

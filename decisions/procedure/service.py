@@ -25,7 +25,7 @@ from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
 from decisions.participation.ledger import ledger_counts
-from decisions.procedure import metadata
+from decisions.procedure import metadata, registers
 from decisions.procedure.models import (
     CalendarOverride,
     CalendarYear,
@@ -395,6 +395,7 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
         home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
         require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
+        clean = registers.check_author(s, profile, d, actor, role, kind, clean)  # §8 Authors
         dates = {k: date.fromisoformat(str(clean[k])) for k in profile.date_keys(kind) if k in clean}
         late = check_dates(s, d, profile, kind, dates)
         ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean, late_entry=late)

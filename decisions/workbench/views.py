@@ -25,7 +25,7 @@ from decisions.deadlines import views as deadline_views
 from decisions.errors import NotFound, Unmet
 from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Opinion
-from decisions.procedure import scope
+from decisions.procedure import registers, scope
 from decisions.procedure.models import Decision, Evidence, Meeting, TriggerDetermination
 from decisions.procedure.service import (
     SIDE_ACTIONS,
@@ -419,9 +419,12 @@ def meeting_context(ident: str | int, username: str, *, meeting_date: str | None
         roles: dict[int, list[str]] = {}
         for r in s.exec(select(UserRole).where(col(UserRole.user_id).in_([u.id for u in users]))):
             roles.setdefault(r.user_id, []).append(r.role)
-        members = [{"username": u.username, "name": u.name, "roles": sorted(roles.get(u.id or 0, []))}
-                   for u in users if set(roles.get(u.id or 0, [])) & {"decision_organ", "head"}]
-        heads = [m["username"] for m in members if "head" in m["roles"]]
+        # the body is the organ's register of members on the meeting date (procedure.md §8), its head flagged there
+        register = registers.members_on(s, d.organ_id, day or clock.today())
+        names = {u.username: u.name for u in users}
+        members = [{"username": un, "name": names.get(un, un), "roles": sorted(roles.get(e.user_id, []))}
+                   for e, un in register]
+        heads = [un for e, un in register if e.is_head]
         snap = snapshot_of(s, d, profile, meeting_date=day)
         checklist = []
         stage = profile.stages["collective_discussion"]
