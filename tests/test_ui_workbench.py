@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from decisions.procedure.workbench import views as workbench
 
 from decisions.deadlines import views as deadline_views
 from decisions.errors import NotPermitted
+from decisions.workbench import views as workbench
 from tests.helpers import Walker
 from ui import forms
 from ui.common import escape
