@@ -144,6 +144,22 @@ def sidebar(user: dict | None) -> None:
 
 
 # ----------------------------------------------------------------- errors and text
+def in_language(message: str) -> str:
+    """The half of a "中文 / English" message in the active language (messages of the use cases carry both)."""
+    zh, sep, en = str(message).partition(" / ")
+    if not sep:
+        return str(message)
+    return en.strip() if lang() == "en" and en.strip() else zh.strip()
+
+
+def file_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
 def show_error(exc: JueceError, where: Any = None) -> None:
     """A refusal: every unmet requirement with its article (Blocked), or the message."""
     target = where or st
@@ -154,7 +170,7 @@ def show_error(exc: JueceError, where: Any = None) -> None:
             lines.append(f"- [{escape(u.article)}] {escape(text_)}")
         target.error(t("blocked_title") + "\n\n" + "\n".join(lines), icon=":material/block:")
     else:
-        target.error(f"{t('error_title')}：{escape(exc.message)}", icon=":material/error:")
+        target.error(f"{t('error_title')}：{escape(in_language(exc.message))}", icon=":material/error:")
 
 
 def call(fn: Callable[..., Any], *args: Any, where: Any = None, **kwargs: Any) -> tuple[bool, Any]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms
+from ui import common, forms, preview
 from ui.common import escape, t
 
 user = common.require_user()
@@ -137,6 +137,7 @@ with tab_ev:
                    t("uploader"): f"{e['uploader']} ({e['role']}, {e['office']})", t("time"): e["at"],
                    "SHA-256": e["sha256"], t("detail"): json.dumps(e["meta"], ensure_ascii=False)}
                   for e in page["evidence"]], hide_index=True, width="stretch")
+    preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
     st.subheader(t("upload"))
     kinds = {k["kind"]: k for k in acts["kinds"]}
     if not kinds:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms
+from ui import common, forms, preview
 from ui.common import escape, t
 
 user = common.require_user(("legality_reviewer", "legal_adviser"))
@@ -54,6 +54,7 @@ evidence_table(pkg["adviser_opinions"])
 if pkg["opinions"]:
     st.subheader(t("opinion_form"))
     evidence_table(pkg["opinions"])
+preview.evidence_viewer(did, pkg["package"] + pkg["adviser_opinions"] + pkg["opinions"], user["username"], "lr")
 if page["blocked"]:
     st.warning(t("blocking_now") + "\n\n" + "\n".join(common.unmet_lines(page["blocked"])), icon=":material/block:")
 
