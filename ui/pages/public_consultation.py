@@ -118,6 +118,6 @@ for fb in feedback:
         ok, doc = common.call(public.public_feedback_file, fb["id"])
         if ok:
             st.download_button(tr("下载说明（PDF）", "Download (PDF)"), doc[1], file_name=doc[0], key=f"fbdoc_{fb['id']}")
-        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): o["content"],
+        common.table([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): o["content"],
                        tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): o["reason"]}
                       for o in fb["opinions"]], hide_index=True, width="stretch")
