@@ -269,7 +269,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.tab("概况")
     b.button("推进到下一阶段")
     b.expect_text("以下要求尚未满足")  # the legal adviser's and the reviewer's opinions are missing
-    b.expect_text("Art 28")
+    b.expect_text("第二十八条")
     b.shot("advance-refused")
     b.logout()
 

@@ -33,7 +33,7 @@ TEXT = (".txt", ".md", ".csv")
 RENDITION_SUFFIX = evidence_store.RENDITION_SUFFIX
 CONVERT_TIMEOUT = float(os.environ.get("JUECE_CONVERT_TIMEOUT", "120"))
 RENDER_TIMEOUT = 60.0
-PREVIEW_DPI = 80
+PREVIEW_DPI = 100
 
 
 def extension(filename: str) -> str:
