@@ -120,3 +120,17 @@ def test_juece_ui_server_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     assert flags["--client.toolbarMode"] == "viewer"
     assert flags["--server.maxUploadSize"] == "20"
     assert flags["--server.port"] == "8502"
+
+
+def test_refusal_text_in_chinese_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from ui import common
+
+    st.session_state["lang"] = "zh"
+    monkeypatch.setattr(common, "names", lambda: {"drafter": "决策承办单位", "HD-CZJ": "广州市花都区财政局"})
+    refusal = ("用户 czj_drafter（drafter，HD-CZJ）无权提交「决策草案」/ attach draft；需要本决策范围内的角色："
+               "决策承办单位(drafter)")
+    assert common.plain(refusal) == "用户 czj_drafter（决策承办单位，广州市花都区财政局）无权提交「决策草案」；需要本决策范围内的角色：决策承办单位"
+    assert common.plain("文件为空 / the file is empty") == "文件为空"
+    assert common.plain("期限 2022-12-31 已过（Art 15¶1）") == "期限 2022年12月31日 已过（第十五条第一款）"

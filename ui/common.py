@@ -170,7 +170,7 @@ def show_error(exc: JueceError, where: Any = None) -> None:
             lines.append(f"- [{escape(art(u.article))}] {escape(plain(text_))}")
         target.error(t("blocked_title") + "\n\n" + "\n".join(lines), icon=":material/block:")
     else:
-        target.error(f"{t('error_title')}：{escape(in_language(exc.message))}", icon=":material/error:")
+        target.error(f"{t('error_title')}：{escape(plain(exc.message))}", icon=":material/error:")
 
 
 def call(fn: Callable[..., Any], *args: Any, where: Any = None, **kwargs: Any) -> tuple[bool, Any]:
@@ -257,6 +257,8 @@ def open_decision(did: int) -> None:
 
 # ----------------------------------------------------------------- names instead of keys (Chinese throughout)
 _KEY_IN_PARENS = re.compile(r"\s?[（(]\\?[A-Za-z][A-Za-z0-9_\\]*(?:=[A-Za-z0-9_]+)?[）)]")
+_EN_HALF = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s?/\s[A-Za-z][^\u3000-\u9fff\uff00-\uffef]*")
+_KEY_PAIR = re.compile(r"[（(]([A-Za-z][A-Za-z0-9_]*)[，,]\s*([A-Z][A-Z0-9-]*)[）)]")  # （role，OFFICE-CODE）
 _KEY_EQ = re.compile(r"\b([a-z][a-z0-9_]*)=([a-z0-9_]+)\b")
 
 
@@ -301,6 +303,8 @@ def plain(text: object) -> str:
     if lang() != "zh":
         return out
     out = in_language(out)
+    out = _EN_HALF.sub("", out)  # an English half inside a sentence: 「决策草案」/ attach draft；…
+    out = _KEY_PAIR.sub(lambda m: f"（{name(m.group(1))}，{name(m.group(2))}）", out)
     out = _KEY_IN_PARENS.sub("", out)
     out = _KEY_EQ.sub(lambda m: f"{name(m.group(1))}：{name(m.group(2))}", out)
     out = re.sub(r"「([a-z][a-z0-9_]*)」", lambda m: f"「{name(m.group(1))}」", out)

@@ -83,7 +83,7 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
         elif spec["type"] == "int":
             raw[key] = st.number_input(label, min_value=0, step=1, value=None, key=wkey)
         elif spec["type"] == "office":
-            raw[key] = st.selectbox(label, offices or [], index=None, key=wkey)
+            raw[key] = st.selectbox(label, offices or [], index=None, format_func=common.name, key=wkey)
         else:
             raw[key] = st.text_input(label, key=wkey)
         slots[key] = st.empty()
