@@ -183,6 +183,8 @@ class Part:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     first_page: int = 0  # absolute, 1-based, once the front matter is known
+    rendition: Path | None = None  # the PDF merged in place of a Word/WPS/ODF original (the original is embedded)
+    rendition_sha256: str = ""
 
     @property
     def merged(self) -> bool:
@@ -193,14 +195,20 @@ class Part:
         return f"材料{self.entry['no']:03d}-{self.entry['filename']}"
 
 
-def probe(entry: dict, path: Path) -> Part:
-    """Can this evidence be merged? Encrypted, broken, empty or non-PDF files are embedded only."""
+def probe(entry: dict, path: Path, rendition: Path | None = None) -> Part:
+    """Can this evidence be merged? Encrypted, broken, empty or non-PDF files are embedded only; a Word/WPS/ODF
+    original with a PDF `rendition` (made by LibreOffice, decisions.records.renditions) has the rendition's
+    pages merged and the original embedded."""
     part = Part(entry, path)
+    source = path
     if entry["content_type"] != "application/pdf":
-        part.reason = f"非 PDF 文件（{entry['content_type']}）：原件作为附件嵌入 / not a PDF: embedded as an attachment"
-        return part
+        if rendition is None:
+            part.reason = f"非 PDF 文件（{entry['content_type']}）：原件作为附件嵌入 / not a PDF: embedded as an attachment"
+            return part
+        source = part.rendition = rendition
+        part.rendition_sha256 = hashlib.sha256(rendition.read_bytes()).hexdigest()
     try:
-        pdf = pikepdf.open(path)
+        pdf = pikepdf.open(source)
     except pikepdf.PasswordError:
         part.reason = "PDF 已加密（需要密码）：未并入，原件作为附件嵌入 / encrypted (password required): embedded only"
         return part
@@ -234,6 +242,9 @@ def probe(entry: dict, path: Path) -> Part:
         part.reason = f"PDF 结构损坏：未并入，原件作为附件嵌入 / damaged PDF: embedded only ({_short(exc)})"
     if part.pdf is None:
         pdf.close()
+    elif part.rendition is not None:
+        part.notes.insert(0, "并入的页面由原件经 LibreOffice 转换为 PDF 而来，版式以原件为准（原件已嵌入）"
+                             " / pages converted from the original by LibreOffice")
     return part
 
 
@@ -896,8 +907,9 @@ class _Clock:
         self._t = now
 
 
-def render(record: dict, files: dict[int, Path]) -> Rendered:
-    """The dossier of `record`; `files` maps each evidence id to its (already fixity-checked) file.
+def render(record: dict, files: dict[int, Path], renditions: dict[int, Path] | None = None) -> Rendered:
+    """The dossier of `record`; `files` maps each evidence id to its (already fixity-checked) file, `renditions`
+    evidence ids of Word/WPS/ODF originals to their PDF renditions (merged as pages; the originals embedded).
 
     Python's cyclic garbage collector is paused while rendering: the merge and the overlay create
     tens of thousands of short-lived PDF object wrappers, and collections triggered by them cost more
@@ -908,7 +920,7 @@ def render(record: dict, files: dict[int, Path]) -> Rendered:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return _render(record, files)
+            return _render(record, files, renditions or {})
         finally:
             if was_enabled:
                 gc.enable()
@@ -918,11 +930,11 @@ def render(record: dict, files: dict[int, Path]) -> Rendered:
 _RENDER_LOCK = threading.Lock()
 
 
-def _render(record: dict, files: dict[int, Path]) -> Rendered:
+def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path]) -> Rendered:
     clock = _Clock()
     chain = fonts.chain()
     dec = record["decision"]
-    parts = [probe(e, files[e["id"]]) for e in record["evidence"]]
+    parts = [probe(e, files[e["id"]], renditions.get(e["id"])) for e in record["evidence"]]
     clock.lap("probe")
     try:
         front, front_pages, anchors, slots = render_front(record, parts, chain)
@@ -1010,7 +1022,9 @@ def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.Font
                       "sha256": p.entry["sha256"], "size": p.entry["size"], "content_type": p.entry["content_type"],
                       "attachment": p.attachment, "merged": p.merged,
                       "pages": [p.first_page, p.first_page + p.pages - 1] if p.merged else None,
-                      "reason": p.reason} for p in parts],
+                      "reason": p.reason,
+                      **({"rendition_sha256": p.rendition_sha256} if p.rendition_sha256 and p.merged else {})}
+                     for p in parts],
         "renderer": {"layout": LAYOUT, "reportlab": _version("reportlab"), "pikepdf": pikepdf.__version__,
                      "qpdf": str(pikepdf.__libqpdf_version__), "fonts": chain.fingerprint()},
     }

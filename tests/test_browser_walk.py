@@ -40,6 +40,20 @@ def server(env: Path, tmp_path: Path):
         yield url
 
 
+def kind_name(kind: str) -> str:
+    """The evidence kind as the Chinese UI names it (no keys on screen)."""
+    from workflow import profiles
+
+    return profiles.load("state-council-2019").kinds[kind].name_zh
+
+
+def field(key: str) -> re.Pattern[str]:
+    """A metadata field's label in the Chinese UI: its name, then " *" or a condition."""
+    from ui.i18n import KEY_LABELS
+
+    return re.compile(rf"^{re.escape(KEY_LABELS[key])}(\s|（|$)")
+
+
 class Browser:
     """Small helpers over a Playwright page that wait for each Streamlit run and check for exceptions."""
 
@@ -148,13 +162,13 @@ class Browser:
     def evidence(self, kind: str, file: Path, **fields: object) -> None:
         """Attach one evidence item on the decision page: choose the kind, fill its form, upload, save."""
         self.tab("材料")
-        self.select("材料类型", f"({kind})")
+        self.select("材料类型", kind_name(kind))
         for key, value in fields.items():
             if isinstance(value, tuple):  # ("select"|"radio"|"date", value)
                 how, v = value
-                {"select": self.select, "radio": self.radio, "date": self.date}[how](f"({key})", v)
+                {"select": self.select, "radio": self.radio, "date": self.date}[how](field(key), v)
             else:
-                self.fill(f"({key})", str(value))
+                self.fill(field(key), str(value))
         self.upload(file)
         self.button("保存材料")
         self.expect_text("材料已保存")
@@ -220,7 +234,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.shot("inbox")
     b.nav("新建决策")
     b.fill("标题", title)
-    b.select("承办单位", "HD-CZJ")
+    b.select("承办单位", "广州市花都区财政局")
     b.shot("new")
     b.button("创建")
     b.expect_text(f"已创建 {CODE}")
@@ -250,16 +264,16 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.advance()
     # a validation error beside the field: a comment period under 30 days with no reason
     b.tab("材料")
-    b.select("材料类型", "(participation_activity)")
-    b.select("(form)", "向社会公开征求意见")
-    b.date("(start)", "2026-03-03")
-    b.date("(end)", "2026-03-20")
+    b.select("材料类型", kind_name("participation_activity"))
+    b.select(field("form"), "向社会公开征求意见")
+    b.date(field("start"), "2026-03-03")
+    b.date(field("end"), "2026-03-20")
     b.upload(bad)
     b.button("保存材料")
     b.expect_text("须填写缩短理由")
     b.expect_text("不支持的文件类型")
     b.shot("validation-errors")
-    b.date("(end)", "2026-04-02")
+    b.date(field("end"), "2026-04-02")
     b.upload(doc)
     b.button("保存材料")
     b.expect_text("材料已保存")
@@ -269,7 +283,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.tab("概况")
     b.button("推进到下一阶段")
     b.expect_text("以下要求尚未满足")  # the legal adviser's and the reviewer's opinions are missing
-    b.expect_text("Art 28")
+    b.expect_text("第二十八条")
     b.shot("advance-refused")
     b.logout()
 
@@ -321,7 +335,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.login("hd_organ")
     b.open_decision(CODE)
     b.evidence("party_committee_report", doc, reported=("date", "2026-03-17"))
-    b.evidence("execution_assignment", doc, executing_unit=("select", "HD-CZJ"))
+    b.evidence("execution_assignment", doc, executing_unit=("select", "广州市花都区财政局"))
     b.advance()
     b.evidence("publication_record", doc, channel=("select", "政府网站"), date=("date", "2026-03-18"))
     b.advance()

@@ -113,7 +113,7 @@ def test_ledger_page_for_the_undertaking_unit(org):
     assert metrics["部分采纳"] == "2" and metrics["待处理"] == "0"
     # the register is refused while the period runs (shown with its article)
     click(at, "生成并提交登记表")
-    assert at.error and "Art 15" in at.error[0].value
+    assert at.error and "第十五条" in at.error[0].value
 
 
 def test_ledger_page_refuses_outsiders(org):

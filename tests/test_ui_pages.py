@@ -117,7 +117,7 @@ def test_inbox_shows_blocking_requirements_and_due_dates(walked):
 def test_inbox_marks_overdue_execution_reports(walked):
     set_now("2027-03-02T09:00:00+08:00")
     at = app("executor")
-    assert any("已逾期" in e.value and "Art 34" in e.value for e in at.error)
+    assert any("已逾期" in e.value and "第三十四条" in e.value for e in at.error)
     secretary = app("secretary")
     assert "示例市城市更新条例实施办法" in shown(secretary)
     assert not secretary.error
@@ -175,11 +175,11 @@ def test_decision_page_advance_refused_lists_each_requirement_with_article(org):
     w.do_proposed()
     w.advance("organ")
     at = app("drafter", page="decision", decision=w.id)
-    assert "拟订草案 (drafting)" in shown(at)
+    assert "拟订草案" in shown(at) and "(drafting)" not in shown(at)
     submit(at, "推进到下一阶段")
     errors = "\n".join(e.value for e in at.error)
     assert "以下要求尚未满足" in errors
-    for article in ("Art 12", "Art 12¶2", "Art 19", "Art 22"):
+    for article in ("第十二条", "第十二条第二款", "第十九条", "第二十二条"):
         assert f"[{article}]" in errors.replace("\\", "")
     assert views.show(w.id)["state"] == "drafting"
 
@@ -217,7 +217,7 @@ def test_decision_page_evidence_form_validates_before_saving(org):
     at.file_uploader(key=f"ev_file_{w.id}_participation_activity").set_value(("公告.exe", b"MZ\x90\x00", "x"))
     submit(at, "保存材料")
     errors = [e.value for e in at.error]
-    assert any("不足 30 日" in e and "Art 15" in e for e in errors), errors
+    assert any("不足 30 日" in e and "第十五条" in e for e in errors), errors
     assert any("不支持的文件类型" in e for e in errors), errors
     assert [e["kind"] for e in views.show(w.id)["evidence"]].count("participation_activity") == 0
     at.date_input(key=f"{prefix}_end").set_value(date(2026, 4, 2))
@@ -266,7 +266,7 @@ def test_decision_page_successful_advance(org):
     w.do_proposed()
     at = app("organ", page="decision", decision=w.id)
     submit(at, "推进到下一阶段")
-    assert any("已推进：proposed → drafting" in s.value for s in at.success)
+    assert any("已推进：决策建议 → 拟订草案" in s.value for s in at.success)
 
 
 # ----------------------------------------------------------------- legality review

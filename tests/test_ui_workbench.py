@@ -39,7 +39,7 @@ def test_form_validation_rules_come_from_the_profile(org):
     schema = workbench.kind_schema(w.id, "participation_activity")
     raw = {"form": "open_comment", "start": date(2026, 3, 3), "end": date(2026, 3, 20), "shortened_reason": ""}
     errors = forms.validate_meta(schema, raw)
-    assert "不足 30 日" in errors["shortened_reason"] and "Art 15" in errors["shortened_reason"]
+    assert "不足 30 日" in errors["shortened_reason"] and "第十五条" in errors["shortened_reason"]
     assert forms.validate_meta(schema, {**raw, "shortened_reason": "紧急"}) == {}
     assert "start" in forms.validate_meta(schema, {"form": "open_comment", "end": date(2026, 3, 20)})
     hearing = forms.validate_meta(schema, {"form": "hearing", "materials_delivered": date(2026, 3, 10),

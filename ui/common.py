@@ -168,7 +168,7 @@ def sidebar(user: dict | None) -> None:
     with st.sidebar:
         if "lang_choice" not in st.session_state:
             st.session_state["lang_choice"] = "English" if lang() == "en" else "中文"
-        st.radio(i18n.text("lang_label"), ["中文", "English"], horizontal=True, key="lang_choice",
+        st.radio(t("lang_label"), ["中文", "English"], horizontal=True, key="lang_choice",
                  on_change=_switch_language)
         if user:
             st.caption(t("signed_in_as"))
@@ -188,6 +188,22 @@ def sidebar(user: dict | None) -> None:
 
 
 # ----------------------------------------------------------------- errors and text
+def in_language(message: str) -> str:
+    """The half of a "中文 / English" message in the active language (messages of the use cases carry both)."""
+    zh, sep, en = str(message).partition(" / ")
+    if not sep:
+        return str(message)
+    return en.strip() if lang() == "en" and en.strip() else zh.strip()
+
+
+def file_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
 def show_error(exc: JueceError, where: Any = None) -> None:
     """A refusal: every unmet requirement with its article (Blocked), or the message."""
     target = where or st
@@ -195,10 +211,10 @@ def show_error(exc: JueceError, where: Any = None) -> None:
         lines = []
         for u in exc.unmet:
             text_ = u.message_en if (lang() == "en" and u.message_en) else u.message
-            lines.append(f"- [{escape(u.article)}] {escape(text_)}")
+            lines.append(f"- [{escape(art(u.article))}] {escape(plain(text_))}")
         target.error(t("blocked_title") + "\n\n" + "\n".join(lines), icon=":material/block:")
     else:
-        target.error(f"{t('error_title')}：{escape(exc.message)}", icon=":material/error:")
+        target.error(f"{t('error_title')}：{escape(plain(exc.message))}", icon=":material/error:")
 
 
 def call(fn: Callable[..., Any], *args: Any, where: Any = None, **kwargs: Any) -> tuple[bool, Any]:
@@ -224,7 +240,7 @@ def unmet_lines(items: list[dict]) -> list[str]:
     out = []
     for u in items:
         text_ = u.get("message_en") if lang() == "en" and u.get("message_en") else u["message"]
-        out.append(f"- [{escape(u['article'])}] {escape(text_)}")
+        out.append(f"- [{escape(art(u['article']))}] {escape(plain(text_))}")
     return out
 
 
@@ -281,6 +297,112 @@ def show_flash() -> None:
 def open_decision(did: int) -> None:
     st.session_state[DECISION_KEY] = did
     st.switch_page(f"{PAGES}/decision.py")
+
+
+# ----------------------------------------------------------------- names instead of keys (Chinese throughout)
+_KEY_IN_PARENS = re.compile(r"\s?[（(]\\?[A-Za-z][A-Za-z0-9_\\]*(?:=[A-Za-z0-9_]+)?[）)]")
+_EN_HALF = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s?/\s[A-Za-z][^\u3000-\u9fff\uff00-\uffef]*")
+_KEY_PAIR = re.compile(r"[（(]([A-Za-z][A-Za-z0-9_]*)[，,]\s*([A-Z][A-Z0-9-]*)[）)]")  # （role，OFFICE-CODE）
+_KEY_EQ = re.compile(r"\b([a-z][a-z0-9_]*)=([a-z0-9_]+)\b")
+
+
+def names() -> dict[str, str]:
+    """Internal keys (stages, triggers, kinds, roles, office codes, actions) → names in the active language."""
+    from decisions.workbench import views as workbench
+
+    cache = st.session_state.setdefault("_names", {})
+    if lang() not in cache:
+        cache[lang()] = workbench.display_names(lang())
+    return cache[lang()]
+
+
+def name(key: object) -> str:
+    """A key's name on screen (an unknown value unchanged); enum values of the forms too."""
+    if key is None:
+        return ""
+    k = str(key)
+    if k in names():
+        return names()[k]
+    from ui import i18n
+
+    return i18n.enum_name(k, lang())
+
+
+def art(text: object) -> str:
+    from ui import i18n
+
+    return i18n.article(str(text or ""), lang())
+
+
+def when(value: object) -> str:
+    from ui import i18n
+
+    return i18n.when(value, lang())
+
+
+def plain(text: object) -> str:
+    """Generated text for the screen: articles in Chinese numbering, and in the Chinese UI no "（key）" asides
+    or key=value pairs (the name is already there), the " / English" half of a message dropped."""
+    out = str(text or "")
+    if lang() != "zh":
+        return out
+    out = in_language(out)
+    out = _EN_HALF.sub("", out)  # an English half inside a sentence: 「决策草案」/ attach draft；…
+    out = _KEY_PAIR.sub(lambda m: f"（{name(m.group(1))}，{name(m.group(2))}）", out)
+    out = _KEY_IN_PARENS.sub("", out)
+    out = _KEY_EQ.sub(lambda m: f"{name(m.group(1))}：{name(m.group(2))}", out)
+    out = re.sub(r"「([a-z][a-z0-9_]*)」", lambda m: f"「{name(m.group(1))}」", out)
+    out = re.sub(r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d-])", lambda m: when(m.group(1)), out)
+    return art(out)
+
+
+def cell(value: object) -> object:
+    """One table cell in the Chinese UI: a key becomes its name, a timestamp a Chinese date, a citation Chinese
+    numbering; any other text unchanged."""
+    if lang() != "zh" or value is None or isinstance(value, bool | int | float):
+        return value
+    v = str(value)
+    if v in names():
+        return names()[v]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?", v):
+        return when(v)
+    if v.startswith("Art"):
+        return art(v)
+    return value  # user text stays as written (plain() is for generated text only)
+
+
+def table(rows: list[dict], **kwargs: Any) -> Any:
+    """st.dataframe of `rows` with every cell made readable (cell())."""
+    return st.dataframe([{k: cell(v) for k, v in r.items()} for r in rows], **kwargs)
+
+
+def meta_text(meta: dict) -> str:
+    """An evidence item's metadata as 名称：值 pairs (keys and enum values named), never JSON, in Chinese."""
+    import json
+
+    if lang() != "zh":
+        return json.dumps(meta, ensure_ascii=False)
+    return "；".join(f"{i18n.KEY_LABELS.get(k, name(k))}：{cell(name(v) if isinstance(v, str) else v)}"
+                    for k, v in meta.items())
+
+
+def audit_text(action: str, detail: dict | None) -> str:
+    """An audit event's detail as a short Chinese sentence (the dossier has the full prose)."""
+    d = detail or {}
+    if action == "evidence":
+        return f"{name(d.get('kind', ''))}：{d.get('filename', '')}"
+    if action in ("advance", "transition", "returned", "side") and ("from" in d or "to" in d):
+        return f"{name(d.get('from', ''))} → {name(d.get('to', ''))}"
+    if action == "triggers":
+        return "、".join(f"{name(k)}：{name(v.get('value', '')) if isinstance(v, dict) else name(v)}"
+                        for k, v in d.items())
+    if action == "create":
+        return str(d.get("title", ""))
+    if action == "meeting":
+        return f"{name(d.get('type', ''))} {when(d.get('date', ''))} {name(d.get('outcome', ''))}".strip()
+    if action == "dossier":
+        return f"案卷 {d.get('pages', '')} 页"
+    return ""
 
 
 def status_label(status: str) -> str:

@@ -15,6 +15,7 @@ from decisions.records import filetypes
 from decisions.storage.settings import get_settings
 from ui import common
 from ui.common import t
+from ui.i18n import KEY_LABELS
 
 ENUM_LABELS = {
     "zh": {
@@ -29,17 +30,6 @@ ENUM_LABELS = {
         "yes": "是", "no": "否",
     },
 }
-KEY_LABELS = {
-    "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "是否达成一致",
-    "units": "协商单位", "reference": "已有评估文号", "form": "形式", "start": "开始日期", "end": "截止日期",
-    "shortened_reason": "缩短期限理由", "hearing_date": "听证日期", "materials_delivered": "材料送达日期",
-    "participants": "参与者", "received": "收到意见数", "adopted": "采纳", "partially_adopted": "部分采纳",
-    "not_adopted": "未采纳", "expert": "专家", "signed": "是否署名", "direct_interest": "是否有直接利害关系",
-    "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "评估方法", "submitted": "报送日期",
-    "short_review_reason": "审查期缩短理由", "adviser": "顾问", "authority": "权限", "procedure": "程序",
-    "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
-    "period": "报告期", "nature": "性质",
-}
 
 
 def enum_label(value: str) -> str:
@@ -47,7 +37,9 @@ def enum_label(value: str) -> str:
 
 
 def key_label(key: str) -> str:
-    return f"{KEY_LABELS[key]} ({key})" if common.lang() == "zh" and key in KEY_LABELS else key
+    if common.lang() == "zh":
+        return KEY_LABELS.get(key) or common.name(key)
+    return key
 
 
 def _conditional(schema: dict) -> dict[str, list[dict]]:
@@ -91,7 +83,7 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
         elif spec["type"] == "int":
             raw[key] = st.number_input(label, min_value=0, step=1, value=None, key=wkey)
         elif spec["type"] == "office":
-            raw[key] = st.selectbox(label, offices or [], index=None, key=wkey)
+            raw[key] = st.selectbox(label, offices or [], index=None, format_func=common.name, key=wkey)
         else:
             raw[key] = st.text_input(label, key=wkey)
         slots[key] = st.empty()
@@ -118,7 +110,7 @@ def validate_meta(schema: dict, raw: dict) -> dict[str, str]:
     if sc and all(raw.get(k) is not None for k in [sc["total"], *sc["parts"]]):
         parts = sum(int(raw[p]) for p in sc["parts"])
         if int(raw[sc["total"]]) != parts and sc["total"] not in errors:
-            errors[sc["total"]] = t("sum_mismatch", parts=parts, total=int(raw[sc["total"]])) + f" [{sc['article']}]"
+            errors[sc["total"]] = t("sum_mismatch", parts=parts, total=int(raw[sc["total"]])) + f" [{common.art(sc['article'])}]"
     for iv in schema["intervals"]:
         if not _matches(iv["where"], raw):
             continue
@@ -129,7 +121,7 @@ def validate_meta(schema: dict, raw: dict) -> dict[str, str]:
         reason = str(raw.get(iv["unless"]) or "").strip() if iv["unless"] else ""
         if days < iv["min_days"] and not reason:
             target = iv["unless"] if iv["unless"] in raw else iv["to"]
-            errors.setdefault(target, t("period_short", days=days, min=iv["min_days"], article=iv["article"]))
+            errors.setdefault(target, t("period_short", days=days, min=iv["min_days"], article=common.art(iv["article"])))
     return errors
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 S: dict[str, tuple[str, str]] = {
     # app and navigation
     "app_title": ("juece 决策 — 重大行政决策工作台", "juece — major administrative decisions workbench"),
-    "lang_label": ("语言 / Language", "语言 / Language"),
+    "lang_label": ("语言", "Language"),
     "nav_login": ("登录", "Sign in"),
     "nav_public": ("公开信息", "Public information"),
     "nav_inbox": ("我的待办", "My tasks"),
@@ -126,6 +129,21 @@ S: dict[str, tuple[str, str]] = {
     "period_short": ("期限仅 {days} 日，不足 {min} 日：须填写缩短理由（{article}）。",
                      "Only {days} days, less than {min}: a reason for shortening is required ({article})."),
     "evidence_saved": ("材料已保存（SHA-256 {sha}）。", "Evidence saved (SHA-256 {sha})."),
+    "view_file": ("查看材料", "Read the files"),
+    "choose_file": ("选择文件", "Choose a file"),
+    "file_checked": ("{name} · {size} · 已与记录核对（SHA-256 {sha}…）", "{name} · {size} · checked against the record (SHA-256 {sha}…)"),
+    "download_original": ("下载原件", "Download the original"),
+    "converted_note": ("Word/WPS 文件由本机 LibreOffice 转换为 PDF 后预览，版式可能与原件略有差异，以原件为准。",
+                       "Word/WPS files are converted to PDF on this server for reading; the original prevails."),
+    "prev_page": ("上一页", "Previous"),
+    "next_page": ("下一页", "Next"),
+    "page_select": ("页码", "Page"),
+    "page_n": ("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
+    "text_truncated": ("内容较长，仅显示开头部分，请下载原件查看全文。", "Long text: only the beginning is shown; download the original."),
+    "ofd_note": ("OFD 版式文件暂不能在工作台中直接预览，请下载原件后用 OFD 阅读器打开。",
+                 "OFD files cannot be shown in the workbench yet: download the original and open it with an OFD reader."),
+    "no_preview": ("此类文件不能在工作台中预览，请下载原件查看。", "This kind of file cannot be shown here: download the original."),
+    "preview_failed": ("无法预览：{reason}", "Cannot show the file: {reason}"),
     "side_action": ("操作", "Action"),
     "side_reason": ("理由或依据", "Reason or basis"),
     "side_button": ("执行", "Carry out"),
@@ -246,3 +264,138 @@ def text(key: str, lang: str = "zh", **fmt: object) -> str:
     zh, en = S.get(key, (key, key))
     out = en if lang == "en" else zh
     return out.format(**fmt) if fmt else out
+
+
+# ----------------------------------------------------------------- Chinese legal numbering and dates
+_DIGITS = "零一二三四五六七八九"
+
+
+def number_zh(n: int) -> str:
+    """1 → 一, 10 → 十, 25 → 二十五, 105 → 一百零五, 110 → 一百一十 (article numbers run below 1000)."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + _DIGITS[rest] if rest < 10 else
+                                     ("一" + number_zh(rest) if rest < 20 else number_zh(rest)))
+        return _DIGITS[n // 100] + "百" + tail
+    return str(n)
+
+
+_ITEM = r"\d+(?:¶\d+)?(?:\(\d+\))?"
+_ART = re.compile(rf"\bArt\.?\s*({_ITEM}(?:\s*(?:,|、|-|–|and)\s*{_ITEM})*)")
+_ITEM_PARTS = re.compile(r"(\d+)(?:¶(\d+))?(?:\((\d+)\))?")
+_ARABIC = re.compile(r"第(\d+)(条|款|项)")
+
+
+def _article(item: str) -> str:
+    m = _ITEM_PARTS.fullmatch(item.strip())
+    if not m:
+        return item
+    art, para, point = m.groups()
+    out = f"第{number_zh(int(art))}条"
+    if para:
+        out += f"第{number_zh(int(para))}款"
+    if point:
+        out += f"第{number_zh(int(point))}项"
+    return out
+
+
+def _articles(m: re.Match) -> str:
+    pieces = re.split(r"\s*(,|、|-|–|and)\s*", m.group(1))
+    out = ""
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            out += "至" if piece in ("-", "–") else "、"
+        else:
+            out += _article(piece)
+    return out
+
+
+def article_zh(text: str | None) -> str:
+    """Article citations in Chinese legal numbering: "Art 25¶2" → 第二十五条第二款, "Art 29(1)" → 第二十九条第一项,
+    "Art 26¶1, 27(2)" → 第二十六条第一款、第二十七条第二项, "第30条" → 第三十条; anything else unchanged."""
+    if not text:
+        return ""
+    out = _ART.sub(_articles, str(text))
+    return _ARABIC.sub(lambda m: f"第{number_zh(int(m.group(1)))}{m.group(2)}", out)
+
+
+def article(text: str | None, lang: str = "zh") -> str:
+    """An article citation in the active language (the profiles write "Art 25¶2")."""
+    if lang == "en":
+        return str(text or "")
+    return article_zh(text)
+
+
+def date_zh(value: object) -> str:
+    """2026-12-07 → 2026年12月7日; a timestamp → 2026年3月2日 09:05 (its own wall-clock time); else unchanged."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        dt: datetime | None = value
+    elif isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    else:
+        raw = str(value).strip()
+        dt = None
+        try:
+            if len(raw) == 10:
+                d = date.fromisoformat(raw)
+                return f"{d.year}年{d.month}月{d.day}日"
+            dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return raw
+    assert dt is not None
+    return f"{dt.year}年{dt.month}月{dt.day}日 {dt:%H:%M}"
+
+
+def when(value: object, lang: str = "zh") -> str:
+    """A date or timestamp for the screen: Chinese style in the Chinese UI, ISO (to the minute) in English."""
+    if lang == "zh":
+        return date_zh(value)
+    if value is None:
+        return ""
+    raw = str(value)
+    return raw[:16].replace("T", " ") if len(raw) > 10 else raw
+
+
+ENUM_NAMES = {
+    "zh": {
+        "leader": "领导提出", "department": "部门提出", "npc_cppcc": "人大代表、政协委员建议", "public": "公众提出",
+        "symposium": "座谈会", "hearing": "听证会", "field_visit": "实地走访", "written": "书面征求意见",
+        "open_comment": "向社会公开征求意见", "questionnaire": "问卷调查", "poll": "民意调查",
+        "group_consultation": "与特定群体沟通协商", "enterprise_consultation": "听取市场主体意见",
+        "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
+        "pass": "通过", "fail": "不通过", "lawful": "合法", "lawful_with_amendments": "修改后合法",
+        "unlawful": "不合法", "returned": "退回补充", "gazette": "政府公报", "website": "政府网站",
+        "newspaper": "报刊", "problem": "执行问题", "major_change": "客观情况重大变化", "force_majeure": "不可抗力",
+        "yes": "是", "no": "否", "approve": "同意", "reject": "不同意", "abstain": "弃权", "revise": "修改后再议",
+        "defer": "暂缓", "rediscuss": "再次讨论", "executive": "常务会议", "plenary": "全体会议", "office": "办公会议",
+        "done": "已完成", "current": "当前", "skipped": "跳过", "pending": "未开始", "blocked": "受阻",
+        "signed": "署名", "unsigned": "未署名", "adopted": "采纳", "partially_adopted": "部分采纳",
+        "not_adopted": "未采纳",
+    },
+}
+
+
+def enum_name(value: str, lang: str = "zh") -> str:
+    return ENUM_NAMES.get(lang, {}).get(value, value)
+
+
+#: names of the evidence metadata fields (the forms' labels, the tables' details)
+KEY_LABELS = {
+    "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "是否达成一致",
+    "units": "协商单位", "reference": "已有评估文号", "form": "形式", "start": "开始日期", "end": "截止日期",
+    "shortened_reason": "缩短期限理由", "hearing_date": "听证日期", "materials_delivered": "材料送达日期",
+    "participants": "参与者", "received": "收到意见数", "adopted": "采纳", "partially_adopted": "部分采纳",
+    "not_adopted": "未采纳", "expert": "专家", "signed": "是否署名", "direct_interest": "是否有直接利害关系",
+    "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "评估方法", "submitted": "报送日期",
+    "short_review_reason": "审查期缩短理由", "adviser": "顾问", "authority": "权限", "procedure": "程序",
+    "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
+    "period": "报告期", "nature": "性质",
+}

@@ -39,7 +39,7 @@ from decisions.procedure.models import (
     TriggerDetermination,
 )
 from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, touch
-from decisions.records import audit, evidence_store
+from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
@@ -285,9 +285,22 @@ def load_record(ident: str | int, as_user: str | None) -> tuple[dict, Actor | No
         return build_record(s, d), actor, role
 
 
+def _renditions(record: dict) -> dict[int, Path]:
+    """The PDF renditions of the Word/WPS/ODF evidence (LibreOffice, cached beside the originals), so they appear
+    in the dossier as pages; one that cannot be converted stays an embedded original, as before."""
+    out = {}
+    for e in record["evidence"]:
+        if renditions.mode_of(e["filename"], e["content_type"]) == "office":
+            try:
+                out[e["id"]] = renditions.pdf_rendition(e["sha256"], e["filename"])
+            except BadInput:
+                continue
+    return out
+
+
 def _render(record: dict) -> dossier.Rendered:
     try:
-        return dossier.render(record, _files(record))
+        return dossier.render(record, _files(record), _renditions(record))
     except fonts.FontUnavailable as exc:
         raise BadInput(str(exc)) from None
 
@@ -333,6 +346,12 @@ def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
                 raise
     return {"filename": filename, "data": data, "sha256": sha, "pages": out.pages, "warnings": out.warnings,
             "timings": out.timings, **signed.summary()}
+
+
+def _reconverted(then: dict, now: dict) -> bool:
+    """Was a Word/WPS original converted again (LibreOffice's PDFs differ from run to run) since the dossier?"""
+    before = {e["id"]: e.get("rendition_sha256") for e in then.get("evidence", [])}
+    return any(before.get(e["id"]) != e.get("rendition_sha256") for e in now.get("evidence", []))
 
 
 def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
@@ -417,9 +436,10 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
         fresh = _render(record)
         if fresh.data == signing.unsigned_original(data):
             notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
-        elif fresh.manifest["renderer"] != manifest.get("renderer"):
+        elif fresh.manifest["renderer"] != manifest.get("renderer") or _reconverted(manifest, fresh.manifest):
             if result["recorded"]:
-                notes.append("renderer (libraries or fonts) changed since the dossier: not byte-comparable; the file's "
+                notes.append("renderer (libraries, fonts or a converted Word/WPS rendition) changed since the dossier: "
+                             "not byte-comparable; the file's "
                              "SHA-256 is the one recorded in the audit trail and every embedded original matches")
             else:
                 problems.append("renderer changed and the file's SHA-256 is not recorded in the audit trail / "

@@ -80,8 +80,21 @@ def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501,
     if not app_path.is_file():
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)
-    os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-                               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"])
+    os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), *streamlit_args(port, address)])
+
+
+def streamlit_args(port: int, address: str = "127.0.0.1") -> list[str]:
+    """The server configuration of the workbench: no toolbar, Deploy button or developer menu for the civil
+    servants (client.toolbarMode viewer), nothing sent to Streamlit, and the uploader's limit the deployment's
+    JUECE_MAX_FILE_MB (server.maxUploadSize, whole megabytes, rounded up)."""
+    import math
+
+    from decisions.storage.settings import get_settings
+
+    upload_mb = max(1, math.ceil(get_settings().max_file_bytes / (1024 * 1024)))
+    return ["--server.port", str(port), "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer",
+            "--server.maxUploadSize", str(upload_mb)]
 
 
 @app.command("doctor")

@@ -6,7 +6,7 @@ from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
 from decisions.accounts.models import Office, User
-from decisions.errors import BadInput
+from decisions.errors import BadInput, IntegrityFailure, NotFound
 from decisions.procedure import scope
 from decisions.procedure.models import (
     CoUndertaker,
@@ -19,7 +19,7 @@ from decisions.procedure.models import (
 )
 from decisions.procedure.sending_back import returns_of
 from decisions.procedure.service import blocking, get_decision, profile_of
-from decisions.records import audit
+from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
@@ -175,3 +175,62 @@ def published(limit: int = 50, offset: int = 0) -> list[dict]:
                         "published": str(rec.meta.get("date", "")), "channel": str(rec.meta.get("channel", "")),
                         "url": url if url.startswith(("https://", "http://")) else ""})
         return out
+
+
+# ----------------------------------------------------------------- reading an attached file
+def evidence_file(ident: str | int, evidence_id: int, *, as_user: str | None) -> dict:
+    """One attached file's original bytes, for everyone who may read the decision (decisions.procedure.scope:
+    NotPermitted, exit 4, otherwise), after checking them against the SHA-256 of the record (IntegrityFailure,
+    exit 6, when the stored file is missing or changed). `as_user` None is the server operator."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        if as_user is not None:
+            scope.require_read(s, scope.reader(s, as_user), d, "查看材料 / open the evidence of")
+        e = s.get(Evidence, evidence_id)
+        if e is None or e.decision_id != d.id:
+            raise NotFound(f"决策 {d.code} 没有材料 #{evidence_id} / decision {d.code} has no evidence #{evidence_id}")
+        row = {"id": e.id, "decision_id": d.id, "code": d.code, "kind": e.kind, "filename": e.filename,
+               "content_type": e.content_type, "size": e.size, "sha256": e.sha256}
+    path = evidence_store.path_for(row["sha256"])
+    if not path.is_file():
+        raise IntegrityFailure(f"材料 #{evidence_id}（{row['filename']}）的文件不在存储中 / evidence file missing")
+    data = path.read_bytes()
+    found = evidence_store.digest(data)
+    if found != row["sha256"]:
+        raise IntegrityFailure(f"材料 #{evidence_id}（{row['filename']}）的存储文件与记录不符，拒绝读取 / the stored "
+                               f"file does not match the record: record sha256 {row['sha256']}, store has {found}")
+    return {**row, "data": data, "mode": renditions.mode_of(row["filename"], row["content_type"])}
+
+
+def evidence_preview(ident: str | int, evidence_id: int, *, as_user: str | None, page: int = 1,
+                     dpi: int = renditions.PREVIEW_DPI) -> dict:
+    """What the workbench shows of an attached file, after the checks of `evidence_file`: ``mode`` pdf or office
+    (``pages``, ``page`` and that page as ``png``; an office document converted to PDF with LibreOffice first,
+    cached beside the original), image (``data``), text (``text``), ofd or download (only the original).
+    A conversion or rendering that fails gives mode ``download`` with the reason in ``note``."""
+    f = evidence_file(ident, evidence_id, as_user=as_user)
+    out = {k: f[k] for k in ("id", "filename", "content_type", "size", "sha256", "mode")}
+    out.update({"pages": 0, "page": 0, "png": None, "data": None, "text": None, "note": "", "original": f["data"]})
+    try:
+        if f["mode"] in ("pdf", "office"):
+            if f["mode"] == "office":
+                pdf, pdf_sha = renditions.pdf_rendition(f["sha256"], f["filename"], f["data"]), None
+            else:
+                pdf, pdf_sha = evidence_store.path_for(f["sha256"]), f["sha256"]
+            n = renditions.page_count(pdf)
+            if n < 1:
+                raise BadInput("PDF 没有页面 / the PDF has no pages")
+            k = min(max(1, int(page)), n)
+            out.update(pages=n, page=k, png=renditions.page_png(pdf, k, dpi, pdf_sha))
+        elif f["mode"] == "image":
+            out["data"] = f["data"]
+        elif f["mode"] == "text":
+            raw = f["data"]
+            try:
+                out["text"] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                out["text"] = raw.decode("gb18030", errors="replace")
+    except BadInput as exc:
+        out.update(mode="download", note=exc.message)
+    return out

@@ -21,6 +21,8 @@ from decisions.storage.settings import get_settings
 FULL = "磁盘已满，材料未保存，未写入任何内容 / the disk is full: the file was not stored, nothing written"
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
+#: a PDF rendition of an object (decisions.records.renditions) sits beside it as ``<sha256>.pdf``: not an object
+RENDITION_SUFFIX = ".pdf"
 #: an unreferenced object younger than this may belong to a transaction still running: keep it
 ORPHAN_GRACE_SECONDS = 3600.0
 
@@ -83,7 +85,7 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def iter_objects() -> Iterable[Path]:
+def _iter_files() -> Iterable[Path]:
     base = root()
     if not base.is_dir():
         return
@@ -92,8 +94,14 @@ def iter_objects() -> Iterable[Path]:
             yield from sorted(sub.iterdir())
 
 
+def iter_objects() -> Iterable[Path]:
+    """The stored objects (and ``.tmp-`` leftovers); renditions beside them are not objects."""
+    return (p for p in _iter_files() if not p.name.endswith(RENDITION_SUFFIX) or p.name.startswith(".tmp-"))
+
+
 def sweep_orphans(referenced: Iterable[str], min_age: float = ORPHAN_GRACE_SECONDS) -> list[Path]:
-    """Remove temporary files and objects no row references (left by a crash or a rollback).
+    """Remove temporary files and objects no row references (left by a crash or a rollback), and the
+    renditions of objects no row references.
 
     Only files older than ``min_age`` seconds go: younger ones may belong to a transaction that has
     written its file and not yet committed its row (``min_age=0`` when nothing else is running).
@@ -101,9 +109,10 @@ def sweep_orphans(referenced: Iterable[str], min_age: float = ORPHAN_GRACE_SECON
     keep = set(referenced)
     removed = []
     now = time.time()
-    for p in iter_objects():
-        if p.name in keep and not p.name.startswith(".tmp-"):
-            continue
+    for p in _iter_files():
+        name = p.name.removesuffix(RENDITION_SUFFIX) if not p.name.startswith(".tmp-") else p.name
+        if name in keep and not p.name.startswith(".tmp-"):
+            continue  # a referenced object, or the rendition of one
         try:
             if now - p.stat().st_mtime < min_age:
                 continue

@@ -21,6 +21,9 @@ CONTENT_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".doc": "application/msword",
+    ".wps": "application/wps-office.wps",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".rtf": "application/rtf",
     ".xls": "application/vnd.ms-excel",
     ".ofd": "application/ofd",
     ".png": "image/png",
@@ -75,6 +78,9 @@ def check(filename: str, data: bytes) -> tuple[str | None, str]:
         ".tif": data[:4] in (b"II*\x00", b"MM\x00*"),
         ".tiff": data[:4] in (b"II*\x00", b"MM\x00*"),
         ".doc": data.startswith(_OLE),
+        ".wps": data.startswith(_OLE),  # WPS 文字 (Kingsoft Writer) is an OLE compound document, like .doc
+        ".rtf": data.startswith(b"{\\rtf"),
+        ".odt": data.startswith(b"PK") and _zip_has(data, "content.xml"),
         ".xls": data.startswith(_OLE),
         ".docx": data.startswith(b"PK") and _zip_has(data, "word/"),
         ".xlsx": data.startswith(b"PK") and _zip_has(data, "xl/"),
@@ -84,7 +90,7 @@ def check(filename: str, data: bytes) -> tuple[str | None, str]:
         ok = _is_text(data)
     if not ok:
         return None, f"文件内容与其类型 {ext} 不符 / content does not match its claimed type {ext}"
-    if ext in (".docx", ".xlsx", ".ofd"):
+    if ext in (".docx", ".xlsx", ".ofd", ".odt"):
         expanded = _zip_expanded(data)
         if expanded > ZIP_MAX_EXPANDED and expanded > ZIP_MAX_RATIO * len(data):
             return None, (f"压缩包解压后达 {expanded} 字节（文件本身 {len(data)} 字节），疑似解压炸弹 / "

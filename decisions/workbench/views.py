@@ -355,6 +355,41 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
     return page
 
 
+SIDE_STATE_NAMES = {
+    "zh": {"excluded": "不纳入", "rejected": "不予通过", "deferred": "暂缓", "suspended": "中止执行", "withdrawn": "已撤回",
+           "closed": "已办结"},
+    "en": {"excluded": "Excluded", "rejected": "Rejected", "deferred": "Deferred", "suspended": "Suspended",
+           "withdrawn": "Withdrawn", "closed": "Closed"},
+}
+AUDIT_ACTIONS = {
+    "zh": {"create": "创建决策", "evidence": "提交材料", "advance": "推进阶段", "triggers": "作出判定", "meeting": "记录会议",
+           "transition": "状态变更", "dossier": "生成案卷", "returned": "退回重新办理", "side": "其他操作",
+           "opinion": "登记意见", "reminder": "提醒", "overdue": "逾期", "catalog": "目录", "feedback": "意见反馈",
+           "catalog_link": "关联目录事项", "exclude": "不纳入", "withdraw": "撤回", "suspend": "中止执行",
+           "resume": "恢复执行", "terminate": "终止", "escalate": "督办", "published": "公布",
+           "post_evaluation_start": "启动决策后评估", "post_evaluation_report": "决策后评估报告", "public": "社会公众",
+           "evaluator": "评估机构", "system": "系统", "operator": "系统运维"},
+}
+
+
+def display_names(lang: str = "zh") -> dict[str, str]:
+    """Every internal key a screen may meet — stages and side states, triggers, evidence kinds, roles, office
+    codes, audit actions — with its name in `lang` (the pages show names, never keys)."""
+    out: dict[str, str] = dict(AUDIT_ACTIONS.get(lang, {}))
+    out.update(SIDE_STATE_NAMES.get(lang, SIDE_STATE_NAMES["en"]))
+    for name in profiles.available():
+        p = profiles.load(name)
+        for table in (p.stages, p.triggers, p.kinds):
+            for key, item in table.items():
+                out.setdefault(key, getattr(item, f"name_{lang}", None) or key)
+    for r in profiles.ROLES:
+        out[r] = role_name(r, lang)
+    with UnitOfWork() as uow:
+        for code, name in uow.session.exec(select(Office.code, Office.name)):
+            out[code] = name
+    return out
+
+
 def kind_schema(ident: str | int, kind: str, *, lang: str = "zh") -> dict:
     with UnitOfWork() as uow:
         d = get_decision(uow.session, ident)

@@ -24,7 +24,7 @@ if not rows:
     st.stop()
 did = common.pick_decision(rows, key="archive_pick")
 chosen = next(r for r in rows if r["id"] == did)
-st.text(f"{chosen['code']} · {chosen['state']} · {chosen['title']}")
+st.text(f"{chosen['code']} · {common.name(chosen['state'])} · {chosen['title']}")
 
 generate = archive.generate_dossier
 if generate is None:

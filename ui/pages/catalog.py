@@ -24,7 +24,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric(t("total"), len(items))
 c2.metric(t("coverage"), f"{covered}/{len(items)}")
 c3.metric(t("published_at"), items[0]["published_at"] if items and items[0]["published_at"] else "—")
-st.dataframe([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i["undertaking_unit"],
+common.table([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i["undertaking_unit"],
                t("planned_time"): i["planned_time"],
                t("linked"): f"{i['decisions']}（{i['newest_decision']}）" if i["decisions"] else ""} for i in items],
              hide_index=True, width="stretch")

@@ -44,7 +44,7 @@ with right:
         md = pd.DataFrame([{"stage": f"{i:02d} {r['name']}", "days": r["median_days"]}
                            for i, r in enumerate(data["median_days"])])
         st.bar_chart(md, x="stage", y="days", horizontal=True)
-        st.dataframe([{t("stage"): r["name"], t("median_days"): r["median_days"], "n": r["n"]}
+        common.table([{t("stage"): r["name"], t("median_days"): r["median_days"], "n": r["n"]}
                       for r in data["median_days"]], hide_index=True, width="stretch")
         if data.get("median_days_as_of"):
             st.caption(t("median_days_as_of").format(at=data["median_days_as_of"]))
@@ -53,7 +53,7 @@ with right:
 
 st.subheader(t("overdue_items"))
 if data["overdue"]["items"]:
-    st.dataframe([{t("code"): o["code"], t("title"): o["title"], t("requirement"): o["what"], t("due"): o["due"],
+    common.table([{t("code"): o["code"], t("title"): o["title"], t("requirement"): o["what"], t("due"): o["due"],
                    t("article"): o["article"]} for o in data["overdue"]["items"]], hide_index=True, width="stretch")
 else:
     st.caption(t("no_data"))

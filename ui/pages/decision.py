@@ -9,7 +9,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms
+from ui import common, forms, preview
 from ui.common import escape, t
 
 user = common.require_user()
@@ -31,8 +31,12 @@ st.session_state[common.DECISION_KEY] = did
 acts = page["actions"]
 
 st.header(escape(page["title"]))
-st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
-           f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
+if common.lang() == "zh":
+    st.caption(f"{page['code']} · {escape(page['state_name'])} · {escape(page['organ']['name'])} · "
+               f"{t('undertaker')}：{escape(page['undertaker']['name'])} · {escape(page['law'])}")
+else:
+    st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
+               f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
     [t("overview"), t("triggers"), t("evidence"), t("audit"), t("other_actions")], key="decision_tabs")
@@ -64,13 +68,13 @@ def dot_graph(p: dict) -> str:
 with tab_over:
     st.subheader(t("diagram"))
     st.graphviz_chart(dot_graph(page), width="stretch")
-    st.dataframe([{t("stage"): s["name"], t("state"): common.status_label(s["status"]), t("article"): s["article"],
-                   t("entered"): s["entered_at"], t("left"): s["left_at"], t("note"): s["note"]}
+    common.table([{t("stage"): s["name"], t("state"): common.status_label(s["status"]), t("article"): s["article"],
+                   t("entered"): s["entered_at"], t("left"): s["left_at"], t("note"): common.plain(s["note"])}
                   for s in page["stages"]], hide_index=True, width="stretch", height=36 * (len(page["stages"]) + 1) + 4)
     if page["deadlines"]:
         st.subheader(t("deadlines"))
         for d in page["deadlines"]:
-            line = f"{d['due']} — {escape(d['what'])} [{escape(d['article'])}]"
+            line = f"{common.when(d['due'])} — {escape(common.plain(d['what']))} [{escape(common.art(d['article']))}]"
             (st.error if d["overdue"] else st.info)((t("overdue") + " · " if d["overdue"] else "") + line)
     left, right = st.columns([1, 2])
     with right:
@@ -84,7 +88,7 @@ with tab_over:
             if st.button(t("advance"), type="primary", key="advance"):
                 ok, res = common.call(service.advance, did, as_user=user["username"], where=right)
                 if ok:
-                    common.flash(t("advanced", src=res["from"], dst=res["to"]))
+                    common.flash(t("advanced", src=common.name(res["from"]), dst=common.name(res["to"])))
                     st.rerun()
         elif page["state"] in [s["key"] for s in page["profile_stages"]]:
             st.caption(t("cannot_advance"))
@@ -96,7 +100,8 @@ with tab_trig:
             values, reasons, slots = {}, {}, {}
             for td in page["trigger_defs"]:
                 c1, c2, c3 = st.columns([2, 1, 3])
-                c1.text(f"{td['label']}\n{td['name']} · {td['article']}")
+                c1.text(f"{td['label']}\n{common.art(td['article'])}" if common.lang() == "zh"
+                        else f"{td['label']}\n{td['name']} · {td['article']}")
                 have = current.get(td["name"])
                 values[td["name"]] = c2.radio(escape(td["name"]), ["yes", "no"], index=None if not have else
                                               (0 if have["value"] == "yes" else 1), format_func=forms.enum_label,
@@ -128,21 +133,23 @@ with tab_trig:
     else:
         st.caption(t("triggers_readonly"))
         labels = {td["name"]: td["label"] for td in page["trigger_defs"]}
-        st.dataframe([{t("trigger"): f"{labels.get(x['name'], x['name'])} ({x['name']})",
+        common.table([{t("trigger"): labels.get(x["name"], x["name"]),
                        t("value"): forms.enum_label(x["value"]), t("reason"): x["reason"], t("by"): x["by"],
                        t("time"): x["at"]} for x in page["triggers"]], hide_index=True, width="stretch")
 
 with tab_ev:
-    st.dataframe([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"], t("filename"): e["filename"],
-                   t("uploader"): f"{e['uploader']} ({e['role']}, {e['office']})", t("time"): e["at"],
-                   "SHA-256": e["sha256"], t("detail"): json.dumps(e["meta"], ensure_ascii=False)}
+    common.table([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"], t("filename"): e["filename"],
+                   t("uploader"): f"{e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
+                   t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}
                   for e in page["evidence"]], hide_index=True, width="stretch")
+    preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
     st.subheader(t("upload"))
     kinds = {k["kind"]: k for k in acts["kinds"]}
     if not kinds:
         st.caption(t("no_kinds"))
     else:
-        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda k: f"{kinds[k]['name']} ({k})",
+        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda k: kinds[k]["name"] if common.lang() == "zh"
+                            else f"{kinds[k]['name']} ({k})",
                             key=f"ev_kind_{did}")
         schema = kinds[kind]
         offices = [o["code"] for o in workbench.offices()] if any(
@@ -166,25 +173,27 @@ with tab_ev:
                     st.rerun()
 
 with tab_audit:
-    st.dataframe([{"#": a["seq"], t("time"): a["at"], t("actor"): a["actor"], t("role"): a["role"],
+    common.table([{"#": a["seq"], t("time"): a["at"], t("actor"): a["actor"], t("role"): a["role"],
                    t("organ"): a["office"], t("action"): a["action"],
-                   t("detail"): json.dumps(a["detail"], ensure_ascii=False)} for a in page["audit"]],
+                   t("detail"): common.audit_text(a["action"], a["detail"]) if common.lang() == "zh"
+                   else json.dumps(a["detail"], ensure_ascii=False)} for a in page["audit"]],
                  hide_index=True, width="stretch")
 
 with tab_other:
     if page["meetings"]:
         st.subheader(t("meetings"))
         for m in page["meetings"]:
-            st.text(f"{m['date']} {m['type']} · {m['present']}/{m['members']} · {t('outcome')}: {m['outcome']}"
+            st.text(f"{common.when(m['date'])} {common.name(m['type'])} · {m['present']}/{m['members']} · "
+                    f"{t('outcome')}: {common.name(m['outcome'])}"
                     + (f" · {t('reason')}: {m['reason']}" if m["reason"] else ""))
-            st.dataframe([{"#": p["seq"], t("head"): "✓" if p["is_head"] else "", "user": p["user"],
+            common.table([{"#": p["seq"], t("head"): "✓" if p["is_head"] else "", t("actor"): p["user"],
                            t("position"): p["position"]} for p in m["positions"]], hide_index=True)
     side = {s["action"]: s for s in acts["side"]}
     if not side:
         st.caption(t("side_none"))
     else:
         action = st.selectbox(t("side_action"), list(side), key=f"side_{did}",
-                              format_func=lambda a: f"{t('side_' + a)} [{side[a]['article']}]")
+                              format_func=lambda a: f"{t('side_' + a)} [{common.art(side[a]['article'])}]")
         reason = st.text_area(t("side_reason") + " *", key=f"side_reason_{did}")
         reason_slot = st.empty()
         if st.button(t("side_button"), key=f"side_go_{did}"):
@@ -194,5 +203,5 @@ with tab_other:
                 ok, res = common.call(service.side_transition, did, action=action, reason=reason,
                                       as_user=user["username"])
                 if ok:
-                    common.flash(t("side_done", src=res["from"], dst=res["to"]))
+                    common.flash(t("side_done", src=common.name(res["from"]), dst=common.name(res["to"])))
                     st.rerun()

@@ -15,7 +15,8 @@ states = ["", "proposed", "drafting", "public_participation", "expert_review", "
           "fair_competition_review", "legality_review", "collective_discussion", "party_report", "publication",
           "execution", "closed", "excluded", "rejected", "deferred", "suspended", "withdrawn"]
 c1, c2 = st.columns([1, 2])
-state = c1.selectbox(t("state"), states, format_func=lambda s: s or t("all_states"), key="list_state")
+state = c1.selectbox(t("state"), states, format_func=lambda s: common.name(s) if s else t("all_states"),
+                     key="list_state")
 query = c2.text_input(t("search"), key="list_query")
 PAGE = 50
 page_no = int(st.session_state.get("list_page", 0))
@@ -24,7 +25,7 @@ st.caption(f"{t('total')}: {data['total']}")
 if not data["rows"]:
     st.info(t("no_data"))
     st.stop()
-st.dataframe([{"#": r["id"], t("code"): r["code"], t("title"): r["title"], t("state"): r["state"],
+common.table([{"#": r["id"], t("code"): r["code"], t("title"): r["title"], t("state"): r["state"],
                t("organ"): r["organ"], t("time"): r["updated_at"]} for r in data["rows"]],
              hide_index=True, width="stretch")
 labels = {r["id"]: f"#{r['id']} {r['code']} {r['title']}" for r in data["rows"]}

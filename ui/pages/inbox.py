@@ -19,7 +19,8 @@ if True:  # reminders and escalations of the deadline worker
     if notes:
         with st.expander(f"{t('reminders')} ({len(notes)})", expanded=True):
             for n in notes:
-                st.text(f"{n['created_at'][:10]} · {n['subject']}" + (f" [{n['article']}]" if n["article"] else ""))
+                st.text(f"{common.when(n['created_at'][:10])} · {common.plain(n['subject'])}"
+                        + (f" [{common.art(n['article'])}]" if n["article"] else ""))
 data = workbench.my_tasks(user["username"], lang=common.lang(), limit=PAGE, offset=page_no * PAGE)
 if not data["tasks"]:
     st.info(t("inbox_empty"))
@@ -32,10 +33,11 @@ for task in data["tasks"]:
         with head:
             st.text(f"#{task['id']} {task['code']}")
             st.subheader(escape(task["title"]))
-            st.caption(f"{escape(task['state_name'])} · {escape(task['article'])} · "
+            st.caption(f"{escape(task['state_name'])} · {escape(common.art(task['article']))} · "
                        + t("days_in_stage", days=task["days_in_stage"]) + " · " + t(f"action_{task['action']}"))
             for d in task["deadlines"]:
-                line = f"{t('due')}: {d['due']} — {escape(d['what'])} [{escape(d['article'])}]"
+                line = (f"{t('due')}: {common.when(d['due'])} — {escape(common.plain(d['what']))} "
+                        f"[{escape(common.art(d['article']))}]")
                 if d["overdue"]:
                     st.error(f"{t('overdue')} · {line}", icon=":material/alarm:")
                 else:

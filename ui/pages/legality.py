@@ -8,7 +8,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms
+from ui import common, forms, preview
 from ui.common import escape, t
 
 user = common.require_user(("legality_reviewer", "legal_adviser"))
@@ -27,8 +27,8 @@ window = pkg["window"]
 c1, c2, c3 = st.columns(3)
 if window:
     c1.metric(t("workdays_left"), f"{window['workdays_left']} / {window['workdays_total']}")
-    c2.metric(t("window_end"), window["due"])
-    c3.metric(t("article"), window["article"])
+    c2.metric(t("window_end"), common.when(window["due"]))
+    c3.metric(t("article"), common.art(window["article"]))
     st.progress(1 - window["workdays_left"] / max(window["workdays_total"], 1))
 else:
     st.warning(t("no_window"))
@@ -38,22 +38,22 @@ def evidence_table(items: list[dict]) -> None:
     if not items:
         st.caption(t("none"))
         return
-    st.dataframe([{t("kind"): e["kind_name"], t("filename"): e["filename"], t("uploader"): e["uploader"],
-                   t("time"): e["at"], "SHA-256": e["sha256"],
-                   t("detail"): "; ".join(f"{k}={v}" for k, v in e["meta"].items())} for e in items],
+    common.table([{t("kind"): e["kind_name"], t("filename"): e["filename"], t("uploader"): e["uploader"],
+                   t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])} for e in items],
                  hide_index=True, width="stretch")
 
 
 st.subheader(t("package"))
 evidence_table(pkg["package"])
 with st.expander(t("procedure_record")):
-    st.dataframe([{t("stage"): p["stage"], t("state"): common.status_label(p["status"]), t("left"): p["left_at"],
-                   t("note"): p["note"]} for p in pkg["procedure"]], hide_index=True, width="stretch")
+    common.table([{t("stage"): p["stage"], t("state"): common.status_label(p["status"]), t("left"): p["left_at"],
+                   t("note"): common.plain(p["note"])} for p in pkg["procedure"]], hide_index=True, width="stretch")
 st.subheader(t("adviser_opinions"))
 evidence_table(pkg["adviser_opinions"])
 if pkg["opinions"]:
     st.subheader(t("opinion_form"))
     evidence_table(pkg["opinions"])
+preview.evidence_viewer(did, pkg["package"] + pkg["adviser_opinions"] + pkg["opinions"], user["username"], "lr")
 if page["blocked"]:
     st.warning(t("blocking_now") + "\n\n" + "\n".join(common.unmet_lines(page["blocked"])), icon=":material/block:")
 
@@ -85,7 +85,7 @@ if "legality_opinion" in kinds:
                 name = "合法性审查意见书.txt"
                 data = "\n\n".join([f"合法性审查意见书 — {page['code']}",
                                     *(f"{t('opinion_' + k)}\n{v.strip()}" for k, v in parts.items()),
-                                    f"{t('conclusion')}: {conclusion}"]).encode("utf-8")
+                                    f"{t('conclusion')}: {forms.enum_label(conclusion)}"]).encode("utf-8")
             ok, res = common.call(service.add_evidence, did, kind="legality_opinion", filename=name, data=data,
                                   meta={"conclusion": conclusion, **{k: v.strip() for k, v in parts.items()}},
                                   as_user=user["username"])
@@ -123,5 +123,5 @@ if page["actions"]["can_advance"]:
     if left.button(t("advance"), key=f"lo_{did}_advance"):
         ok, res = common.call(service.advance, did, as_user=user["username"], where=right)
         if ok:
-            common.flash(t("advanced", src=res["from"], dst=res["to"]))
+            common.flash(t("advanced", src=common.name(res["from"]), dst=common.name(res["to"])))
             st.rerun()

@@ -15,7 +15,7 @@ st.title(t("new_title"))
 
 offices = workbench.offices()
 codes = [o["code"] for o in offices]
-names = {o["code"]: f"{o['code']} {o['name']}" for o in offices}
+names = {o["code"]: o["name"] if common.lang() == "zh" else f"{o['code']} {o['name']}" for o in offices}
 organs = [o["code"] for o in offices if o["level"] in ("province", "city", "county", "township")] or codes
 default_organ = user["office"] if user["office"] in organs else next(
     (o for o in organs if user["office"].startswith(o + "-")), organs[0])

@@ -44,7 +44,7 @@ if not ok:
     st.stop()
 d = led["decision"]
 st.header(escape(d["title"]))
-st.caption(f"{d['code']} · {d['state']} · {tr('第', 'round ')}{d['round']}{tr('轮', '')} · {escape(d['organ'])}")
+st.caption(f"{d['code']} · {common.name(d['state'])} · {tr('第', 'round ')}{d['round']}{tr('轮', '')} · {escape(d['organ'])}")
 drafter = common.has(user, "drafter")
 in_stage = d["state"] == participation.STAGE
 
@@ -101,7 +101,7 @@ if query:
                 f"{DISPOSITION[o['disposition']]}{mark}\n{o['content']}")
 drafts = {x["id"]: x["version"] or x["filename"] for x in led["drafts"]}
 cell = participation.sheet_cell  # the table's CSV download opens in a spreadsheet: no formula runs
-st.dataframe([{"#": o["id"], tr("回执号", "Receipt"): o["receipt"], tr("渠道", "Channel"): CHANNEL.get(o["channel"], o["channel"]),
+common.table([{"#": o["id"], tr("回执号", "Receipt"): o["receipt"], tr("渠道", "Channel"): CHANNEL.get(o["channel"], o["channel"]),
                tr("意见", "Opinion"): cell(o["content"]), tr("姓名", "Name"): cell(o["name"]),
                tr("联系方式", "Contact"): cell(o["contact"]),
                tr("时间", "At"): o["submitted_at"][:16], tr("处理", "Disposition"): DISPOSITION[o["disposition"]],

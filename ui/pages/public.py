@@ -11,7 +11,7 @@ import streamlit as st
 from decisions import channel
 from decisions.catalog import views as catalog_views
 from decisions.procedure import views
-from ui import forms
+from ui import common, forms
 from ui.common import escape, t
 
 channel.set_channel("public")  # what the public does here comes through the public channel
@@ -33,7 +33,7 @@ cat = catalog_views.catalog_overview(None, published_only=True)
 for g in cat["groups"]:
     items = [i for i in cat["items"] if i["organ"] == g["organ"] and i["year"] == g["year"]]
     st.text(f"{g['organ_name']} {g['year']}（{len(items)}）")
-    st.dataframe([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i["undertaking_unit"],
+    common.table([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i["undertaking_unit"],
                    t("planned_time"): i["planned_time"], t("published_at"): i["published_at"]} for i in items],
                  hide_index=True, width="stretch")
 if not cat["groups"]:

@@ -115,6 +115,6 @@ for fb in feedback:
         if ok:
             st.download_button(tr("下载说明（PDF）", "Download (PDF)"), doc[1], file_name=doc[0], key=f"fbdoc_{fb['id']}")
         cell = participation.sheet_cell  # the table's CSV download opens in a spreadsheet: no formula runs
-        st.dataframe([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): cell(o["content"]),
+        common.table([{tr("回执号", "Receipt"): o["receipt"], tr("意见", "Opinion"): cell(o["content"]),
                        tr("处理", "Outcome"): DISPOSITION[o["disposition"]], tr("理由", "Reason"): cell(o["reason"])}
                       for o in fb["opinions"]], hide_index=True, width="stretch")

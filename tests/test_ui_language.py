@@ -1,0 +1,136 @@
+"""Chinese throughout: every page of the workbench, for the demo's users, in both languages; in the Chinese UI no
+internal key (stage, trigger, evidence kind, role, enum value), office code, "Art " citation, CLI flag or
+" / English" half is shown where a name exists. Also the formatters (articles in Chinese legal numbering, dates)
+and the server configuration `juece ui` starts Streamlit with (no toolbar/Deploy menu, the upload limit)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from decisions import demo
+from decisions.accounts import service as directory
+from decisions.workbench import views as workbench
+from tests.apptest import open_app, shown
+from ui import i18n
+from workflow import profiles
+
+# (user, pages, decision the pages open)
+WALK = [
+    (None, ["login", "public", "public_consultation"], None),
+    ("hd_organ", ["inbox", "decisions", "new", "decision", "catalog", "archive", "dashboard", "opinion_ledger"], 1),
+    ("czj_drafter", ["inbox", "decision", "opinion_ledger"], 1),
+    ("sfj_reviewer", ["inbox", "legality", "decision"], None),
+    ("hd_secretary", ["meeting", "decision"], None),
+    ("expert_zhang", ["inbox", "decision"], None),
+    ("hd_archivist", ["archive", "decision"], 1),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_deployment(tmp_path_factory: pytest.TempPathFactory, new_deployment):  # noqa: ANN001, ANN201
+    data = tmp_path_factory.mktemp("ui-language")
+    url = new_deployment(data)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUECE_DATA_DIR", str(data))
+    mp.setenv("JUECE_DATABASE_URL", url)
+    mp.setenv("JUECE_NOW", "2026-03-02T09:00:00+08:00")
+    mp.delenv("JUECE_LANG", raising=False)
+    mp.setattr(directory, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    try:
+        demo.load()
+        yield data
+    finally:
+        mp.undo()
+
+
+def raw_keys() -> set[str]:
+    keys: set[str] = set(profiles.SIDE_STATES) | set(profiles.ROLES)
+    for name in profiles.available():
+        p = profiles.load(name)
+        keys |= set(p.stage_order) | set(p.triggers) | set(p.kinds)
+        for k in p.kinds.values():
+            for f in k.meta.values():
+                keys |= {str(v) for v in f.values}
+    return {k for k in keys if k and k.isascii()}
+
+
+def violations(text: str, keys: set[str], codes: set[str], usernames: set[str]) -> list[str]:
+    for u in sorted(usernames, key=len, reverse=True):  # login names are shown beside people's names
+        text = re.sub(rf"(?<![\w-]){re.escape(u)}(?![\w-])", "", text)
+    found = []
+    for line in text.splitlines():
+        if re.search(r"\bArt\.? ?\d", line):
+            found.append(f"Art citation: {line}")
+        if re.search(r"(?<![\w-])--[a-z]", line):
+            found.append(f"CLI flag: {line}")
+        if re.search(r"[\u4e00-\u9fff][^/]* / [A-Za-z]{3,}", line):
+            found.append(f"English half: {line}")
+        for word in re.findall(r"(?<![\w\-./])[A-Za-z][A-Za-z0-9_]*(?:-[A-Z0-9]+)*(?![\w\-])", line):
+            if word in keys or word in codes:
+                found.append(f"raw {word!r}: {line}")
+    return found
+
+
+@pytest.mark.parametrize(("user", "pages", "decision"), WALK, ids=[str(w[0]) for w in WALK])
+def test_every_page_in_chinese(demo_deployment, user: str | None, pages: list[str],  # noqa: ANN001
+                               decision: int | None) -> None:
+    keys = raw_keys()
+    codes = {o["code"] for o in workbench.offices()}
+    usernames = {u[0] for u in demo.USERS}
+    problems = []
+    for page in pages:
+        for lang in ("zh", "en"):
+            at = open_app(user, page, decision=decision, lang=lang)
+            text = shown(at)
+            assert text.strip(), f"{page} ({lang}) shows nothing"
+            if lang == "zh":
+                problems += [f"{page}: {v}" for v in violations(text, keys, codes, usernames)]
+    assert not problems, "\n".join(problems)
+
+
+def test_article_numbering() -> None:
+    assert i18n.article_zh("Art 25¶2") == "第二十五条第二款"
+    assert i18n.article_zh("Art 19") == "第十九条"
+    assert i18n.article_zh("Art 29(1)") == "第二十九条第一项"
+    assert i18n.article_zh("Art 14¶3") == "第十四条第三款"
+    assert i18n.article_zh("Art 3¶3") == "第三条第三款"
+    assert i18n.article_zh("Art 26¶1, 27(2)") == "第二十六条第一款、第二十七条第二项"
+    assert i18n.article_zh("Art 110") == "第一百一十条"
+    assert i18n.article_zh("Art 20-21") == "第二十条至第二十一条"
+    assert i18n.article_zh("第30条") == "第三十条"
+    assert i18n.article_zh("") == ""
+
+
+def test_dates() -> None:
+    assert i18n.date_zh("2026-12-07") == "2026年12月7日"
+    assert i18n.date_zh("2026-03-02T09:05:00+08:00") == "2026年3月2日 09:05"
+    assert i18n.date_zh(None) == ""
+    assert i18n.date_zh("not a date") == "not a date"
+
+
+def test_juece_ui_server_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from decisions.cli import deployment
+
+    monkeypatch.setenv("JUECE_MAX_FILE_MB", "20")
+    args = deployment.streamlit_args(8502)
+    flags = dict(zip(args[::2], args[1::2], strict=False))
+    assert flags["--client.toolbarMode"] == "viewer"
+    assert flags["--server.maxUploadSize"] == "20"
+    assert flags["--server.port"] == "8502"
+
+
+def test_refusal_text_in_chinese_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from ui import common
+
+    st.session_state["lang"] = "zh"
+    monkeypatch.setattr(common, "names", lambda: {"drafter": "决策承办单位", "HD-CZJ": "广州市花都区财政局"})
+    refusal = ("用户 czj_drafter（drafter，HD-CZJ）无权提交「决策草案」/ attach draft；需要本决策范围内的角色："
+               "决策承办单位(drafter)")
+    assert common.plain(refusal) == "用户 czj_drafter（决策承办单位，广州市花都区财政局）无权提交「决策草案」；需要本决策范围内的角色：决策承办单位"
+    assert common.plain("文件为空 / the file is empty") == "文件为空"
+    assert common.plain("期限 2022-12-31 已过（Art 15¶1）") == "期限 2022年12月31日 已过（第十五条第一款）"
