@@ -226,7 +226,8 @@ def test_lists_search_and_decision_page(province, user):
         else:
             with pytest.raises(NotPermitted) as exc:
                 workbench.decision_page(did, user)
-            assert user in exc.value.message and code in exc.value.message
+            # the refusal names the user, never the foreign decision's code (organ, year and count: issue 18)
+            assert user in exc.value.message and code not in exc.value.message
             with pytest.raises(NotPermitted):
                 workbench.meeting_context(did, user)
             with pytest.raises(NotPermitted):
@@ -368,10 +369,11 @@ def test_cli_read_commands_with_as(province, user, tmp_path):
             assert json.loads(cli("show", str(did), "--as", user, "--json"))["title"] == title(key)
         else:
             out = cli("show", province.codes[key], "--as", user, code=4)
-            assert user in out and province.codes[key] in out and "/" in out   # 中文 / English, naming both
+            assert user in out and f"#{did}" in out and "/" in out   # 中文 / English, naming both
             assert title(key) not in out
             out = cli("dossier", str(did), "-o", str(tmp_path / "x.pdf"), "--as", user, code=4)
-            assert user in out and province.codes[key] in out and not (tmp_path / "x.pdf").exists()
+            assert user in out and f"#{did}" in out and province.codes[key] not in out
+            assert not (tmp_path / "x.pdf").exists()
     if user in OVERSIGHT or user == "ln_admin":
         assert json.loads(cli("report", "--year", "2026", "--as", user, "--json"))["decisions"] == len(want)
     else:
@@ -419,8 +421,8 @@ def _drafts_read(user: str) -> set[str]:
 
 
 def _refused(p: Province, out: str, user: str, key: str) -> None:
-    """Exit 4 names the user and the decision (中文 / English) and prints nothing of the decision."""
-    assert user in out and p.codes[key] in out and "/" in out, out
+    """Exit 4 names the user and the decision's number (中文 / English) and prints nothing of the decision."""
+    assert user in out and f"#{p.ids[key]}" in out and "/" in out, out
     assert title(key) not in out and f"【{key.upper()}】" not in out, out
 
 

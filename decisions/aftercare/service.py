@@ -33,6 +33,7 @@ from decisions.procedure.service import (
     touch,
 )
 from decisions.records import audit, evidence_store, filetypes
+from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
 
 CHANNELS = ("letter", "phone", "email", "web", "visit")
@@ -185,6 +186,9 @@ def start_evaluation(ident: str | int, *, trigger: str, evaluator: str, reason: 
         return evaluation_view(ev, office)
 
 
+RECORD_ROLES = {"auditor", "admin", "archivist"}
+
+
 def report_evaluation(ident: str | int, *, filename: str, data: bytes, conclusion: str, recommendation: str,
                       participants: str, as_user: str) -> dict:
     """The evaluating unit files its report; the public's and representatives' participation is listed."""
@@ -195,6 +199,9 @@ def report_evaluation(ident: str | int, *, filename: str, data: bytes, conclusio
                        f"{', '.join(RECOMMENDATIONS)}")
     if not participants.strip():
         raise BadInput("--participants 须列明参与评估的公众、人大代表、政协委员等 / list the participants (Art 36)")
+    limit = get_settings().max_file_bytes
+    if len(data) > limit:
+        raise BadInput(f"{filename!r}: 文件过大，超过 {limit} 字节 / file larger than {limit} bytes (JUECE_MAX_FILE_MB)")
     ctype, problem = filetypes.check(filename, data)
     if not data or ctype is None:
         raise BadInput(f"{filename!r}: {problem or '文件为空 / file is empty'}")
@@ -202,6 +209,9 @@ def report_evaluation(ident: str | int, *, filename: str, data: bytes, conclusio
         s = uow.session
         d = get_decision(s, ident)
         actor = actor_for(s, as_user)
+        if not set(actor.roles) - RECORD_ROLES:  # auditors, admins and archivists keep the record, never write it
+            raise NotPermitted(f"{as_user} 仅有审计、管理或归档角色，不能提交评估报告 / {as_user} holds only auditor, admin "
+                               "or archivist roles and may not file an evaluation report (Art 36)")
         ev = s.exec(select(PostEvaluation).where(PostEvaluation.decision_id == d.id,
                                                  PostEvaluation.status == "started")).first()
         if ev is None:

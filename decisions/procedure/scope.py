@@ -274,8 +274,9 @@ def require_read(s: Session, r: Reader, d: Decision, what: str = "查看 / open"
     if not can_read(s, r, d.id or 0):
         zh, _, en = what.partition(" / ")
         office = f"（{r.actor.office_code}）" if r.actor else ""
-        raise NotPermitted(f"用户 {r.username}{office}无权{zh}：决策 {d.code} 不在其单位的查看范围内 / "
-                           f"user {r.username} may not {en or zh} decision {d.code}: outside the offices this user may see")
+        # the decision's number only: its code would tell an outsider the organ, the year and the count
+        raise NotPermitted(f"用户 {r.username}{office}无权{zh}：决策 #{d.id} 不在其单位的查看范围内 / "
+                           f"user {r.username} may not {en or zh} decision #{d.id}: outside the offices this user may see")
 
 
 def overview_organs(r: Reader) -> frozenset[int] | None:
@@ -321,6 +322,6 @@ def dossier_role(s: Session, r: Reader, d: Decision) -> str:
         if role in r.roles and s.exec(select(Decision.id).where(Decision.id == d.id, read_clause(r, role))).first():
             return role
     wanted = "、".join(f"{ROLE_NAMES_ZH[x]}({x})" for x in DOSSIER_ROLES)
-    raise NotPermitted(f"用户 {r.username}（{', '.join(r.roles) or 'none'}，{r.actor.office_code}）无权生成决策 {d.code} 的案卷；"
-                       f"需要本决策查看范围内的角色：{wanted} / user {r.username} may not generate the dossier of {d.code}")
+    raise NotPermitted(f"用户 {r.username}（{', '.join(r.roles) or 'none'}，{r.actor.office_code}）无权生成决策 #{d.id} 的案卷；"
+                       f"需要本决策查看范围内的角色：{wanted} / user {r.username} may not generate the dossier of decision #{d.id}")
 

@@ -279,11 +279,16 @@ def new_decision(*, title: str, organ: str, undertaker: str, category: int | str
                 raise NotFound(f"未知目录事项 / unknown catalog item: {cat_text!r}")
             if item.organ_id != organ_o.id:
                 raise BadInput(f"--catalog {cat_text}: 该目录事项不属于 {organ} / belongs to another organ")
-        scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]),
-                              OfficeTree.known(s, (actor.office_id, organ_o.id or 0),
-                                               {actor.office_id: actor.office_code, organ_o.id or 0: organ_o.code}
-                                               ).organ_offices(organ_o.id or 0), None)
+        organ_offices = OfficeTree.known(s, (actor.office_id, organ_o.id or 0),
+                                         {actor.office_id: actor.office_code, organ_o.id or 0: organ_o.code}
+                                         ).organ_offices(organ_o.id or 0)
+        scope = DecisionScope(organ_o.id or 0, frozenset([lead.id or 0, *(c.id or 0 for c in cos)]), organ_offices,
+                              None)
         role = authorize(actor, scope, ["decision_organ", "drafter"], "提出决策事项 / create a decision")
+        for option, office in (("--undertaker", lead), *(("--co-undertaker", c) for c in cos)):
+            if office.id not in organ_offices:  # a decision is taken in its own government's register (Art 3, 11)
+                raise BadInput(f"{option} {office.code!r} 不是 {organ} 所属部门，不能承办该机关的决策 / is not an "
+                               f"office of {organ}'s government")
         try:
             profile = profiles.load(organ_o.profile)
         except profiles.ProfileError as exc:
