@@ -279,7 +279,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.expect_text("材料已保存")
     b.evidence("opinion_register", doc, received="10", adopted="4", partially_adopted="3", not_adopted="3")
     b.advance()  # expert review, risk assessment and fair competition review are skipped (all "no")
-    b.evidence("legality_submission", doc, submitted=("date", "2026-03-04"))
+    b.evidence("legality_submission", doc, submitted=("date", "2026-02-10"))
     b.tab("概况")
     b.button("推进到下一阶段")
     b.expect_text("以下要求尚未满足")  # the legal adviser's and the reviewer's opinions are missing
@@ -317,7 +317,7 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.login("hd_secretary")
     b.nav("集体讨论")
     b.select("选择决策", CODE)
-    b.date("会议日期", "2026-03-16")
+    b.date("会议日期", "2026-03-02")
     members = b.main().get_by_label("出席人员").filter(visible=True).first
     for name in ("hd_vice1", "hd_vice2", "hd_vice3", "hd_vice4"):
         members.click()
@@ -334,10 +334,10 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     # 5. the organ reports to the Party committee, designates the executing unit, publishes (Art 31-34)
     b.login("hd_organ")
     b.open_decision(CODE)
-    b.evidence("party_committee_report", doc, reported=("date", "2026-03-17"))
+    b.evidence("party_committee_report", doc, reported=("date", "2026-03-02"))
     b.evidence("execution_assignment", doc, executing_unit=("select", "广州市花都区财政局"))
     b.advance()
-    b.evidence("publication_record", doc, channel=("select", "政府网站"), date=("date", "2026-03-18"))
+    b.evidence("publication_record", doc, channel=("select", "政府网站"), date=("date", "2026-03-02"))
     b.advance()
     b.tab("概况")
     b.expect_text("决策执行")
