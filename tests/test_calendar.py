@@ -168,12 +168,13 @@ def test_spring_festival_2027_is_removed_and_provisional():
 
 def test_meeting_window_across_spring_festival_2027(org):
     """The gate itself: submitted 2027-02-04, a meeting on 02-15 is refused (Art 26¶2), on 02-19 held."""
-    set_now("2027-02-19T09:00:00+08:00")
+    set_now("2027-02-04T09:00:00+08:00")
     w = Walker().walk_to("legality_review")
     w.ev("legality_submission", submitted="2027-02-04")
     w.ev("legal_adviser_opinion", user="adviser")
     w.ev("legality_opinion", user="reviewer", conclusion="lawful")
     w.advance()
+    set_now("2027-02-19T09:00:00+08:00")
     from decisions.errors import Blocked
     with pytest.raises(Blocked) as info:
         w.meeting(date="2027-02-15")

@@ -161,12 +161,12 @@ def test_baseline_marks_its_national_floor():
 
 def test_overlay_dropping_the_legality_review_rules_is_refused(profile_dir):
     lines = refused(overlay(profile_dir, rules_of("legality_review", 'kind = "legality_opinion"')))
-    assert len(lines) == 3, lines        # the opinion itself, its conclusion, its amendments
+    assert len(lines) == 4, lines        # the opinion itself, its conclusion, its amendments, the reviewed draft
     assert any("stages.legality_review.rules: rule 'evidence legality_opinion' (Art 25, 27) removed" in x
                for x in lines)
     assert any("rule 'newest legality_opinion' (Art 25¶2) removed" in x for x in lines)
     lines = refused(overlay(profile_dir, "[stages.legality_review]\nrules = []\n"))
-    assert len(lines) == 5 and "rule 'evidence legality_submission' (Art 26) removed" in lines[0]
+    assert len(lines) == 6 and "rule 'evidence legality_submission' (Art 26) removed" in lines[0]
 
 
 def test_overlay_making_a_floor_stage_skippable_is_refused(profile_dir):

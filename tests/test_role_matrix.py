@@ -181,6 +181,8 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "archive.service.file_decision": "the archivist files, a second person checks (tests/test_archive_filing.py)",
     "deadlines.calendar.confirm_year": "calendar.confirm: admin only (operator_of)",
     "deadlines.calendar.unconfirm_year": "calendar.unconfirm: admin only (operator_of)",
+    "procedure.views.evidence_file": "a read: the read scope (test_renditions)",
+    "procedure.views.evidence_preview": "a read: the read scope (test_renditions)",
     "accounts.service.operator_of": "not a use case: who the acting user is, for the use cases above",
 }
 

@@ -299,7 +299,7 @@ def test_legality_page_not_for_drafters(walked):
 
 # ----------------------------------------------------------------- meeting
 def _meeting_form(at: AppTest, did: int, present: list[str]) -> None:
-    at.date_input(key=f"mt_{did}_date").set_value(date(2026, 5, 20))
+    at.date_input(key=f"mt_{did}_date").set_value(date(2026, 5, 6))  # the clock's day: the walk recorded the opinion then
     at.run()
     at.multiselect(key=f"mt_{did}_present").set_value(present)
     at.run()
