@@ -44,7 +44,7 @@ if not ok:
     st.stop()
 d = led["decision"]
 st.header(escape(d["title"]))
-st.caption(f"{escape(d['code'])} · {escape(common.name(d['state']))} · {tr('第', 'round ')}{d['round']}{tr('轮', '')} · "
+st.caption(f"{d['code']} · {escape(common.name(d['state']))} · {tr('第', 'round ')}{d['round']}{tr('轮', '')} · "
            f"{escape(d['organ'])}")
 drafter = common.has(user, "drafter")
 in_stage = d["state"] == participation.STAGE
