@@ -8,13 +8,12 @@ host are aborted and the test fails naming them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, juece_environ, streamlit_server
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, demo_server
 
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
@@ -25,13 +24,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 
 @pytest.fixture()
 def server(env: Path, tmp_path: Path):
-    from decisions import demo
-    from decisions.storage.db import get_engine
-
-    demo.load()
-    get_engine().dispose()
-    environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=NOW)
-    with streamlit_server(environ, tmp_path / "streamlit.log") as url:
+    with demo_server(env, tmp_path / "streamlit.log", NOW) as url:
         yield url
 
 
