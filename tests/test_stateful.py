@@ -449,7 +449,7 @@ def test_no_decision_passes_the_meeting_without_every_requirement(org):
     directory.add_user("nr_reviewer", "nr_reviewer", "CITY-NR", ["legality_reviewer"])
     Procedure.reached, Procedure.tried = 0, {}
     run_state_machine_as_test(Procedure, settings=settings(
-        max_examples=30, stateful_step_count=40, deadline=None, derandomize=True,
+        max_examples=15, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     assert Procedure.reached > 0, "the random walks never reached party_report: the invariant was never exercised"
     untried = [name for names in SHORTCUTS.values() for name in names if name not in Procedure.tried]
