@@ -3,6 +3,7 @@ machine is built from the stage order; a decision keeps the profile version it s
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,10 @@ SOURCE = Path(__file__).resolve().parent.parent / "data" / "procedures"
 def profile_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "procedures"
     shutil.copytree(SOURCE, d)
+    outer = os.environ.get("JUECE_PROFILE_DIR")  # a deployment's (or tests/gate_mutation.py's) profiles go first
+    if outer and Path(outer).is_dir():
+        for p in Path(outer).glob("*.toml"):
+            shutil.copy(p, d / p.name)
     monkeypatch.setenv("JUECE_PROFILE_DIR", str(d))
     return d
 

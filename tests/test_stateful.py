@@ -2,8 +2,11 @@
 to `party_report` or beyond without every requirement of every earlier stage met.
 
 The machine mixes noise (any kind, any user, odd metadata, random advances and meetings) with bulk
-"do the stage's work" steps so that deep states are actually reached. The invariant is checked two
-ways: by the profile's own gates, and by independent hand-written expectations of the decree.
+"do the stage's work" steps so that deep states are actually reached, and with the shortcuts a determined office
+would try (procedure.md §8: wrong authors, unregistered reviewers and meeting members, dates ahead or out of order,
+a draft swapped after review), each of which must be refused with its exit code. The invariant is checked two
+ways: by the profile's own gates, and by independent hand-written expectations of the decree and of §8 computed
+from the tables (registers, expert assignments, authors' offices, pinned versions, dates).
 """
 
 from __future__ import annotations
@@ -389,9 +392,9 @@ class Procedure(RuleBasedStateMachine):
     # ------------------------------------------------------------ shortcuts a determined office would try (§8)
     @rule(data=st.data(), stage=st.sampled_from(sorted(SHORTCUTS)))
     def shortcut(self, data, stage: str) -> None:
-        """Bring a decision to `stage` by the stage's good work (as far as the noise before lets it go) and try
-        try every shortcut there (`stage`: the target); each is refused with its exit code and leaves nothing behind (a backdated date is
-        kept only as a marked late entry): tests/stateful_shortcuts.py."""
+        """Bring a decision to `stage` by each stage's good work (a fresh one if the noise has stuck the one drawn)
+        and try every shortcut listed for that stage: each is refused with its exit code and leaves nothing behind
+        (a backdated date is kept, marked as a late entry). The shortcuts: tests/stateful_shortcuts.py."""
         w = self._pick(data)
         if w is None or not self._walk_towards(w, stage):
             w = Walker().new()  # the others are past that stage or stuck in the noise: a fresh decision
