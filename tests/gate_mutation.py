@@ -99,8 +99,10 @@ def main() -> int:
         r = subprocess.run([*PYTEST, *args.tests], cwd=ROOT, env={**os.environ, "JUECE_PROFILE_DIR": str(tmp)},
                            capture_output=True, text=True)
         caught = r.returncode != 0
-        print(f"{'caught ' if caught else 'MISSED '} {time.perf_counter() - start:5.1f}s  line {number + 1}: {label}",
-              flush=True)
+        by = next((ln.split(" ", 1)[1].split(" - ")[0] for ln in r.stdout.splitlines() if ln.startswith(("FAILED ",
+                                                                                                       "ERROR "))), "")
+        print(f"{'caught ' if caught else 'MISSED '} {time.perf_counter() - start:5.1f}s  line {number + 1}: {label}"
+              + (f"  [{by}]" if by else ""), flush=True)
         if not caught:
             survivors.append(label)
         shutil.rmtree(tmp, ignore_errors=True)
