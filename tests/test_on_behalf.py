@@ -191,3 +191,40 @@ def test_unknown_author_is_not_found_in_the_service(legality: Walker) -> None:
     with UnitOfWork() as uow:
         assert uow.session.exec(select(func.count()).select_from(Evidence)
                                 .where(Evidence.kind == "legality_opinion")).one() == 0
+
+
+# ------------------------------------------------------------------ the workbench: 代录 offered and shown
+def test_decision_page_offers_on_behalf_and_shows_both_names(review: Walker) -> None:
+    from tests.apptest import open_app, shown
+
+    at = open_app("drafter", page="decision", decision=review.id)
+    at.selectbox(key=f"ev_kind_{review.id}").set_value("expert_opinion")  # the drafter may only enter it (代录)
+    at.run()
+    prefix = f"ev_{review.id}_expert_opinion"
+    assert "本类材料由作者本人提交" in shown(at) and "代录：作者账号" in shown(at)
+    at.text_input(key=f"{prefix}_expert").set_value("专家一")
+    at.radio(key=f"{prefix}_signed").set_value("yes")
+    at.radio(key=f"{prefix}_direct_interest").set_value("no")
+    at.file_uploader(key=f"ev_file_{review.id}_expert_opinion").set_value(("意见.pdf", PDF, "application/pdf"))
+    next(b for b in at.button if b.label == "保存材料").click()
+    at.run()
+    errors = [e.value for e in at.error]
+    assert any("代录须填写作者账号" in e for e in errors), errors
+    at.text_input(key=f"{prefix}_on_behalf_author").set_value("expert1")
+    next(b for b in at.button if b.label == "保存材料").click()
+    at.run()
+    assert any("扫描件" in e.value for e in at.error), [e.value for e in at.error]  # a typed PDF is no scan
+    at.file_uploader(key=f"ev_file_{review.id}_expert_opinion").set_value(("意见.pdf", SCAN, "application/pdf"))
+    next(b for b in at.button if b.label == "保存材料").click()
+    at.run()
+    assert not at.exception and any("材料已保存" in s.value for s in at.success), [e.value for e in at.error]
+    item = [e for e in service_show(review.id) if e["kind"] == "expert_opinion"][-1]
+    assert (item["author"], item["on_behalf"]) == ("expert1", "drafter")
+    at.run()
+    assert "drafter 代 expert1 录入签名原件扫描件" in shown(at)
+
+
+def service_show(did: int) -> list[dict]:
+    from decisions.procedure.views import show
+
+    return show(did)["evidence"]
