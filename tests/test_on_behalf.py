@@ -228,3 +228,22 @@ def service_show(did: int) -> list[dict]:
     from decisions.procedure.views import show
 
     return show(did)["evidence"]
+
+
+def test_dossier_names_the_entering_account(review: Walker) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from decisions.archive import service as archive
+
+    out = service.add_evidence(review.id, kind="expert_opinion", filename="原件.pdf", data=SCAN,
+                               meta={"expert": "专家一", "signed": "yes", "direct_interest": "no"},
+                               as_user="drafter", on_behalf="expert1")
+    record, _actor, _role = archive.load_record(review.id, None)
+    entry = next(e for e in record["evidence"] if e["id"] == out["id"])
+    assert entry["uploader"] == "expert1" and entry["on_behalf"] == "drafter"
+    assert all(e["on_behalf"] is None for e in record["evidence"] if e["id"] != out["id"])
+    pdf = archive.generate_dossier(review.id, as_user=None)["data"]
+    text = "".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
+    assert "代录" in text
