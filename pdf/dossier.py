@@ -549,7 +549,8 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             if e["meta"]:
                 desc += f"\n{meta_text(e['meta'])}"
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
-                         f"{e['uploader']}（{e['role_name']}，{e['office_name']}）",
+                         f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
+                         + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
                          plain_lines(*when(e["at"]).split(" "), fmt_size(e["size"])), plain_hash(e["sha256"]),
                          [Slot(f"ev:{e['no']}", slots, 40 * mm), Paragraph(s.chain.markup(where), s.cell)]])
         story.append(s.table(["件号", "阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,

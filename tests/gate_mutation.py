@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
-TESTS = ["tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
+TESTS = ["tests/test_on_behalf.py", "tests/test_assessor.py",  # first: fast, and they catch the 代录 entries
+         "tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
          "tests/test_registers.py", "tests/test_profiles.py", "tests/test_cli_walk_registers.py"]
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
 #: (label, what the line starts with or contains, the text replaced, its replacement) for the §8 marks
@@ -40,10 +41,11 @@ MARKS = [
 
 
 def rule_lines() -> list[tuple[int, str]]:
-    """(line number, text) of every rule entry: one rule per line inside rules = [...] / entry_rules = [...], and
-    every rule of the order of dates ([time] order = [...], procedure.md §8)."""
+    """(line number, text) of every rule entry: one rule per line inside rules = [...] / entry_rules = [...],
+    every rule of the order of dates ([time] order = [...], procedure.md §8), and every kind's 代录 entry
+    (``on_behalf = {...}``, §8 "Authors")."""
     return [(i, line) for i, line in enumerate(PROFILE.read_text(encoding="utf-8").splitlines())
-            if line.lstrip().startswith(("{ rule = ", "{ date = "))]
+            if line.lstrip().startswith(("{ rule = ", "{ date = ", "on_behalf = "))]
 
 
 def mark_mutants(lines: list[str]) -> list[tuple[int, str, list[str]]]:

@@ -44,6 +44,7 @@ USER = {
     "admin": "admin", "decision_organ": "organ", "head": "mayor", "drafter": "drafter",
     "legality_reviewer": "reviewer", "legal_adviser": "adviser", "expert": "expert1", "secretary": "secretary",
     "executor": "executor", "archivist": "archivist", "auditor": "auditor",
+    "assessor": "assessor1",  # of a third-party firm, commissioned for the shared risk-assessment decision (Art 22, 23)
     # of the undertaking unit CITY-DRC, holding expert + legality_reviewer + legal_adviser: never on its own decision
     "undertaker_reviewer": "drc_expert",
 }
@@ -70,7 +71,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.opinion_register": DRAFTER,
     "evidence.expert_opinion": frozenset({"expert"}),  # the assigned expert, by their own account (§8 Authors)
     "evidence.expert_adoption": DRAFTER,
-    "evidence.risk_report": DRAFTER,
+    "evidence.risk_report": frozenset({"drafter", "assessor"}),  # or the assessor the unit commissioned (§8)
     "evidence.fair_competition_review": DRAFTER,
     "evidence.legality_submission": DRAFTER,
     "evidence.legal_adviser_opinion": frozenset({"legal_adviser"}),
@@ -99,6 +100,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "register.member": frozenset({"admin", "decision_organ"}),
     "register.review_office": ADMIN,
     "expert.assign": DRAFTER,
+    "assessor.assign": DRAFTER,
     "side.exclude": ORGAN,
     "side.withdraw": ORGAN,
     "side.suspend": frozenset({"head"}),
@@ -144,6 +146,8 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.registers.register_member": "register.member",
     "procedure.registers.set_review_office": "register.review_office",
     "procedure.experts.assign_experts": "expert.assign",
+    "procedure.experts.assign_assessors": "assessor.assign",
+    "procedure.experts.assign": "expert.assign and assessor.assign (the use case both call)",
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
     "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
@@ -221,6 +225,8 @@ def ctx(module_deployment: Callable[[], Any]) -> Iterator[Ctx]:
     with module_deployment() as d:
         c = Ctx(data=d.data, env=d.env)
         Org.create()
+        directory.add_office("RISKCO", "示例社会稳定风险评估事务所", "department")
+        directory.add_user("assessor1", "评估师", "RISKCO", ["assessor"])
         yield c
 
 
@@ -273,6 +279,14 @@ def _suspendable(c: Ctx) -> int:
 def _suspended(c: Ctx) -> int:
     did = _suspendable(c)
     service.side_transition(did, action="suspend", reason="情况紧急，先行中止", as_user="mayor")
+    return did
+
+
+def _assessed(c: Ctx) -> int:
+    """The shared risk-assessment decision with assessor1 commissioned for it (once)."""
+    did = c.at("risk_assessment")
+    if "assessor1" not in experts.assigned_experts(did, "assessor"):
+        experts.assign_assessors(did, ["assessor1"], as_user="drafter")
     return did
 
 
@@ -381,7 +395,9 @@ ACTIONS: dict[str, Action] = {
     "evidence.expert_opinion": _evidence("expert_opinion", "expert_review", expert="某专家", signed="yes",
                                          direct_interest="no"),
     "evidence.expert_adoption": _evidence("expert_adoption", "expert_review"),
-    "evidence.risk_report": _evidence("risk_report", "risk_assessment", conclusion="controllable", level="low"),
+    "evidence.risk_report": Action(_assessed, lambda c, did, u: service.add_evidence(
+        did, kind="risk_report", filename="risk_report.pdf", data=PDF, meta={"conclusion": "controllable",
+                                                                             "level": "low"}, as_user=u)),
     "evidence.fair_competition_review": _evidence("fair_competition_review", "fair_competition_review",
                                                   conclusion="pass"),
     "evidence.legality_submission": _evidence("legality_submission", "legality_review", submitted="2026-02-10"),
@@ -408,6 +424,8 @@ ACTIONS: dict[str, Action] = {
         "CITY", "CITY-JUS", as_user=u)),
     "expert.assign": Action(lambda c: Walker().new("选定论证专家").id,
                             lambda c, did, u: experts.assign_experts(did, ["expert1"], as_user=u)),
+    "assessor.assign": Action(lambda c: Walker().new("委托风险评估").id,
+                              lambda c, did, u: experts.assign_assessors(did, ["assessor1"], as_user=u)),
     "side.exclude": _side("exclude", lambda c: Walker().new("拟排除事项").id),
     "side.withdraw": _side("withdraw", lambda c: Walker().new("拟撤回事项").id),
     "side.suspend": _side("suspend", _suspendable),

@@ -149,7 +149,8 @@ def export(ident: str | int, *, as_user: str | None, out: Path) -> dict:
         _el(x, "kind", e["kind_name"], code=e["kind"])
         _el(x, "stage", e["stage"])
         _el(x, "round", e["round"])
-        _el(x, "submittedBy", f"{e['uploader']}（{e['role_name']}，{e['office_name']}）")
+        _el(x, "submittedBy", f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
+            + (f"，由 {e['on_behalf']} 代录" if e.get("on_behalf") else ""))
         _el(x, "submittedAt", e["at"])
         p = pages.get(e["id"])
         _el(x, "pages", f"{p[0]}-{p[1]}" if p else "")

@@ -101,7 +101,8 @@ def build_record(s: Session, d: Decision) -> dict:
     positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
                               .order_by(col(MeetingPosition.seq))).all() for m in meetings}
     user_ids = ({e.user_id for e in evidence} | {t.user_id for t in triggers} | {m.head_id for m in meetings}
-                | {p.user_id for ps in positions.values() for p in ps} | {r.user_id for r in stages if r.user_id})
+                | {p.user_id for ps in positions.values() for p in ps} | {r.user_id for r in stages if r.user_id}
+                | {e.on_behalf_id for e in evidence if e.on_behalf_id})
     usernames = {e.actor for e in events}
     users = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(user_ids) | col(User.username).in_(usernames)))}
     by_name = {u.username: u for u in users.values()}
@@ -146,7 +147,9 @@ def build_record(s: Session, d: Decision) -> dict:
                         "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "meta": dict(e.meta),
                         "uploader": person(up, str(e.user_id)), "role": e.role,
                         "role_name": ROLE_NAMES_ZH.get(e.role, e.role), "office": offices[e.office_id].code,
-                        "office_name": offices[e.office_id].name, "at": e.at})
+                        "office_name": offices[e.office_id].name, "at": e.at,
+                        # 代录 (procedure.md §8): who entered the author's scanned signed original
+                        "on_behalf": person(users.get(e.on_behalf_id), str(e.on_behalf_id)) if e.on_behalf_id else None})
     meet_list = []
     for m in meetings:
         ps = positions[m.id]

@@ -46,7 +46,7 @@ ROLE_NAMES_EN = {
     "admin": "Administrator", "decision_organ": "Decision organ", "head": "Head of government",
     "drafter": "Undertaking unit", "legality_reviewer": "Legality reviewer", "legal_adviser": "Legal adviser",
     "expert": "Expert", "secretary": "Meeting secretary", "executor": "Executing unit", "archivist": "Archivist",
-    "auditor": "Auditor (read-only)",
+    "auditor": "Auditor (read-only)", "assessor": "Commissioned risk assessor",
 }
 TERMINAL = ("closed", "excluded", "rejected", "withdrawn")
 OVERVIEW_ROLES = ("admin", "auditor", "decision_organ", "head", "secretary", "archivist")
@@ -60,6 +60,7 @@ ROLE_STATES: dict[str, tuple[str, ...]] = {
     "legality_reviewer": ("legality_review",),
     "legal_adviser": ("legality_review",),
     "expert": ("expert_review",),
+    "assessor": ("risk_assessment",),  # only the decisions it is assigned to are visible (decisions.procedure.scope)
     "executor": ("execution", "suspended"),
     "archivist": ("closed",),
 }
@@ -310,6 +311,13 @@ def _kind_schema(profile: Profile, name: str, lang: str) -> dict:
             "intervals": intervals}
 
 
+def enterable_kinds(profile: Profile, state: str, mine: list[str]) -> list[str]:
+    """The kinds whose signed paper original a user with roles `mine` may enter for its author now (代录,
+    procedure.md §8: the kind's ``on_behalf`` entry); the service still checks the author's own rules."""
+    return [name for name, k in profile.kinds.items()
+            if k.on_behalf is not None and state in k.stages and set(k.on_behalf.roles) & set(mine)]
+
+
 def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
     """views.show plus what this user may do on it now (after checking that they may see it)."""
     from decisions.procedure import views
@@ -326,6 +334,7 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         mine = [r for r in actor.roles if role_applies(r, actor, dscope)]
         kinds = [name for name, k in profile.kinds.items()
                  if d.state in k.stages and not k.via_meeting and set(k.roles) & set(mine)]
+        entered = enterable_kinds(profile, d.state, mine)
         side = []
         m = machine.build(profile)
         for action, (trigger, roles, article) in SIDE_ACTIONS.items():
@@ -341,7 +350,8 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         "roles": mine,
         "can_advance": bool(set(adv_roles) & set(mine)),
         "can_set_triggers": "drafter" in mine and state in ("proposed", "drafting"),
-        "kinds": [_kind_schema(profile, k, lang) for k in kinds],
+        "kinds": [{**_kind_schema(profile, k, lang), "own": k in kinds, "on_behalf": k in entered}
+                  for k in profile.kinds if k in kinds or k in entered],
         "side": side,
         "meeting": "secretary" in mine and state == "collective_discussion",
     }
