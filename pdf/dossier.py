@@ -98,7 +98,9 @@ HEAD_BG = colors.Color(0.90, 0.92, 0.95)
 
 def value_zh(v: Any) -> str:
     s = str(v)
-    return f"{VALUE_ZH[s]}（{s}）" if s in VALUE_ZH else s
+    if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
+        return description.zh_date(s)
+    return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
 
 
 def meta_text(meta: dict) -> str:
@@ -444,9 +446,10 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = []
     for st in rec["stages"]:
         note = st["note"]
-        rows.append([f"{st['name']}\n{st['key']}", STATUS_ZH.get(st["status"], st["status"]),
+        rows.append([st["name"], STATUS_ZH.get(st["status"], st["status"]),
                      when(st["entered_at"]), when(st["left_at"]), _who(st.get("closed_by") or st.get("entered_by")),
-                     st["article"], ("跳过理由：" + note) if st["status"] == "skipped" and note else note])
+                     st["article"], ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
+                     else description.plain_words(note)])
     story.append(s.table(["阶段", "状态", "进入", "完成/跳过", "办理人（角色，单位）", "依据", "说明"], rows,
                          [16, 8, 15, 15, 22, 8, 22]))
     story += [Spacer(1, 4 * mm), s.p("程序事件", s.h2)]
@@ -457,7 +460,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     # 2. triggers
     story += [CondPageBreak(60 * mm), Anchor("triggers", anchors), s.p(SECTIONS[3][1], s.h1)]
     if rec["triggers"]:
-        rows = [[f"{t['name_zh']}\n{t['name']}", "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
+        rows = [[t["name_zh"], "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
                  t["article"]] for t in rec["triggers"]]
         story.append(s.table(["判定事项", "判定", "理由或依据", "判定人", "时间", "依据"], rows, [24, 6, 34, 14, 14, 8]))
     else:
@@ -468,7 +471,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     story += _kind_table(s, by_kind, ["participation_activity"], "公众参与活动")
     for reg in by_kind.get("opinion_register", []):
         m = reg["meta"]
-        story.append(s.p(f"意见登记（第{reg['no']}件，{when(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
+        story.append(s.p(f"意见登记（第{reg['no']}件，{description.zh_time(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
                          f"采纳 {m.get('adopted', '—')} 条，部分采纳 {m.get('partially_adopted', '—')} 条，"
                          f"未采纳 {m.get('not_adopted', '—')} 条（条例第18条）。"))
     if not by_kind.get("opinion_register"):
@@ -494,11 +497,11 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if not rec["meetings"]:
         story.append(s.p("尚未集体讨论决定。"))
     for m in rec["meetings"]:
-        story.append(s.p(f"{m['date']} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
+        story.append(s.p(f"{description.zh_date(m['date'])} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
                          f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
-                         f"（{m['outcome']}）；会议纪要：第{m['minutes_no']}件。", s.body))
+                         f"；会议纪要：第{m['minutes_no']}件。", s.body))
         rows = [[str(p["seq"]), p["who"] + ("（行政首长，最后发言）" if p["is_head"] else ""),
-                 f"{POSITION_ZH.get(p['position'], p['position'])}（{p['position']}）"] for p in m["positions"]]
+                 POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
         story.append(s.table(["发言顺序", "组成人员", "意见"], rows, [12, 58, 30]))
         if m["majority"]:
             story.append(s.p(f"多数组成人员意见：{POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
@@ -542,7 +545,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
               s.p("审计记录按决策逐条链接成两条独立的链：SHA-256 链，以及 SM3 链（GB/T 32905-2016，国家密码杂凑算法）；"
                   "每条事件的链值覆盖该事件及此前全部事件。此处列出生成案卷时的全部事件（“生成案卷”事件本身不列入，"
                   "以保证同一记录生成相同文件）。", s.small), Spacer(1, 2 * mm)]
-    rows = [[Plain(str(e["seq"])), plain_when(e["at"]), f"{ACTION_ZH.get(e['action'], e['action'])}\n{e['action']}",
+    rows = [[Plain(str(e["seq"])), plain_when(e["at"]), ACTION_ZH.get(e["action"], e["action"]),
              _who(e), e["summary"], chain_values(e)] for e in rec["events"]]
     story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "链值（SHA-256 / SM3）"], rows,
                          [5, 10, 11, 19, 37, 18], s.small, small=(5,)))
@@ -552,7 +555,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if back:
         story.append(Spacer(1, 2 * mm))
     for e, before in back:
-        story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{when(e['at'])}）早于此前事件的时间（{when(before)}）。"
+        story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{description.zh_time(e['at'])}）早于此前事件的时间（{description.zh_time(before)}）。"
                          "审计链按序号链接，序号的先后不受影响；时间倒序可能源于服务器时钟被回拨或时区设置错误，"
                          "“记录截至”取全部事件中最晚的时间。", s.small))
     return story
@@ -585,7 +588,7 @@ def chain_values(e: dict) -> Plain:
 def _skip_note(rec: dict, stage_key: str) -> str:
     st = next((x for x in rec["stages"] if x["key"] == stage_key), None)
     if st and st["status"] == "skipped":
-        return f"本阶段依法跳过：{st['note']}（{st['article']}）"
+        return description.plain_words(f"本阶段依法跳过：{st['note']}（{st['article']}）")
     if st and st["status"] == "pending":
         return "本阶段尚未开始。"
     return ""

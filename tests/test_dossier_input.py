@@ -263,7 +263,7 @@ def test_a_second_round_and_the_heads_reason_are_in_the_record(org, tmp_path: Pa
     path = tmp_path / "rounds.pdf"
     path.write_bytes(r["data"])
     text = flat(text_of(path))
-    assert "修改后再行讨论（revise）" in text
+    assert "决定：修改后再行讨论；" in text  # the outcome by its name, not its key
     assert "行政首长决定与多数意见不一致的理由" in text and "需补充财政承受能力分析后再议" in text
     assert "（第2轮）" in text  # evidence of the second drafting round is grouped under its round
     assert "当前阶段决策执行" in text and "阶段性案卷" not in text  # decided: not an interim dossier
