@@ -189,7 +189,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     unmerged = [p for p in parts if not p.merged]
     if unmerged:
         out.append("未并入本卷页面、原件作为附件嵌入的材料：" + "；".join(
-            f"第{p.entry['no']}件（{p.reason.split(' / ')[0].split('：')[0]}）" for p in unmerged))
+            f"第{p.entry['no']}件（{_zh_half(p.reason).split('：')[0]}）" for p in unmerged))
     late = [p.entry for p in parts if p.entry.get("late_entry")]
     if late:
         out.append("补录（所载日期早于录入之日）的材料：" + "；".join(
@@ -211,12 +211,17 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     out += [plain_words(n) for n in arc.get("notes", [])]
     for p in parts:
         for n in p.notes:
-            out.append(f"第{p.entry['no']}件：{n.split(' / ')[0]}")
+            out.append(f"第{p.entry['no']}件：{_zh_half(n)}")
     if backwards:
         out.append(f"审计记录中有 {backwards} 条事件的时间早于此前的事件，见“九、审计记录”。")
     if rec["decision"]["interim"]:
         out.append("本卷为阶段性案卷，决策程序尚未完成。")
     return out
+
+
+def _zh_half(note: str) -> str:
+    """The Chinese half of a bilingual renderer note ('含未嵌入字体…（原件已嵌入）/ unembedded fonts: …')."""
+    return re.split(r"\s?/ (?=[A-Za-z])", note, maxsplit=1)[0]
 
 
 def signoff_rows(rec: dict) -> list[tuple[str, str]]:

@@ -93,3 +93,12 @@ def test_the_volume_has_numbers_provenance_and_its_notes_sheet_last(org, tmp_pat
     assert late["late_entry"] and "第3件启动决定" in notes  # the late entry named by its 件号
     assert "立卷人" in notes and "检查人" in notes
     assert "卷内备考表" not in flat(text_of(path, n - 1, n - 1))  # the last document's page comes before it
+
+
+def test_a_renderer_note_keeps_its_chinese_half_only():
+    rec = {"decision": {"interim": False}, "archive": {}}
+    doc = _Doc({"no": 16, "kind": "execution_report", "kind_name": "执行情况报告", "at": "2023-01-05T10:00:00"})
+    doc.notes = ["含未嵌入字体，合并页不符合 PDF/A（原件已嵌入）/ unembedded fonts: /Helvetica"]
+    notes = description.notes(rec, [doc], 0)
+    assert "第16件：含未嵌入字体，合并页不符合 PDF/A（原件已嵌入）" in notes
+    assert not any("unembedded" in n for n in notes)

@@ -172,3 +172,16 @@ def test_the_anchor_rules_without_a_database():
     assert [e["seq"] for e in supersede.later_events(events, 2)] == [4]
     assert supersede.evidence_added_after(events, 2) == {8}
     assert supersede.summary(events, 2)["record_seq"] == 4
+
+
+def test_a_recorded_file_another_build_made_is_authentic_an_unrecorded_one_is_not(org):
+    """Same layout, same record, other bytes (a font or library update since): the audit trail decides."""
+    w = _walker()
+    r = archive.generate_dossier(w.id, as_user="archivist")
+    other = _rewrite(r["data"], title="同一记录，另一版本生成")
+    bad = archive.verify_dossier(other)
+    assert not bad["ok"] and any("fresh rendering" in p for p in bad["problems"])
+    _record_as_made(w.id, other, _manifest(other))
+    good = archive.verify_dossier(other)
+    assert good["ok"] and good["status"] == "matches", good["problems"]
+    assert any("not byte-identical to a fresh rendering" in n for n in good["notes"])

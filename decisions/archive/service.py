@@ -499,12 +499,13 @@ def _compare(data: bytes, manifest: dict, record: dict, later: list[dict], seq: 
     fresh = _render(record)
     if fresh.data == signing.unsigned_original(data):
         notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
+    elif result["recorded"]:  # the audit trail (its own chain verified by `juece verify`) says juece made these bytes
+        notes.append("与当前版本重新生成的文件不是逐字节相同（渲染程序、字体或 Word/WPS 转换件有变化），该文件的 SHA-256 是审计记录"
+                     "登记的，内嵌原件均相符 / not byte-identical to a fresh rendering (renderer, fonts or a converted "
+                     "Word/WPS rendition changed since the dossier): the file's SHA-256 is the one recorded in the "
+                     "audit trail and every embedded original matches")
     elif fresh.manifest["renderer"] != manifest.get("renderer") or _reconverted(manifest, fresh.manifest):
-        if not result["recorded"]:
-            return ["renderer changed and the file's SHA-256 is not recorded in the audit trail / 无法确认文件未被改动"]
-        notes.append("renderer (libraries, fonts or a converted Word/WPS rendition) changed since the dossier: "
-                     "not byte-comparable; the file's "
-                     "SHA-256 is the one recorded in the audit trail and every embedded original matches")
+        return ["renderer changed and the file's SHA-256 is not recorded in the audit trail / 无法确认文件未被改动"]
     else:
         return [f"文件内容与当前记录生成的不同（页面或元数据被改动？）/ the file differs from a fresh rendering "
                 f"(pages {manifest.get('pages')} vs {fresh.pages}; sha256 {sha[:16]}… vs "
@@ -536,7 +537,8 @@ def file_decision(ident: str | int, *, as_user: str, checker: str | None) -> dic
         if d.state not in rules.fileable:
             allowed = "、".join(SIDE_ZH.get(x, x) for x in rules.fileable)
             raise Blocked([Unmet(f"{d.state}.state", rules.article,
-                                 f"决策 {d.code} 尚未终结（当前：{d.state}），只有{allowed}的决策可以归档",
+                                 f"决策 {d.code} 尚未终结（当前：{(profile.stages[d.state].name_zh if d.state in profile.stages else SIDE_ZH.get(d.state, d.state))}），"
+                                 f"只有{allowed}的决策可以归档",
                                  f"only a decision whose procedure has ended ({', '.join(rules.fileable)}) can be "
                                  f"archived; {d.code} is {d.state}")])
         record = build_record(s, d)
