@@ -172,6 +172,12 @@ def test_the_anchor_rules_without_a_database():
     assert [e["seq"] for e in supersede.later_events(events, 2)] == [4]
     assert supersede.evidence_added_after(events, 2) == {8}
     assert supersede.summary(events, 2)["record_seq"] == 4
+    timed = [{**e, "at": f"2026-03-0{e['seq']}T10:00:00+08:00"} for e in events]
+    ok = {**new, "decision": {"as_of": "2026-03-02T10:00:00+08:00"}}
+    assert supersede.as_of_problems(ok, timed, 2, "2026-03-01T09:00:00+08:00") == []
+    moved = {**new, "decision": {"as_of": "2026-03-04T10:00:00+08:00"}}  # claims a later state than its anchor
+    assert supersede.as_of_problems(moved, timed, 2, "2026-03-01T09:00:00+08:00")
+    assert supersede.as_of_problems({**moved, "renderer": {"layout": "3"}}, timed, 2, "2026-03-01") == []
 
 
 def test_a_recorded_file_another_build_made_is_authentic_an_unrecorded_one_is_not(org):

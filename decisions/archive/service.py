@@ -267,9 +267,9 @@ def _late_entries(evidence: list[dict], stages: list[dict]) -> list[dict]:
 
 def _outcome(state: str, meetings: list[dict], stage_name: Callable[[object], str]) -> str:
     approved = [m for m in meetings if m["outcome"] == "approve"]
-    if state in ("rejected", "excluded", "withdrawn", "deferred", "suspended", "closed"):
+    if state in ("rejected", "excluded", "withdrawn", "deferred") or (state in SIDE_ZH and not approved):
         return SIDE_ZH[state]
-    if approved:
+    if approved:  # decided, then executed, suspended or closed: the decision and where it stands
         m = approved[-1]
         return f"经{description.zh_date(m['date'])}集体讨论决定通过；当前：{stage_name(state)}"
     return f"决策程序进行中（当前：{stage_name(state)}）"
@@ -429,7 +429,7 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
                               for e in supersede.recorded_for(trail, sha)]
         result["decision"] = {"id": d.id, "code": d.code, "title": d.title, "state": d.state}
     anc = supersede.anchor(manifest, trail, sha)
-    problems += anc.problems
+    problems += anc.problems or supersede.as_of_problems(manifest, trail, anc.seq, record["decision"]["created_at"])
     later = supersede.later_events(trail, anc.seq)
     added_later = supersede.evidence_added_after(trail, anc.seq)
     now = {e["id"]: e for e in record["evidence"]}

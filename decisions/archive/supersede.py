@@ -69,6 +69,19 @@ def anchor(manifest: dict, events: list[dict], sha: str) -> Anchor:
     return Anchor(None, "unknown")
 
 
+def as_of_problems(manifest: dict, events: list[dict], seq: int | None, created_at: str) -> list[str]:
+    """The manifest's "as of" against the record up to the anchor (layout 4+): the latest time of the events it
+    rendered (`pdf.dossier.as_of`). An earlier layout computed it otherwise: not compared."""
+    if seq is None or earlier_version(manifest) or not manifest.get("chain"):
+        return []
+    want = dossier.latest([created_at, *(e["at"] for e in events if e["action"] != "dossier" and e["seq"] <= seq)])
+    got = (manifest.get("decision") or {}).get("as_of")
+    if got and want and dossier.instant(got) != dossier.instant(want):
+        return [f"案卷记载的记录截至时间（{got}）与记录到第 {seq} 条事件为止的（{want}）不同 / the dossier's as-of time "
+                f"differs from the record's up to event seq {seq}"]
+    return []
+
+
 def later_events(events: list[dict], seq: int | None) -> list[dict]:
     """The record's events after the anchor (``dossier`` events excluded: they do not change the record)."""
     if seq is None:
