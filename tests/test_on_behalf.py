@@ -13,6 +13,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from decisions.accounts import service as directory
+from decisions.accounts.models import User
 from decisions.cli import app
 from decisions.errors import BadInput, NotFound, NotPermitted
 from decisions.procedure import service
@@ -247,3 +248,21 @@ def test_dossier_names_the_entering_account(review: Walker) -> None:
     pdf = archive.generate_dossier(review.id, as_user=None)["data"]
     text = "".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
     assert "代录" in text
+
+
+def test_dossier_record_names_both_for_an_entry_on_behalf(review: Walker, tmp_path: Path) -> None:
+    """The dossier's 卷内目录 and 备考表 read the same record: the clerk entered it for the expert (both names)."""
+    from decisions.archive.service import build_record
+    from decisions.procedure.service import get_decision
+    from pdf import description
+
+    out = juece("evidence", "add", str(review.id), file(tmp_path, "专家意见原件.pdf", SCAN), "--kind", "expert_opinion",
+                *EXPERT_META, "--on-behalf", "expert1", "--as", "drafter", "--json")
+    with UnitOfWork() as uow:
+        record = build_record(uow.session, get_decision(uow.session, review.id))
+        names = {u.username: u.name for u in uow.session.exec(select(User))}
+    entry = next(e for e in record["evidence"] if e["id"] == out["id"])
+    assert (entry["author_name"], entry["on_behalf"]) == (names["expert1"], names["drafter"])
+    assert f"代录：{names['drafter']}代{names['expert1']}录入" in description.provenance_lines(entry)
+    own = next(e for e in record["evidence"] if e["kind"] == "draft")
+    assert own["on_behalf"] is None and not any(x.startswith("代录") for x in description.provenance_lines(own))

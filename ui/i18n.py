@@ -409,5 +409,5 @@ KEY_LABELS = {
     "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "评估方法", "submitted": "报送日期",
     "short_review_reason": "审查期缩短理由", "adviser": "顾问", "authority": "权限", "procedure": "程序",
     "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
-    "period": "报告期", "nature": "性质",
+    "period": "报告期", "nature": "性质", "doc_number": "文号",
 }
