@@ -193,3 +193,23 @@ def test_cli_urge_and_instruct_exit_codes(org):
     assert cli("urge", "99999", "--message", "x", "--as", "organ")[0] == 5
     service.side_transition(w.id, action="withdraw", reason="不再需要", as_user="organ")
     assert cli("urge", did, "--message", "x", "--as", "organ")[0] == 3
+
+
+# ----------------------------------------------------------------- the 呈批件
+def test_approval_sheet_pdf(org):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    w = Walker().walk_to("legality_review")
+    oa.instruct(w.id, text="请司法局从严审查", as_user="mayor")
+    out = oa_views.approval_sheet(w.id, "reviewer")
+    assert out["filename"] == f"呈批件-{show(w.id)['code']}.pdf" and out["pdf"].startswith(b"%PDF")
+    sheet = out["sheet"]
+    assert sheet["stage"] == "合法性审查" and "年" in sheet["printed"] and "尚需办理" in sheet["request"]
+    assert sheet["instructions"][0]["comment"] == "请司法局从严审查"
+    assert sheet["instructions"][0]["at"].startswith("2026年")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(out["pdf"])).pages)
+    assert "呈" in text and "请司法局从严审查" in text and "签字" in text
+    with pytest.raises(NotPermitted):
+        oa_views.approval_sheet(w.id, "drafter2")

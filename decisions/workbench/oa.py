@@ -93,6 +93,8 @@ def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str) -> 
             "organ": organ.code if organ else "", "organ_name": organ.name if organ else "",
             "due": dues[0]["due"] if dues else None, "due_what": dues[0]["what"] if dues else "",
             "overdue": any(x["overdue"] for x in dues), "updated_at": d.updated_at, "_page": page,
+            "deadlines": dues, "article": st.article if st else "",
+            "days_in_stage": (clock.today() - (deadline_views.iso_day(d.state_entered_at) or clock.today())).days,
         }
     return out
 
@@ -134,7 +136,8 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
         row = base[d.id or 0]
         page: Page = row.pop("_page")
         profile = profile_of(d)
-        unmet = [u.requirement for u in page.blocking(d)]
+        blocked = page.blocking(d)
+        unmet = [u.requirement for u in blocked]
         roles = rules.next_roles(profile, d.state, unmet, overdue=row["overdue"], archived=bool(d.archived_at),
                                  experts_assigned=(d.id or 0) in assigned)
         mine = [x for x in roles if oa.applies_next(s, d, x, actor, scopes[d.id or 0])]
@@ -144,7 +147,8 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
         if (d.id, d.round) in returned:
             flags.append("returned")
         row.update(task=rules.task_label(d.state, roles, unmet) if mine else "notice", roles=mine, flags=flags,
-                   next_roles=roles)
+                   next_roles=roles, blocking=[u.to_json() for u in blocked],
+                   yours=[u.to_json() for u in blocked if set(rules.fixers(profile, u.requirement)) & set(mine)])
         out.append(row)
     return out
 
@@ -245,3 +249,58 @@ def oa_actions(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         return {"next_roles": [roles.get(x, x) for x in nxt["roles"]], "task": nxt["task"],
                 "next_users": [u.name for u in users], "can_urge": leader(oa.URGE_ROLES) and bool(users),
                 "can_instruct": leader(oa.INSTRUCT_ROLES), "today": clock.today().isoformat()}
+
+
+# ----------------------------------------------------------------- the 呈批件 (approval sheet)
+def _date_zh(value: str) -> str:
+    """2026-12-07T10:00:00+08:00 → 2026年12月7日 10:00 (as the printed sheet writes dates)."""
+    from datetime import datetime
+
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    text = f"{dt.year}年{dt.month}月{dt.day}日"
+    return text if len(str(value)) <= 10 else f"{text} {dt:%H:%M}"
+
+
+def _request(stage: str, unmet: list, task: str, roles: list[str]) -> str:
+    """请示事项: what the sheet asks of the reader at this stage."""
+    who = "、".join(ROLE_NAMES_ZH.get(r, r) for r in roles) or "—"
+    if unmet:
+        return (f"「{stage}」阶段尚需办理（由{who}办理）：" + "；".join(u.message.partition(" / ")[0] for u in unmet))
+    asks = {"meeting": "呈请提交决策机关集体讨论决定", "report": "呈报决策执行情况", "close": "呈请审定决策执行情况，决定是否结束执行",
+            "resume": "呈请决定恢复或终止", "archive": "呈请立卷归档", "advance": "本阶段要求已满足，呈请审定进入下一阶段"}
+    return f"「{stage}」：{asks.get(task, asks['advance'])}（由{who}办理）"
+
+
+def approval_sheet(ident: str | int, username: str) -> dict:
+    """The 呈批件 of the decision's current stage as a PDF (pdf/approval.py), for everyone who may read the
+    decision: {"filename", "pdf"}. The opinions are the 流转记录 since the stage was entered; the head's
+    instructions all of them."""
+    from pdf import approval
+
+    flow = flow_record(ident, username, lang="zh")
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        organ, undertaker = s.get(Office, d.organ_id), s.get(Office, d.undertaker_id)
+        nxt = oa.next_of(s, d)
+        st = profile.stages.get(d.state)
+        stage = st.name_zh if st else SIDE_STATE_NAMES["zh"].get(d.state, d.state)
+        request = _request(stage, nxt["unmet"], nxt["task"], nxt["roles"])
+        entered = d.state_entered_at
+        code, title = d.code, d.title
+    keep = {"evidence", "returned", "meeting", "urge", "advance", "triggers", "create", "exclude", "withdraw",
+            "suspend", "resume", "terminate", "escalate"}
+
+    def row(x: dict) -> dict:
+        return {**x, "at": _date_zh(x["at"]), "action": x["action_name"]}
+
+    opinions = [row(x) for x in flow["rows"] if x["at"] >= entered and x["action"] in keep]
+    sheet = {"title": title, "code": code, "organ": organ.name if organ else "",
+             "undertaker": undertaker.name if undertaker else "", "stage": stage, "request": request,
+             "printed": _date_zh(clock.today().isoformat()), "opinions": opinions,
+             "instructions": [row(x) for x in flow["instructions"]]}
+    return {"filename": f"呈批件-{code}.pdf", "pdf": approval.render(sheet), "sheet": sheet}
