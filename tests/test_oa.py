@@ -82,6 +82,11 @@ def test_overdue_execution_report_is_the_executors_todo(org):
     assert w.id not in todo_ids("organ")
     assert w.id in todo_ids("executor", overdue_only=True)
     assert todo_ids("drafter2") == []
+    # my_tasks reads the same rule: the executor's overdue report is theirs to provide, not "waiting for others"
+    from decisions.workbench import views as workbench
+
+    task = next(x for x in workbench.my_tasks("executor")["tasks"] if x["id"] == w.id)
+    assert task["action"] == "provide" and task["overdue"]
 
 
 def test_a_returned_review_is_the_drafters_todo_not_the_reviewers(org):

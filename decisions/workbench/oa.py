@@ -185,6 +185,8 @@ def _comment(action: str, detail: dict, names: prose.Names) -> str:
     for key in ("text", "message", "reason"):
         if isinstance(detail.get(key), str) and detail[key].strip():
             return detail[key]
+    if action == "create":  # the dossier's sentence names offices by code; the record has them in its columns
+        return f"{detail.get('code', '')}「{detail.get('title', '')}」"
     return prose.describe(action, detail, names)
 
 
