@@ -218,3 +218,21 @@ def test_approval_sheet_pdf(org):
     assert "呈" in text and "请司法局从严审查" in text and "签字" in text
     with pytest.raises(NotPermitted):
         oa_views.approval_sheet(w.id, "drafter2")
+
+
+def test_the_heads_escalations_are_tasks_until_read(org):
+    """The worker's 督办 (an overdue legality review escalated to the organ's head, Art 26¶2) appears in the head's
+    待办 though the head does not act on the stage; marked read, it leaves."""
+    from decisions.deadlines import scheduled
+
+    w = Walker().walk_to("legality_review")
+    w.ev("legality_submission", submitted="2026-03-02")
+    scheduled.run_once(full=True)
+    assert w.id not in todo_ids("mayor")
+    set_now("2026-04-20T09:00:00+08:00")
+    scheduled.run_once(full=True)
+    row = next(r for r in oa_views.worklist("mayor")["rows"] if r["id"] == w.id)
+    assert row["flags"] == ["escalation"] and row["task"] == "notice" and row["roles"] == []
+    for n in deadline_views.inbox("mayor", unread_only=True):
+        mark_read(n["id"], "mayor")
+    assert w.id not in todo_ids("mayor")
