@@ -70,14 +70,14 @@ def show(tab: str) -> None:
             with head:
                 st.text(f"#{row['id']} {row['code']}")
                 st.subheader(escape(row["title"]))
-                parts = [escape(row["state_name"]), escape(row["organ_name"])]
+                parts = [row["state_name"], row["organ_name"]]
                 if tab == "todo":
                     parts += [t("days_in_stage", days=row["days_in_stage"]), t(f"todo_{row['task']}")]
                     parts += [t(f"flag_{f}") for f in row["flags"]]
                 else:
-                    parts += [f"{t('acted')}：{escape(row['acted_name'])} {common.when(row['acted_at'])}",
+                    parts += [f"{t('acted')}：{row['acted_name']} {common.when(row['acted_at'])}",
                               f"{t('last_change')}：{common.when(row['updated_at'])}"]
-                st.caption(" · ".join(p for p in parts if p))
+                st.caption(escape(" · ".join(p for p in parts if p)))
                 due_lines(row, alert=tab == "todo" and bool(row["roles"]))
                 if tab == "todo" and row.get("yours"):
                     st.markdown(f"**{t('yours')}**\n\n" + "\n".join(common.unmet_lines(row["yours"])))
