@@ -236,3 +236,18 @@ def test_the_heads_escalations_are_tasks_until_read(org):
     for n in deadline_views.inbox("mayor", unread_only=True):
         mark_read(n["id"], "mayor")
     assert w.id not in todo_ids("mayor")
+
+
+def test_the_dossier_tells_the_urge_and_the_instruction(org):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from decisions.archive import service as archive
+
+    w = Walker().new()
+    oa.instruct(w.id, text="同意启动请抓紧", as_user="mayor")
+    oa.urge(w.id, message="本周报送建议", as_user="mayor")
+    pdf = archive.generate_dossier(w.id, as_user="mayor")["data"]
+    text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(BytesIO(pdf)).pages)
+    assert "批示：同意启动请抓紧" in text and "催办：本周报送建议" in text
