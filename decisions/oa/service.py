@@ -23,7 +23,7 @@ from decisions.errors import BadInput, Blocked, NotPermitted, Unmet
 from decisions.oa import rules
 from decisions.procedure import metadata, registers
 from decisions.procedure.models import Decision, ExpertAssignment
-from decisions.procedure.service import blocking, get_decision, profile_of, record_event, require_writable, scope_of
+from decisions.procedure.service import blocking, get_decision, profile_of, record_event, scope_of
 from decisions.storage.unit_of_work import UnitOfWork
 
 URGE, INSTRUCTION = "urge", "instruction"
@@ -98,10 +98,6 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _names(s: Session, users: list[User]) -> list[str]:
-    return [u.username for u in users]
-
-
 # ----------------------------------------------------------------- urging and instructions
 def urge(ident: str | int, *, message: str, as_user: str) -> dict:
     """催办: the organ or the undertaking unit's head presses the users who act next (a notice in their inbox,
@@ -119,7 +115,7 @@ def urge(ident: str | int, *, message: str, as_user: str) -> dict:
             raise Blocked([Unmet(f"{d.state}.urge", ARTICLE,
                                  f"决策 {d.code} 当前没有待办理的人员，无需催办（依据第三十八条督查要求）",
                                  f"nobody acts next on {d.code}: nothing to urge")])
-        to = _names(s, users)
+        to = [u.username for u in users]
         record_event(s, d, actor, role, URGE, {"message": message, "to": to, "to_roles": nxt["roles"],
                                                "state": d.state, "article": ARTICLE})
         notify(s, users, dedupe=f"urge:{d.id}:{secrets.token_hex(6)}", kind=URGE,
@@ -138,12 +134,11 @@ def instruct(ident: str | int, *, text: str, as_user: str) -> dict:
         s = uow.session
         d = get_decision(s, ident)
         actor = actor_for(s, as_user)
-        scope = scope_of(s, d, actor)
-        require_writable(d)
+        scope = scope_of(s, d, actor)   # an archived decision refuses here (exit 3)
         role = leader_role(actor, scope, INSTRUCT_ROLES, "批示 / instruct on", d)
         nxt = next_of(s, d)
         users = [u for u in next_users(s, d, nxt["roles"]) if u.id != actor.user_id]
-        to = _names(s, users)
+        to = [u.username for u in users]
         record_event(s, d, actor, role, INSTRUCTION, {"text": text, "state": d.state, "to": to})
         notify(s, users, dedupe=f"instruction:{d.id}:{secrets.token_hex(6)}", kind=INSTRUCTION,
                subject=f"领导批示：{d.code}「{d.title}」", body=f"{actor.username} 批示：{text}",
