@@ -10,9 +10,9 @@ from tests.helpers import Walker, set_now
 
 
 def tab_texts(at, index: int) -> str:  # noqa: ANN001
-    """What one tab of the page shows (its subheaders, captions, texts, alerts)."""
+    """What one tab of the page shows (its subheaders, captions, texts, alerts), markdown escapes removed."""
     tab = at.tabs[index]
-    parts = [str(e.value) for kind in ("subheader", "caption", "text", "error", "info", "markdown")
+    parts = [str(e.value).replace("\\", "") for kind in ("subheader", "caption", "text", "error", "info", "markdown")
              for e in getattr(tab, kind)]
     return "\n".join(parts)
 
