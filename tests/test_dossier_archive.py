@@ -513,6 +513,8 @@ def test_every_audit_event_is_chinese_prose(case):
         "adjusted_by": {"child": "CITY-2026-00002", "reason": "目标调整", "article": "Art 37"},
         "catalog_link": {"catalog_item": 3, "previous": None, "item_name": "城市更新", "year": 2026},
         "suspend": {"from": "execution", "to": "suspended", "reason": "紧急情况"},
+        "urge": {"message": "请尽快报送", "to": ["drafter"], "to_roles": ["drafter"], "state": "drafting"},
+        "instruction": {"text": "同意，抓紧办理", "state": "drafting", "to": ["drafter"]},
         "something_new": {"a": {"b": [1, 2]}, "reason": "原因"},
     }
     for action, detail in samples.items():

@@ -31,6 +31,7 @@ from decisions.cli import app
 from decisions.deadlines import calendar as work_calendar
 from decisions.deadlines import service as deadlines
 from decisions.errors import NotPermitted
+from decisions.oa import service as oa
 from decisions.participation import service as participation
 from decisions.procedure import experts, registers, service
 from decisions.storage.db import get_engine
@@ -106,6 +107,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "side.suspend": frozenset({"head"}),
     "side.resume": frozenset({"head", "decision_organ"}),
     "side.terminate": ORGAN,
+    # working like an OA (decisions/oa): urging and the head's instruction
+    "oa.urge": frozenset({"decision_organ", "head"}),
+    "oa.instruct": frozenset({"head"}),
     # after the decision (aftercare.py)
     "aftercare.start_evaluation": ORGAN,
     "aftercare.adjust": ORGAN,
@@ -187,6 +191,7 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "deadlines.calendar.unconfirm_year": "calendar.unconfirm: admin only (operator_of)",
     "procedure.views.evidence_file": "a read: the read scope (test_renditions)",
     "procedure.views.evidence_preview": "a read: the read scope (test_renditions)",
+    "oa.service.urge": "oa.urge", "oa.service.instruct": "oa.instruct",
     "accounts.service.operator_of": "not a use case: who the acting user is, for the use cases above",
 }
 
@@ -431,6 +436,8 @@ ACTIONS: dict[str, Action] = {
     "side.suspend": _side("suspend", _suspendable),
     "side.resume": _side("resume", _suspended),
     "side.terminate": _side("terminate", _suspended),
+    "oa.urge": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.urge(did, message="请尽快办理", as_user=u)),
+    "oa.instruct": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.instruct(did, text="抓紧办理", as_user=u)),
     "aftercare.start_evaluation": Action(
         lambda c: c.fresh("execution", work=False),
         lambda c, did, u: aftercare.start_evaluation(did, trigger="organ_choice", evaluator="CITY-NR",
@@ -562,6 +569,8 @@ def test_cli_refusals_exit_4_and_change_nothing(world: Ctx) -> None:
           *members, "--head", "mayor", "--outcome", "approve"], {"secretary"}),
         (["decision", "withdraw", proposed, "--reason", "撤回"], {"decision_organ"}),
         (["decision", "suspend", execution, "--reason", "情况紧急"], {"head"}),
+        (["urge", drafting, "--message", "请尽快办理"], {"decision_organ", "head"}),
+        (["instruct", drafting, "--text", "抓紧办理"], {"head"}),
         (["office", "add", "CLI-X", "--name", "X", "--level", "department"], {"admin"}),
         (["user", "add", "clix", "--name", "X", "--office", "CITY", "--role", "drafter"], {"admin"}),
         (["user", "unlock", "drafter"], {"admin"}),

@@ -23,6 +23,7 @@ from decisions.accounts.service import actor_for
 from decisions.catalog.models import CatalogItem
 from decisions.deadlines import views as deadline_views
 from decisions.errors import NotFound, Unmet
+from decisions.oa.rules import fixers, next_roles
 from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Opinion
 from decisions.procedure import registers, scope
@@ -160,24 +161,6 @@ class Page:
         return unmet
 
 
-def _fixers(profile: Profile, requirement: str) -> list[str]:
-    """Roles that can satisfy one unmet requirement ('stage.kind...', 'stage.trigger.x', ...)."""
-    parts = requirement.split(".")
-    if len(parts) < 2:
-        return []
-    stage, what = parts[0], parts[1]
-    if what == "trigger":
-        return ["drafter"]
-    if what in ("meeting", "meeting_type", "head", "members", "head_last", "quorum", "head_reason"):
-        return ["secretary"]
-    if what == "state":
-        return []
-    if what in profile.kinds:
-        return list(profile.kinds[what].roles)
-    st = profile.stages.get(stage)
-    return list(st.advance_roles) if st else []
-
-
 def _advance_roles(profile: Profile, state: str) -> list[str]:
     st = profile.stages.get(state)
     return list(st.advance_roles) if st else []
@@ -216,7 +199,7 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
             profile = profile_of(d)
             mine = [role for role in actor.roles if role_applies(role, actor, scopes[d.id or 0])]
             unmet = page.blocking(d)
-            yours = [u for u in unmet if set(_fixers(profile, u.requirement)) & set(mine)]
+            yours = [u for u in unmet if set(fixers(profile, u.requirement)) & set(mine)]
             adv_roles = _advance_roles(profile, d.state)
             can_advance = not unmet and bool(set(adv_roles) & set(mine))
             if d.state == "collective_discussion":
@@ -227,11 +210,13 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
                 action = "archive"
             elif can_advance:
                 action = "advance"
-            elif yours:
-                action = "provide"
             else:
                 action = "wait"
             dues = deadline_views.upcoming(s, d, profile, lang, page)
+            if action == "wait" and (yours or set(mine) & set(next_roles(
+                    profile, d.state, [u.requirement for u in unmet], overdue=any(x["overdue"] for x in dues),
+                    archived=bool(d.archived_at)))):
+                action = "provide"  # theirs by the one rule of who acts next (an overdue execution report)
             entered = deadline_views.iso_day(d.state_entered_at) or today
             st = profile.stages.get(d.state)
             tasks.append({

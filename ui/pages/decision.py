@@ -3,13 +3,11 @@ audit trail, and the advance button that names every unmet requirement with its 
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms, preview
+from ui import common, forms, oa_panel, preview
 from ui.common import escape, t
 
 user = common.require_user()
@@ -39,7 +37,7 @@ else:
                f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
-    [t("overview"), t("triggers"), t("evidence"), t("audit"), t("other_actions")], key="decision_tabs")
+    [t("overview"), t("triggers"), t("evidence"), t("flow"), t("other_actions")], key="decision_tabs")
 
 
 def dot_graph(p: dict) -> str:
@@ -177,11 +175,7 @@ with tab_ev:
                     st.rerun()
 
 with tab_audit:
-    common.table([{"#": a["seq"], t("time"): a["at"], t("actor"): a["actor"], t("role"): a["role"],
-                   t("organ"): a["office"], t("action"): a["action"],
-                   t("detail"): common.audit_text(a["action"], a["detail"]) if common.lang() == "zh"
-                   else json.dumps(a["detail"], ensure_ascii=False)} for a in page["audit"]],
-                 hide_index=True, width="stretch")
+    oa_panel.render(did, user)
 
 with tab_other:
     if page["meetings"]:
