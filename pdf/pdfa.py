@@ -176,10 +176,10 @@ def strip_actions(pdf: pikepdf.Pdf, page: pikepdf.Page, seen: set[tuple[int, int
     return removed
 
 
-def active_content(pdf: pikepdf.Pdf | bytes) -> list[str]:
+def active_content(pdf: pikepdf.Pdf | bytes | Path) -> list[str]:
     """Scripts and forbidden actions anywhere in the file (what PDF/A forbids), each named once."""
-    if isinstance(pdf, bytes):
-        with pikepdf.open(io.BytesIO(pdf)) as opened:
+    if isinstance(pdf, bytes | Path):
+        with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as opened:
             return active_content(opened)
     forbidden = set()
     for obj in pdf.objects:
@@ -329,7 +329,7 @@ def _stored(value: object) -> bytes:
     return str(value).encode()
 
 
-def retag_subsets(pdf: pikepdf.Pdf) -> int:
+def retag_subsets(pdf: pikepdf.Pdf, tags: dict[str, bytes] | None = None) -> int:
     """Give each embedded font subset its own tag (ISO 32000-1 §9.6.4: "different subsets in the same PDF
     file shall have different tags"), derived from the subset itself — its font program, widths, encoding
     and ToUnicode map as stored — so the same dossier always gets the same tags (byte-reproducible).
@@ -337,8 +337,11 @@ def retag_subsets(pdf: pikepdf.Pdf) -> int:
     ReportLab numbers the subsets of each font of each document from ``AAAAAA``, so the generated part, the
     overlay and every evidence PDF made with ReportLab all start with ``AAAAAA+``; readers that key fonts by
     name (poppler) then mix them up. Only names that already carry a tag are changed (non-subset fonts keep
-    their names); a Type0 font takes its descendant's tag. Returns the number of fonts renamed."""
-    tags: dict[str, bytes] = {}  # tag -> the content digest it was given to
+    their names); a Type0 font takes its descendant's tag. Returns the number of fonts renamed.
+
+    ``tags`` (tag -> the content digest it was given to) is shared between the documents of one volume when
+    they are retagged one by one (`pdf.assemble`), so that no tag is given to two different subsets."""
+    tags = {} if tags is None else tags
     renamed = 0
     for font, parent in iter_fonts(pdf):
         base = str(font.get(Name.BaseFont, ""))[1:]
