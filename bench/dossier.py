@@ -9,7 +9,7 @@ service layer and attaches the evidence:
 
 * text: N pages in PDFs of ``--per-file`` pages of Chinese text, each PDF with its own embedded font subset;
 * scan-like: PDFs of ``--per-file`` pages each carrying one large photographic JPEG (noise, so it does not
-  compress; about 1.7 MB a page), ``--scan-mb`` megabytes of evidence in all.
+  compress; about 1.2 MB a page), ``--scan-mb`` megabytes of evidence in all.
 
 Then, each in a fresh child process whose peak RSS is read from the kernel (``os.wait4``: the child's own
 rusage, so nothing else of the benchmark counts):
@@ -70,7 +70,7 @@ def _evidence_pdf(n: int, pages: int) -> bytes:
 
 
 def _noise_jpegs(count: int) -> list[tuple[bytes, int, int]]:
-    """Photographic-looking JPEGs that do not compress (noise over a gradient), ~1.7 MB each, A4 at 150 dpi."""
+    """Photographic-looking JPEGs that do not compress (noise over a gradient), ~1.2 MB each, A4 at 150 dpi."""
     from PIL import Image
 
     w, h = 1240, 1754
@@ -238,7 +238,7 @@ def main() -> None:
     rows = [run_case(f"text {int(total):,}", max(3, int(total) // args.per_file), args.per_file, False)
             for total in args.pages.split(",") if total.strip()]
     if args.scan_mb > 0:
-        per_page_mb = 1.7
+        per_page_mb = 1.2  # the noise JPEGs of _noise_jpegs
         files = max(3, round(args.scan_mb / per_page_mb / args.per_file))
         rows.append(run_case("scan-like", files, args.per_file, True))
     print("\nsummary (goal: dossier ≤ 2× the bare merge, peak RSS ≤ 400 MB, flat):")

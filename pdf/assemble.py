@@ -16,10 +16,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import itertools
 import tempfile
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +37,7 @@ from pdf.stream_writer import Copier, StreamWriter, literal
 # of it is told apart from a changed file (verify: "renderer changed"). 2: streamed object by object to disk.
 ASSEMBLY = "2"
 ZLEVEL = 1  # attachments: fast compression (they are mostly PDFs, JPEGs and Office files, compressed already)
+SAMPLE = 1 << 20  # how much of an attachment is tried before deciding to compress it
 
 
 class OverlayFont:
@@ -296,30 +299,37 @@ class _Shared:
 def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, description: str, mime: str,
             modified: datetime, relationship: str) -> int:
     """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size, CheckSum and
-    ModDate), compressed to a temporary file in chunks and copied in: never the whole file in memory."""
+    ModDate), read in chunks and copied in: never the whole file in memory. Compressed (to a temporary file)
+    only when its first megabyte compresses by a tenth or more: scans, photographs and most PDFs are compressed
+    already, and deflating them again costs more CPU than the rest of the volume for nothing."""
     md5, size = hashlib.md5(usedforsecurity=False), 0
-    packed = tmp / "attachment.z"
+    chunks = iter([source]) if isinstance(source, bytes) else _chunks(source)
+    first = next(chunks, b"")
+    deflate = len(zlib.compress(first[:SAMPLE], ZLEVEL)) < 0.9 * len(first[:SAMPLE])
+    packed = tmp / "attachment"
     comp = zlib.compressobj(ZLEVEL)
     with packed.open("wb") as out:
-        chunks = [source] if isinstance(source, bytes) else _chunks(source)
-        for chunk in chunks:
+        for chunk in itertools.chain([first], chunks):
             md5.update(chunk)
             size += len(chunk)
-            out.write(comp.compress(chunk))
-        out.write(comp.flush())
+            out.write(comp.compress(chunk) if deflate else chunk)
+        if deflate:
+            out.write(comp.flush())
     date = pdfa.pdf_date(modified)
     ef = w.reserve()
-    w.put_stream_file(ef, literal({"Type": Name.EmbeddedFile, "Subtype": Name("/" + mime),
-                                   "Params": {"Size": size, "CheckSum": pikepdf.String(md5.digest()),
-                                              "CreationDate": date, "ModDate": date},
-                                   "Filter": Name.FlateDecode})[2:-3], packed)
+    entries: dict = {"Type": Name.EmbeddedFile, "Subtype": Name("/" + mime),
+                     "Params": {"Size": size, "CheckSum": pikepdf.String(md5.digest()), "CreationDate": date,
+                                "ModDate": date}}
+    if deflate:
+        entries["Filter"] = Name.FlateDecode
+    w.put_stream_file(ef, literal(entries)[2:-3], packed)
     spec = w.reserve()
     w.put(spec, literal({"Type": Name.Filespec, "F": name, "UF": name, "Desc": description,
                          "AFRelationship": Name("/" + relationship), "EF": {"F": b"%d 0 R" % ef, "UF": b"%d 0 R" % ef}}))
     return spec
 
 
-def _chunks(path: Path, size: int = 1 << 20):  # noqa: ANN202 - a generator of bytes
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(size):
             yield chunk

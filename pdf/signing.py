@@ -178,13 +178,14 @@ def sign_pdf(path_in: str | Path, path_out: str | Path, config: SigningConfig | 
 
 def sign_file(path: str | Path, config: SigningConfig | None = None, *,
               timestamper: timestamps.TimeStamper | None = None, reason: str = REASON,
-              location: str | None = None) -> SignResult:
+              location: str | None = None, sha256: str | None = None) -> SignResult:
     """Sign the PDF at ``path`` in place, as `sign_bytes` does: the signature (and the document timestamp) are
     incremental updates appended to the file, which is read in chunks and never held whole — a volume of
     several hundred megabytes signs in constant memory. The result's ``data`` is empty (the file is at
-    ``path``); unsigned and unchanged when nothing is configured."""
+    ``path``); unsigned and unchanged when nothing is configured. ``sha256``: the file's, when the caller
+    knows it (it wrote the file), so that it is not read again."""
     path = Path(path)
-    unsigned_sha = _file_sha256(path)
+    unsigned_sha = sha256 or _file_sha256(path)
     if config is None:
         config = SigningConfig.from_env()
     if config is None:

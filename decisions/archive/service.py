@@ -328,7 +328,7 @@ def generate_dossier(ident: str | int, *, as_user: str | None, to: Path | None =
             raise IntegrityFailure("案卷含有脚本或外部动作，拒绝生成 / the dossier would carry active content, refused: "
                                    + "; ".join(active))
         try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
-            signed = signing.sign_file(path)
+            signed = signing.sign_file(path, sha256=out.sha256)
         except signing.SigningError as exc:
             raise BadInput(f"案卷签名配置有误 / dossier signing configuration: {exc}") from None
         sha, size = signed.sha256, path.stat().st_size
