@@ -14,7 +14,6 @@ the same bytes.
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
 import itertools
 import tempfile
@@ -37,7 +36,7 @@ from pdf.stream_writer import Copier, StreamWriter, literal
 # of it is told apart from a changed file (verify: "renderer changed"). 2: streamed object by object to disk.
 ASSEMBLY = "2"
 ZLEVEL = 1  # attachments: fast compression (they are mostly PDFs, JPEGs and Office files, compressed already)
-SAMPLE = 1 << 20  # how much of an attachment is tried before deciding to compress it
+SAMPLE = 1 << 16  # how much of an attachment is tried before deciding to compress it
 
 
 class OverlayFont:
@@ -298,11 +297,11 @@ class _Shared:
 
 def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, description: str, mime: str,
             modified: datetime, relationship: str) -> int:
-    """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size, CheckSum and
-    ModDate), read in chunks and copied in: never the whole file in memory. Compressed (to a temporary file)
-    only when its first megabyte compresses by a tenth or more: scans, photographs and most PDFs are compressed
+    """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size and ModDate; no
+    MD5 /CheckSum: the manifest has every original's SHA-256, which verify checks), read in chunks and copied in: never the whole file in memory. Compressed (to a temporary file)
+    only when its first 64 KB compress by a tenth or more: scans, photographs and most PDFs are compressed
     already, and deflating them again costs more CPU than the rest of the volume for nothing."""
-    md5, size = hashlib.md5(usedforsecurity=False), 0
+    size = 0
     chunks = iter([source]) if isinstance(source, bytes) else _chunks(source)
     first = next(chunks, b"")
     deflate = len(zlib.compress(first[:SAMPLE], ZLEVEL)) < 0.9 * len(first[:SAMPLE])
@@ -310,7 +309,6 @@ def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, desc
     comp = zlib.compressobj(ZLEVEL)
     with packed.open("wb") as out:
         for chunk in itertools.chain([first], chunks):
-            md5.update(chunk)
             size += len(chunk)
             out.write(comp.compress(chunk) if deflate else chunk)
         if deflate:
@@ -318,8 +316,7 @@ def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, desc
     date = pdfa.pdf_date(modified)
     ef = w.reserve()
     entries: dict = {"Type": Name.EmbeddedFile, "Subtype": Name("/" + mime),
-                     "Params": {"Size": size, "CheckSum": pikepdf.String(md5.digest()), "CreationDate": date,
-                                "ModDate": date}}
+                     "Params": {"Size": size, "CreationDate": date, "ModDate": date}}
     if deflate:
         entries["Filter"] = Name.FlateDecode
     w.put_stream_file(ef, literal(entries)[2:-3], packed)

@@ -169,6 +169,9 @@ class Copier:
         return b"".join(out)
 
     def direct(self, obj: pikepdf.Object) -> bytes:
+        text = obj.unparse()  # qpdf's own syntax, when nothing in it refers to another object (font widths,
+        if b" R" not in text:  # boxes, strings): every reference would show as "n g R"
+            return text
         t = obj._type_code
         if t == ObjectType.dictionary:
             return b"<<" + self.entries(obj) + b" >>"
