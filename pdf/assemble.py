@@ -36,6 +36,7 @@ from pdf.stream_writer import Copier, StreamWriter, literal
 # of it is told apart from a changed file (verify: "renderer changed"). 2: streamed object by object to disk.
 ASSEMBLY = "2"
 ZLEVEL = 1  # attachments: fast compression (they are mostly PDFs, JPEGs and Office files, compressed already)
+CHUNK = 1 << 20  # attachments larger than this are copied chunk by chunk
 SAMPLE = 1 << 16  # how much of an attachment is tried before deciding to compress it
 
 
@@ -298,37 +299,42 @@ class _Shared:
 def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, description: str, mime: str,
             modified: datetime, relationship: str) -> int:
     """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size and ModDate; no
-    MD5 /CheckSum: the manifest has every original's SHA-256, which verify checks), read in chunks and copied in: never the whole file in memory. Compressed (to a temporary file)
-    only when its first 64 KB compress by a tenth or more: scans, photographs and most PDFs are compressed
-    already, and deflating them again costs more CPU than the rest of the volume for nothing."""
-    size = 0
+    MD5 /CheckSum: the manifest has every original's SHA-256, which verify checks). A file larger than one chunk
+    (1 MB) is read in chunks, through a temporary file, never whole. Compressed only when its first 64 KB
+    compress by a tenth or more: scans, photographs and most PDFs are compressed already, and deflating them
+    again costs more CPU than the rest of the volume, for nothing."""
     chunks = iter([source]) if isinstance(source, bytes) else _chunks(source)
     first = next(chunks, b"")
+    second = next(chunks, None)
     deflate = len(zlib.compress(first[:SAMPLE], ZLEVEL)) < 0.9 * len(first[:SAMPLE])
-    packed = tmp / "attachment"
-    comp = zlib.compressobj(ZLEVEL)
-    with packed.open("wb") as out:
-        for chunk in itertools.chain([first], chunks):
-            size += len(chunk)
-            out.write(comp.compress(chunk) if deflate else chunk)
-        if deflate:
-            out.write(comp.flush())
     date = pdfa.pdf_date(modified)
-    ef = w.reserve()
     entries: dict = {"Type": Name.EmbeddedFile, "Subtype": Name("/" + mime),
-                     "Params": {"Size": size, "CreationDate": date, "ModDate": date}}
+                     "Params": {"Size": 0, "CreationDate": date, "ModDate": date}}
     if deflate:
         entries["Filter"] = Name.FlateDecode
-    w.put_stream_file(ef, literal(entries)[2:-3], packed)
+    ef = w.reserve()
+    if second is None:  # one chunk: in memory
+        entries["Params"]["Size"] = len(first)
+        w.put_stream(ef, literal(entries)[2:-3], zlib.compress(first, ZLEVEL) if deflate else first)
+    else:
+        size, packed, comp = 0, tmp / "attachment", zlib.compressobj(ZLEVEL)
+        with packed.open("wb") as out:
+            for chunk in itertools.chain([first, second], chunks):
+                size += len(chunk)
+                out.write(comp.compress(chunk) if deflate else chunk)
+            if deflate:
+                out.write(comp.flush())
+        entries["Params"]["Size"] = size
+        w.put_stream_file(ef, literal(entries)[2:-3], packed)
     spec = w.reserve()
     w.put(spec, literal({"Type": Name.Filespec, "F": name, "UF": name, "Desc": description,
                          "AFRelationship": Name("/" + relationship), "EF": {"F": b"%d 0 R" % ef, "UF": b"%d 0 R" % ef}}))
     return spec
 
 
-def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as f:
-        while chunk := f.read(size):
+        while chunk := f.read(CHUNK):
             yield chunk
 
 

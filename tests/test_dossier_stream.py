@@ -82,6 +82,16 @@ def test_a_scan_is_embedded_as_it_is_and_a_compressible_file_deflated(decision, 
     assert sizes["材料002-扫描件.pdf"] == len(scan_pdf(2, 7))
 
 
+def test_a_large_original_is_copied_in_chunks_to_the_same_bytes(decision, monkeypatch, tmp_path: Path):
+    whole = archive.generate_dossier(decision.id, as_user="archivist", to=tmp_path / "whole.pdf")
+    monkeypatch.setattr(assemble, "CHUNK", 4096)  # every original now larger than a chunk: the temporary-file path
+    chunked = archive.generate_dossier(decision.id, as_user="archivist", to=tmp_path / "chunked.pdf")
+    assert chunked["sha256"] == whole["sha256"]
+    found = attachments((tmp_path / "chunked.pdf").read_bytes())
+    assert sorted(e["sha256"] for e in views.show(decision.id)["evidence"]) == sorted(
+        v for k, v in found.items() if k != dossier.MANIFEST_NAME)
+
+
 def test_one_evidence_file_is_open_at_a_time_and_scripts_are_still_stripped(decision, monkeypatch, tmp_path: Path):
     real_open, open_now, most = pikepdf.open, [], [0]
 
