@@ -136,6 +136,7 @@ class Rendered:
     size: int
     timings: dict[str, float] = field(default_factory=dict)
     content: bytes | None = field(default=None, repr=False)
+    active: list[str] = field(default_factory=list)  # active content met while writing (should be none)
 
     @property
     def data(self) -> bytes:
@@ -266,7 +267,7 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path], t
         w.close(root, info_num)
         sha, size = w.hash.hexdigest(), w.pos
     clock.lap("finish + write")
-    return Rendered(target, total, front_pages, manifest, warnings, sha, size, clock.steps)
+    return Rendered(target, total, front_pages, manifest, warnings, sha, size, clock.steps, active=sorted(w.active))
 
 
 class _Shared:
@@ -300,7 +301,7 @@ def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, desc
             modified: datetime, relationship: str) -> int:
     """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size and ModDate; no
     MD5 /CheckSum: the manifest has every original's SHA-256, which verify checks). A file larger than one chunk
-    (1 MB) is read in chunks, through a temporary file, never whole. Compressed only when its first 64 KB
+    (1 MB) is read in chunks, never whole: copied straight in, or deflated through a temporary file. Compressed only when its first 64 KB
     compress by a tenth or more: scans, photographs and most PDFs are compressed already, and deflating them
     again costs more CPU than the rest of the volume, for nothing."""
     chunks = iter([source]) if isinstance(source, bytes) else _chunks(source)
@@ -316,6 +317,9 @@ def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, desc
     if second is None:  # one chunk: in memory
         entries["Params"]["Size"] = len(first)
         w.put_stream(ef, literal(entries)[2:-3], zlib.compress(first, ZLEVEL) if deflate else first)
+    elif not deflate and isinstance(source, Path):  # stored as it is: copied straight from the evidence store
+        entries["Params"]["Size"] = source.stat().st_size
+        w.put_stream_file(ef, literal(entries)[2:-3], source)
     else:
         size, packed, comp = 0, tmp / "attachment", zlib.compressobj(ZLEVEL)
         with packed.open("wb") as out:

@@ -24,9 +24,14 @@ from typing import BinaryIO
 import pikepdf
 from pikepdf import Name, ObjectType
 
+from pdf.pdfa import FORBIDDEN_ACTIONS
+
 HEADER = b"%PDF-1.7\n%\xbf\xf7\xa2\xfe\n"
 CHUNK = 1 << 20
 _KEYS: dict[str, bytes] = {}
+_ACTIVE_KEYS = {"/JS": "/JS or /JavaScript", "/JavaScript": "/JS or /JavaScript", "/AA": "/AA (additional actions)"}
+# what any active content shows in an object's syntax (a direct object carrying none is written as qpdf writes it)
+_ACTIVE_MARKERS = (b"/JS", b"/JavaScript", b"/AA", *(a.encode() for a in FORBIDDEN_ACTIONS))
 
 
 def key_bytes(key: str) -> bytes:
@@ -54,6 +59,9 @@ class StreamWriter:
 
     def __init__(self, f: BinaryIO):
         self.f = f
+        # active content met in the objects copied (named as `pdf.pdfa.active_content` names it): every object
+        # of the volume passes through a Copier, so the file need not be parsed again to look for it
+        self.active: set[str] = set()
         self.offsets: list[int] = [0]  # by object number; 0 is the free list head
         self.pos = 0
         self.hash = hashlib.sha256()
@@ -165,12 +173,16 @@ class Copier:
         for key, value in d.items():
             if key in skip:
                 continue
+            if key in _ACTIVE_KEYS:
+                self.w.active.add(_ACTIVE_KEYS[key])
+            elif key == "/S" and str(value) in FORBIDDEN_ACTIONS and d.get(Name.Type, Name.Action) == Name.Action:
+                self.w.active.add(f"action {value}")
             out.append(b" " + key_bytes(key) + b" " + self.value(value))
         return b"".join(out)
 
     def direct(self, obj: pikepdf.Object) -> bytes:
         text = obj.unparse()  # qpdf's own syntax, when nothing in it refers to another object (font widths,
-        if b" R" not in text:  # boxes, strings): every reference would show as "n g R"
+        if b" R" not in text and not any(m in text for m in _ACTIVE_MARKERS):  # boxes): a reference shows as "n g R"
             return text
         t = obj._type_code
         if t == ObjectType.dictionary:

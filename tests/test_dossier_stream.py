@@ -175,3 +175,18 @@ def test_the_writer_numbers_objects_as_met_and_never_copies_another_documents_st
                                              (-0.0, b"0"), (1e-7, b"0.0000001"), (True, b"true"), (100.0, b"100")])
 def test_numbers_are_written_without_exponents(value: float, text: bytes):
     assert number(value) == text
+
+
+def test_the_writer_names_active_content_in_any_object_it_copies():
+    src = pikepdf.new()
+    page = src.add_blank_page()
+    page.obj.Annots = pikepdf.Array([pikepdf.Dictionary(Subtype=pikepdf.Name.Link, A=pikepdf.Dictionary(
+        S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe")))])  # direct, no reference in it
+    page.obj.Extra = src.make_indirect(pikepdf.Dictionary(JS=pikepdf.String("app.alert(1)")))
+    w = StreamWriter(io.BytesIO())
+    Copier(w, w.reserve()).pages([page])
+    assert w.active == {"action /Launch", "/JS or /JavaScript"}
+    clean = StreamWriter(io.BytesIO())
+    plain = pikepdf.open(io.BytesIO(pdf_pages(1)))
+    Copier(clean, clean.reserve()).pages([plain.pages[0]])
+    assert clean.active == set()

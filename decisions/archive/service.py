@@ -45,7 +45,7 @@ from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import assemble, dossier, fonts, pdfa, signing
+from pdf import assemble, dossier, fonts, signing
 from pdf import events as events_zh
 from workflow.profiles import Profile as Profiled
 
@@ -323,8 +323,11 @@ def generate_dossier(ident: str | int, *, as_user: str | None, to: Path | None =
     with tempfile.TemporaryDirectory(prefix="juece-dossier-", dir=to.parent if to is not None else None) as tmp:
         path = Path(tmp) / "dossier.pdf"
         out = _render(record, path)
-        active = pdfa.active_content(path)
-        if active:  # every merged page was stripped (pdf.pdfa.strip_actions): what is left must not reach a reader
+        # every merged page was stripped (pdf.pdfa.strip_actions): what is left must not reach a reader. Every
+        # object of the volume was inspected as it was written (pdf.stream_writer), the same test as
+        # pdfa.active_content without parsing a file of thousands of pages again
+        active = out.active
+        if active:
             raise IntegrityFailure("案卷含有脚本或外部动作，拒绝生成 / the dossier would carry active content, refused: "
                                    + "; ".join(active))
         try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
