@@ -11,7 +11,8 @@ to disk file by file:
    and 第 X 页 共 Y 页 (a Form XObject overlay; the original content stream is not rewritten);
 3. every original evidence file embedded bit for bit (PDF/A-3 ``/AFRelationship /Source``), plus the
    manifest ``juece-dossier.json`` (``/Data``) that `decisions.archive.verify_dossier` reads back;
-4. bookmarks per section and per stage, XMP/OutputIntent (`pdf.pdfa.finish`), deterministic save.
+4. bookmarks per section and per stage, XMP/OutputIntent (`pdf.pdfa.finish`), written to disk by
+   `pdf.assemble` in constant memory.
 
 Reproducible: ReportLab runs with ``invariant=1``, every date comes from the record, the trailer
 /ID is derived from the content — the same record and files give the same bytes.

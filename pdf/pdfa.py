@@ -1,10 +1,11 @@
 """PDF/A-3b finishing and the checks we can run without veraPDF.
 
 Open-source ReportLab writes no XMP and no OutputIntent, and a merge drops catalog metadata, so the
-finishing step runs last, with pikepdf, on the merged document (stack-notes §4): document info and
-the same values as XMP with ``pdfaid:part=3, conformance=B``; an sRGB OutputIntent (``pdf/srgb.icc``,
-generated once with Pillow/LittleCMS, its creation date fixed so the bytes never change); embedded
-files with ``/AFRelationship``, MIME subtype and modification date, listed in the catalog's ``/AF``.
+finishing step (`finish`, stack-notes §4) gives the volume document info and the same values as XMP with
+``pdfaid:part=3, conformance=B``, an sRGB OutputIntent (``pdf/srgb.icc``, generated once with
+Pillow/LittleCMS, its creation date fixed so the bytes never change) and /Lang; `pdf.assemble` copies
+them into the volume it writes, with the embedded files (``/AFRelationship``, MIME subtype and
+modification date, listed in the catalog's ``/AF``).
 
 `check()` tests what can be tested mechanically (listed in README "Dossier"); it is not a validator.
 """
@@ -16,7 +17,6 @@ import io
 import re
 import subprocess
 import tempfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -61,19 +61,6 @@ def add_output_intent(pdf: pikepdf.Pdf) -> None:
                         Info=String(OUTPUT_CONDITION), RegistryName=String("http://www.color.org"),
                         DestOutputProfile=icc)
     pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
-
-
-def attach(pdf: pikepdf.Pdf, name: str, data: bytes, *, description: str, mime: str, modified: datetime,
-           relationship: Name) -> pikepdf.Object:
-    """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params/ModDate)."""
-    spec = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=name, mime_type=mime,
-                                    creation_date=pdf_date(modified), mod_date=pdf_date(modified),
-                                    relationship=relationship)
-    ef = spec.obj.EF.F
-    # compressed here at a fast level (qpdf would use level 6 at save time); /Params keeps size and MD5
-    ef.write(zlib.compress(data, 1), filter=Name.FlateDecode)
-    pdf.attachments[name] = spec
-    return spec.obj
 
 
 def _forbidden(action: object) -> bool:
@@ -230,21 +217,6 @@ def finish(pdf: pikepdf.Pdf, info: DocInfo, attached: list[pikepdf.Object]) -> N
     names = pdf.Root.get(Name.Names)
     if isinstance(names, Dictionary) and Name.JavaScript in names:
         del names[Name.JavaScript]
-
-
-def save(pdf: pikepdf.Pdf) -> bytes:
-    """Deterministic bytes: the trailer /ID is derived from the content (qpdf ``deterministic_id``).
-
-    Streams are copied as they are — no decoding, no recompression: ReportLab and the evidence compress
-    their own and `attach` compresses attachments. Asking qpdf to compress would also make it rewrite
-    every ASCII85-wrapped content stream of the merged evidence (ReportLab's default), which costs more
-    than the whole merge. No object streams: a classic cross-reference table and readable object
-    dictionaries (as PDF/A-1 required) are the easiest structure to recover in twenty years.
-    """
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-             object_stream_mode=pikepdf.ObjectStreamMode.disable, linearize=False, min_version="1.7")
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- checks (no veraPDF here)

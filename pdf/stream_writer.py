@@ -7,7 +7,8 @@ of memory per merged page and the whole volume twice over at the end. Here each 
 its pages copied and closed before the next one is opened: only one file's objects are in memory, stream
 data is read one stream at a time, and the bytes go to disk as they are made.
 
-The file is a classic one (no object streams, a cross-reference table, as `pdf.pdfa.save` wrote it before)
+The file is a classic one (no object streams, a cross-reference table, as qpdf wrote the volume before: the easiest structure to
+recover in twenty years, as PDF/A-1 required)
 and reproducible: objects are numbered in the order they are first met, and the trailer ``/ID`` is the
 SHA-256 of every byte before the cross-reference table.
 """
