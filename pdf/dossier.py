@@ -1,7 +1,8 @@
 """The archived decision dossier (一事一档): one decision, one PDF/A-3b volume.
 
-`render(record, files)` turns a decision's record — a plain, JSON-able dict assembled by
-`decisions.archive` (no database access here) — and its evidence files into the dossier's bytes:
+What the volume shows, built from a decision's record — a plain, JSON-able dict assembled by
+`decisions.archive` (no database access here) — and its evidence files; `pdf.assemble.render` writes it
+to disk file by file:
 
 1. the generated part (ReportLab, embedded TrueType CJK fonts only): cover, table of contents,
    procedure timeline, trigger determinations, opinion register, expert/risk/fair-competition
@@ -10,7 +11,8 @@
    and 第 X 页 共 Y 页 (a Form XObject overlay; the original content stream is not rewritten);
 3. every original evidence file embedded bit for bit (PDF/A-3 ``/AFRelationship /Source``), plus the
    manifest ``juece-dossier.json`` (``/Data``) that `decisions.archive.verify_dossier` reads back;
-4. bookmarks per section and per stage, XMP/OutputIntent (`pdf.pdfa.finish`), deterministic save.
+4. bookmarks per section and per stage, XMP/OutputIntent (`pdf.pdfa.finish`), written to disk by
+   `pdf.assemble` in constant memory.
 
 Reproducible: ReportLab runs with ``invariant=1``, every date comes from the record, the trailer
 /ID is derived from the content — the same record and files give the same bytes.
@@ -18,19 +20,16 @@ Reproducible: ReportLab runs with ``invariant=1``, every date comes from the rec
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import json
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Dictionary, Name
+from pikepdf import Name
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -173,17 +172,25 @@ class Part:
 
     entry: dict
     path: Path
-    pdf: pikepdf.Pdf | None = None
+    pdf: pikepdf.Pdf | None = None  # open only while its pages are being copied (pdf.assemble)
     pages: int = 0
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     first_page: int = 0  # absolute, 1-based, once the front matter is known
     rendition: Path | None = None  # the PDF merged in place of a Word/WPS/ODF original (the original is embedded)
     rendition_sha256: str = ""
+    # probing changed the pages in memory (actions removed, annotation flags set): when the file is opened
+    # again to copy its pages (pdf.assemble), it is cleaned again; a file probing left as it was is not walked twice
+    cleaned: bool = False
 
     @property
     def merged(self) -> bool:
-        return self.pdf is not None
+        return self.pages > 0
+
+    @property
+    def source(self) -> Path:
+        """The PDF whose pages are merged: the evidence file, or the rendition of a Word/WPS/ODF original."""
+        return self.rendition or self.path
 
     @property
     def attachment(self) -> str:
@@ -201,7 +208,8 @@ def probe(entry: dict, path: Path, rendition: Path | None = None) -> Part:
             part.reason = f"非 PDF 文件（{entry['content_type']}）：原件作为附件嵌入 / not a PDF: embedded as an attachment"
             return part
         source = part.rendition = rendition
-        part.rendition_sha256 = hashlib.sha256(rendition.read_bytes()).hexdigest()
+        with rendition.open("rb") as f:
+            part.rendition_sha256 = hashlib.file_digest(f, "sha256").hexdigest()
     try:
         pdf = pikepdf.open(source)
     except pikepdf.PasswordError:
@@ -218,14 +226,9 @@ def probe(entry: dict, path: Path, rendition: Path | None = None) -> Part:
             if n == 0:
                 part.reason = "PDF 没有页面：未并入，原件作为附件嵌入 / PDF has no pages: embedded only"
             else:
-                removed = 0
-                cleaned: set[tuple[int, int]] = set()
-                for page in pdf.pages:  # resolve what the merge and the stamp need now, not at save time
-                    page.mediabox  # noqa: B018
-                    # scripts and launches on the page, its annotations, /Next chains, form fields and their
-                    # parents — in memory: the original file is untouched
-                    removed += pdfa.strip_actions(pdf, page, cleaned)
+                removed = clean(pdf)
                 part.pdf, part.pages = pdf, n
+                part.cleaned = bool(removed) or any(Name.Annots in page.obj for page in pdf.pages)
                 if removed:
                     part.notes.append(f"合并页已移除 {removed} 个脚本或外部动作（原件未改动）/ removed {removed} actions")
                 missing = pdfa.unembedded_fonts(pdf)
@@ -235,12 +238,24 @@ def probe(entry: dict, path: Path, rendition: Path | None = None) -> Part:
     except (pikepdf.PdfError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
         part.pdf, part.pages = None, 0
         part.reason = f"PDF 结构损坏：未并入，原件作为附件嵌入 / damaged PDF: embedded only ({_short(exc)})"
-    if part.pdf is None:
-        pdf.close()
-    elif part.rendition is not None:
+    if part.pdf is not None and part.rendition is not None:
         part.notes.insert(0, "并入的页面由原件经 LibreOffice 转换为 PDF 而来，版式以原件为准（原件已嵌入）"
                              " / pages converted from the original by LibreOffice")
+    pdf.close()  # reopened page by page when the volume is written (pdf.assemble): memory stays flat
+    part.pdf = None
     return part
+
+
+def clean(pdf: pikepdf.Pdf) -> int:
+    """Resolve what the merge and the stamp need, and remove scripts and launches from every page, its
+    annotations, /Next chains, form fields and their parents — in memory: the original file is untouched.
+    Returns how many actions were removed."""
+    removed = 0
+    cleaned: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        page.mediabox  # noqa: B018
+        removed += pdfa.strip_actions(pdf, page, cleaned)
+    return removed
 
 
 def _short(exc: BaseException) -> str:
@@ -736,265 +751,44 @@ def overlay_plan(code: str, parts: list[Part], layout: Layout, slots: dict, text
     for p in parts:
         if not p.pdf:
             continue
-        label = chain.plain(f"{code} · 第{p.entry['no']}件")
         for i, page in enumerate(p.pdf.pages):
-            w, h = _display_size(page)
-            y = 4.5 * mm if h > 80 * mm else 2 * mm
-            x = min(12 * mm, w * 0.05)
-            plan.append(Stamp(w, h, [(x, y, 7.5, 0.25, label, False),
-                                     (w - x, y, 7.5, 0.25, f"第 {p.first_page + i} 页 共 {total} 页", True)],
-                              backed=True))
+            plan.append(evidence_stamp(code, p, i, page, total, chain))
     return plan
 
 
-class OverlayFont:
-    """The primary font, subset once for every character the overlay needs (ReportLab, invariant), and
-    the byte codes of each text in that subset: the overlay's content streams are then written directly,
-    one small Form XObject per page, instead of a ReportLab page per page of the dossier."""
-
-    def __init__(self, chain: fonts.FontChain, texts: set[str]):
-        from reportlab.pdfbase import pdfmetrics
-
-        self.font = pdfmetrics.getFont(chain.primary)
-        self.name = chain.primary
-        palette = "".join(sorted(set("".join(texts))))
-        buf = io.BytesIO()
-        c = rl_canvas.Canvas(buf, invariant=1, initialFontName=chain.primary, pageCompression=1)
-        c.setFont(chain.primary, 8)
-        c.drawString(0, 0, palette)
-        self._doc = c._doc
-        self.encoded = {t: self._encode(t) for t in texts}
-        c.showPage()
-        c.save()
-        self.pdf = pikepdf.open(io.BytesIO(buf.getvalue()))
-
-    def _encode(self, text: str) -> bytes:
-        ops = []
-        for subset, chunk in self.font.splitString(text, self._doc):
-            ops.append(f"{self.font.getSubsetInternalName(subset, self._doc)} {{size}} Tf <{chunk.hex()}> Tj".encode())
-        return b" ".join(ops)
-
-    def width(self, text: str, size: float) -> float:
-        from reportlab.pdfbase import pdfmetrics
-
-        return pdfmetrics.stringWidth(text, self.name, size)
-
-    def fonts_resource(self) -> pikepdf.Object:
-        """The subset font(s). ReportLab tags the first subset of every document AAAAAA+…, like the generated
-        part's; `pdfa.retag_subsets` gives every subset of the dossier its own tag before saving (poppler
-        confuses two fonts of one name on one page: wrong text extracted)."""
-        return self.pdf.pages[0].obj.Resources.Font
-
-    def content(self, st: Stamp) -> bytes:
-        out = [b"q"]
-        for x, y, size, grey, text, right in st.items:
-            if not text:
-                continue
-            width = self.width(text, size)
-            if right:
-                x -= width
-            if st.backed:  # white backing box: from below the descenders to above the ascenders, 1.5 pt margin
-                pad = 1.5
-                out.append(f"1 g {x - pad:.2f} {y - 0.25 * size - pad:.2f} {width + 2 * pad:.2f} "
-                           f"{1.15 * size + 2 * pad:.2f} re f".encode())
-            ops = self.encoded[text].replace(b"{size}", f"{size:g}".encode())
-            out.append(f"{grey:g} g BT 1 0 0 1 {x:.2f} {y:.2f} Tm ".encode() + ops + b" ET")
-        out.append(b"Q")
-        return b"\n".join(out)
+def evidence_stamp(code: str, p: Part, i: int, page: pikepdf.Page, total: int, chain: fonts.FontChain) -> Stamp:
+    """The stamp of the `i`-th page of a merged document: 档号/decision code with its 件号, 第 X 页 共 Y 页, on a
+    white backing, the size of the page as displayed."""
+    w, h = _display_size(page)
+    y = 4.5 * mm if h > 80 * mm else 2 * mm
+    x = min(12 * mm, w * 0.05)
+    return Stamp(w, h, [(x, y, 7.5, 0.25, evidence_label(code, p, chain), False),
+                        (w - x, y, 7.5, 0.25, evidence_footer(p.first_page + i, total), True)], backed=True)
 
 
-def _box(page: pikepdf.Page) -> pikepdf.Rectangle:
+def evidence_label(code: str, p: Part, chain: fonts.FontChain) -> str:
+    return chain.plain(f"{code} · 第{p.entry['no']}件")
+
+
+def evidence_footer(page: int, total: int) -> str:
+    return f"第 {page} 页 共 {total} 页"
+
+
+def page_box(page: pikepdf.Page) -> pikepdf.Rectangle:
+    """The box a stamp is placed in: the page's crop box (its media box when it has none)."""
     return pikepdf.Rectangle(page.cropbox)
 
 
+def evidence_groups(parts: list[Part]) -> list[tuple[str, list[Part]]]:
+    """The documents by stage (the table of contents' and the bookmarks' groups)."""
+    return _groups(parts)
+
+
 def _display_size(page: pikepdf.Page) -> tuple[float, float]:
-    box = _box(page)
+    box = page_box(page)
     w, h = abs(box.width), abs(box.height)
     rotate = int(page.obj.get(Name.Rotate, 0)) % 360
     return (h, w) if rotate in (90, 270) else (w, h)
-
-
-def _stamp(out: pikepdf.Pdf, page: pikepdf.Page, st: Stamp, font: OverlayFont, font_res: pikepdf.Object,
-           push: pikepdf.Object, shared: dict[bytes, pikepdf.Stream]) -> None:
-    """Put the stamp on the page as a Form XObject, placed upright whatever the page's /Rotate and box
-    origin (qpdf's placement); the page's own content stream is left as it is, wrapped in q/Q."""
-    formx = pikepdf.Stream(out, font.content(st))
-    formx.Type, formx.Subtype = Name.XObject, Name.Form
-    formx.BBox = pikepdf.Array([0, 0, st.width, st.height])
-    formx.Resources = Dictionary(Font=font_res)
-    obj = page.obj
-    res = obj.get(Name.Resources)
-    res = Dictionary({k: v for k, v in res.items()}) if isinstance(res, Dictionary) else Dictionary()
-    xobjects = res.get(Name.XObject)
-    xobjects = Dictionary({k: v for k, v in xobjects.items()}) if isinstance(xobjects, Dictionary) else Dictionary()
-    name = next(n for n in (f"/JzStamp{i}" for i in range(len(xobjects) + 1)) if n not in xobjects)
-    xobjects[name] = formx
-    res.XObject = xobjects
-    obj.Resources = res  # a page's own copy: resources shared between pages are not changed
-    cs = page.calc_form_xobject_placement(formx, Name(name), _box(page), invert_transformations=True,
-                                          allow_shrink=True, allow_expand=True)
-    page.contents_add(push, prepend=True)
-    pop = b"\nQ\n" + cs + b"\n"  # the same for every page of one size, rotation and resource name
-    if pop not in shared:
-        shared[pop] = out.make_indirect(pikepdf.Stream(out, pop))
-    page.contents_add(shared[pop])
-
-
-@dataclass
-class Rendered:
-    data: bytes
-    pages: int
-    front_pages: int
-    manifest: dict
-    warnings: list[str]
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-class _Clock:
-    """CPU seconds per step of a rendering (printed by bench/dossier.py)."""
-
-    def __init__(self) -> None:
-        self.steps: dict[str, float] = {}
-        self._t = time.process_time()
-
-    def lap(self, step: str) -> None:
-        now = time.process_time()
-        self.steps[step] = round(self.steps.get(step, 0.0) + now - self._t, 3)
-        self._t = now
-
-
-def render(record: dict, files: dict[int, Path], renditions: dict[int, Path] | None = None) -> Rendered:
-    """The dossier of `record`; `files` maps each evidence id to its (already fixity-checked) file, `renditions`
-    evidence ids of Word/WPS/ODF originals to their PDF renditions (merged as pages; the originals embedded).
-
-    Python's cyclic garbage collector is paused while rendering: the merge and the overlay create
-    tens of thousands of short-lived PDF object wrappers, and collections triggered by them cost more
-    than the rest of the stamping (measured: ~200 µs vs ~50 µs per page). Reference counting still
-    frees everything; the collector resumes (and runs once) at the end.
-    """
-    with _RENDER_LOCK:  # ReportLab keeps per-document state in shared font objects: one rendering at a time
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return _render(record, files, renditions or {})
-        finally:
-            if was_enabled:
-                gc.enable()
-                gc.collect(0)
-
-
-_RENDER_LOCK = threading.Lock()
-
-
-def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path]) -> Rendered:
-    clock = _Clock()
-    chain = fonts.chain()
-    dec = record["decision"]
-    parts = [probe(e, files[e["id"]], renditions.get(e["id"])) for e in record["evidence"]]
-    clock.lap("probe")
-    try:
-        front, front_pages, anchors, slots = render_front(record, parts, chain)
-        clock.lap("front (ReportLab)")
-        page = front_pages + 1
-        for p in parts:
-            if p.merged:
-                p.first_page = page
-                page += p.pages
-        tail, tail_pages, wanted = b"", 0, 1
-        while tail_pages != wanted:  # the 备考表 states the volume's page count, its own pages included
-            tail_pages = wanted
-            tail, wanted = render_tail(record, parts, chain, page, page - 1 + tail_pages, front_pages, tail_pages)
-        anchors["notes"] = page
-        layout = Layout(front_pages, page - 1 + tail_pages, anchors, tail_pages)
-        out = pikepdf.open(io.BytesIO(front))
-        for p in parts:
-            if p.pdf:
-                out.pages.extend(p.pdf.pages)
-        clock.lap("merge")
-        plan = overlay_plan(volume_label(record), parts, layout, slots, slot_texts(parts, layout), chain)
-        font = OverlayFont(chain, {item[4] for st in plan for item in st.items if item[4]})
-        font_res = out.copy_foreign(font.fonts_resource())
-        push = out.make_indirect(pikepdf.Stream(out, b"q\n"))
-        shared: dict[bytes, pikepdf.Stream] = {}
-        for page, st in zip(out.pages, plan, strict=True):  # iterate: out.pages[n] costs ~170 µs each
-            _stamp(out, page, st, font, font_res, push, shared)
-        tail_pdf = pikepdf.open(io.BytesIO(tail))  # the 卷内备考表: the volume's last page(s), numbered by itself
-        out.pages.extend(tail_pdf.pages)
-        clock.lap("stamps")
-        warnings = [f"第{p.entry['no']}件 {p.entry['filename']}: {n}" for p in parts for n in p.notes]
-        pdfa.retag_subsets(out)
-        clock.lap("subset tags")
-        _outline(out, layout, parts)
-        manifest = _manifest(record, parts, layout, chain)
-        attached = []
-        for p in parts:
-            e = p.entry
-            attached.append(pdfa.attach(out, p.attachment, p.path.read_bytes(),
-                                        description=f"第{e['no']}件 {e['kind_name']}（{e['kind']}）原件 "
-                                                    f"sha256={e['sha256']}",
-                                        mime=e["content_type"], modified=_dt(e["at"]), relationship=Name.Source))
-        until = as_of(record)
-        attached.append(pdfa.attach(out, MANIFEST_NAME, canonical(manifest), description="juece 案卷清单 / manifest",
-                                    mime="application/json", modified=_dt(until), relationship=Name.Data))
-        clock.lap("attachments")
-        pdfa.finish(out, pdfa.DocInfo(title=dec["title"], author=record["organ"]["name"],
-                                      subject=f"重大行政决策案卷 {dec['code']}" + ("（阶段性）" if dec["interim"] else ""),
-                                      keywords=f"{dec['code']}; 重大行政决策; 一事一档",
-                                      created=_dt(dec["created_at"]), modified=_dt(until)), attached)
-        out.Root.PageMode = Name.UseOutlines
-        data = pdfa.save(out)
-        clock.lap("finish + save (qpdf)")
-        return Rendered(data, layout.total_pages, layout.front_pages, manifest, warnings, clock.steps)
-    finally:
-        for p in parts:
-            if p.pdf is not None:
-                p.pdf.close()
-
-
-def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _outline(out: pikepdf.Pdf, layout: Layout, parts: list[Part]) -> None:
-    with out.open_outline() as ol:
-        for key, title in SECTIONS:
-            if key in layout.anchors and key != "notes":
-                ol.root.append(pikepdf.OutlineItem(title, layout.anchors[key] - 1))
-        merged = [p for p in parts if p.merged]
-        if merged:
-            top = pikepdf.OutlineItem(EVIDENCE_SECTION, merged[0].first_page - 1)
-            for label, group in _groups(merged):
-                g = pikepdf.OutlineItem(label, group[0].first_page - 1)
-                for p in group:
-                    g.children.append(pikepdf.OutlineItem(f"第{p.entry['no']}件 {p.entry['kind_name']}："
-                                                          f"{fonts.clean(p.entry['filename'])}", p.first_page - 1))
-                top.children.append(g)
-            ol.root.append(top)
-        if "notes" in layout.anchors:  # the 卷内备考表 closes the volume
-            ol.root.append(pikepdf.OutlineItem("卷内备考表", layout.anchors["notes"] - 1))
-
-
-def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.FontChain) -> dict:
-    dec = record["decision"]
-    return {
-        "format": FORMAT,
-        "decision": {"id": dec["id"], "code": dec["code"], "title": dec["title"], "state": dec["state"],
-                     "as_of": as_of(record), "interim": dec["interim"]},
-        "record_sha256": record_digest(record),
-        "chain": chain_anchor(record),
-        "pages": layout.total_pages,
-        "front_pages": layout.front_pages,
-        "tail_pages": layout.tail_pages,
-        "evidence": [{"no": p.entry["no"], "id": p.entry["id"], "filename": p.entry["filename"],
-                      "sha256": p.entry["sha256"], "size": p.entry["size"], "content_type": p.entry["content_type"],
-                      "attachment": p.attachment, "merged": p.merged,
-                      "pages": [p.first_page, p.first_page + p.pages - 1] if p.merged else None,
-                      "reason": p.reason,
-                      **({"rendition_sha256": p.rendition_sha256} if p.rendition_sha256 and p.merged else {})}
-                     for p in parts],
-        "renderer": {"layout": LAYOUT, "reportlab": _version("reportlab"), "pikepdf": pikepdf.__version__,
-                     "qpdf": str(pikepdf.__libqpdf_version__), "fonts": chain.fingerprint()},
-    }
 
 
 def chain_anchor(record: dict) -> dict | None:
@@ -1003,11 +797,6 @@ def chain_anchor(record: dict) -> dict | None:
     last = max(record["events"], key=lambda e: e["seq"], default=None)
     return {"seq": last["seq"], "sha256": last["hash"]} if last else None
 
-
-def _version(dist: str) -> str:
-    from importlib.metadata import version
-
-    return version(dist)
 
 
 # ----------------------------------------------------------------- reading a dossier back
@@ -1026,4 +815,4 @@ def embedded_hashes(pdf: pikepdf.Pdf) -> dict[str, str]:
     return {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest() for name, spec in pdf.attachments.items()}
 
 
-__all__ = ["render", "Rendered", "read_manifest", "embedded_hashes", "record_digest", "MANIFEST_NAME", "FORMAT"]
+__all__ = ["probe", "render_front", "overlay_plan", "evidence_stamp", "read_manifest", "embedded_hashes", "record_digest", "MANIFEST_NAME", "FORMAT"]

@@ -1,10 +1,11 @@
 """PDF/A-3b finishing and the checks we can run without veraPDF.
 
 Open-source ReportLab writes no XMP and no OutputIntent, and a merge drops catalog metadata, so the
-finishing step runs last, with pikepdf, on the merged document (stack-notes §4): document info and
-the same values as XMP with ``pdfaid:part=3, conformance=B``; an sRGB OutputIntent (``pdf/srgb.icc``,
-generated once with Pillow/LittleCMS, its creation date fixed so the bytes never change); embedded
-files with ``/AFRelationship``, MIME subtype and modification date, listed in the catalog's ``/AF``.
+finishing step (`finish`, stack-notes §4) gives the volume document info and the same values as XMP with
+``pdfaid:part=3, conformance=B``, an sRGB OutputIntent (``pdf/srgb.icc``, generated once with
+Pillow/LittleCMS, its creation date fixed so the bytes never change) and /Lang; `pdf.assemble` copies
+them into the volume it writes, with the embedded files (``/AFRelationship``, MIME subtype and
+modification date, listed in the catalog's ``/AF``).
 
 `check()` tests what can be tested mechanically (listed in README "Dossier"); it is not a validator.
 """
@@ -16,7 +17,6 @@ import io
 import re
 import subprocess
 import tempfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -61,19 +61,6 @@ def add_output_intent(pdf: pikepdf.Pdf) -> None:
                         Info=String(OUTPUT_CONDITION), RegistryName=String("http://www.color.org"),
                         DestOutputProfile=icc)
     pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
-
-
-def attach(pdf: pikepdf.Pdf, name: str, data: bytes, *, description: str, mime: str, modified: datetime,
-           relationship: Name) -> pikepdf.Object:
-    """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params/ModDate)."""
-    spec = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=name, mime_type=mime,
-                                    creation_date=pdf_date(modified), mod_date=pdf_date(modified),
-                                    relationship=relationship)
-    ef = spec.obj.EF.F
-    # compressed here at a fast level (qpdf would use level 6 at save time); /Params keeps size and MD5
-    ef.write(zlib.compress(data, 1), filter=Name.FlateDecode)
-    pdf.attachments[name] = spec
-    return spec.obj
 
 
 def _forbidden(action: object) -> bool:
@@ -176,10 +163,10 @@ def strip_actions(pdf: pikepdf.Pdf, page: pikepdf.Page, seen: set[tuple[int, int
     return removed
 
 
-def active_content(pdf: pikepdf.Pdf | bytes) -> list[str]:
+def active_content(pdf: pikepdf.Pdf | bytes | Path) -> list[str]:
     """Scripts and forbidden actions anywhere in the file (what PDF/A forbids), each named once."""
-    if isinstance(pdf, bytes):
-        with pikepdf.open(io.BytesIO(pdf)) as opened:
+    if isinstance(pdf, bytes | Path):
+        with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as opened:
             return active_content(opened)
     forbidden = set()
     for obj in pdf.objects:
@@ -230,21 +217,6 @@ def finish(pdf: pikepdf.Pdf, info: DocInfo, attached: list[pikepdf.Object]) -> N
     names = pdf.Root.get(Name.Names)
     if isinstance(names, Dictionary) and Name.JavaScript in names:
         del names[Name.JavaScript]
-
-
-def save(pdf: pikepdf.Pdf) -> bytes:
-    """Deterministic bytes: the trailer /ID is derived from the content (qpdf ``deterministic_id``).
-
-    Streams are copied as they are — no decoding, no recompression: ReportLab and the evidence compress
-    their own and `attach` compresses attachments. Asking qpdf to compress would also make it rewrite
-    every ASCII85-wrapped content stream of the merged evidence (ReportLab's default), which costs more
-    than the whole merge. No object streams: a classic cross-reference table and readable object
-    dictionaries (as PDF/A-1 required) are the easiest structure to recover in twenty years.
-    """
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-             object_stream_mode=pikepdf.ObjectStreamMode.disable, linearize=False, min_version="1.7")
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- checks (no veraPDF here)
@@ -329,7 +301,7 @@ def _stored(value: object) -> bytes:
     return str(value).encode()
 
 
-def retag_subsets(pdf: pikepdf.Pdf) -> int:
+def retag_subsets(pdf: pikepdf.Pdf, tags: dict[str, bytes] | None = None) -> int:
     """Give each embedded font subset its own tag (ISO 32000-1 §9.6.4: "different subsets in the same PDF
     file shall have different tags"), derived from the subset itself — its font program, widths, encoding
     and ToUnicode map as stored — so the same dossier always gets the same tags (byte-reproducible).
@@ -337,8 +309,11 @@ def retag_subsets(pdf: pikepdf.Pdf) -> int:
     ReportLab numbers the subsets of each font of each document from ``AAAAAA``, so the generated part, the
     overlay and every evidence PDF made with ReportLab all start with ``AAAAAA+``; readers that key fonts by
     name (poppler) then mix them up. Only names that already carry a tag are changed (non-subset fonts keep
-    their names); a Type0 font takes its descendant's tag. Returns the number of fonts renamed."""
-    tags: dict[str, bytes] = {}  # tag -> the content digest it was given to
+    their names); a Type0 font takes its descendant's tag. Returns the number of fonts renamed.
+
+    ``tags`` (tag -> the content digest it was given to) is shared between the documents of one volume when
+    they are retagged one by one (`pdf.assemble`), so that no tag is given to two different subsets."""
+    tags = {} if tags is None else tags
     renamed = 0
     for font, parent in iter_fonts(pdf):
         base = str(font.get(Name.BaseFont, ""))[1:]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,7 +47,7 @@ from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import description, dossier, fonts, pdfa, signing
+from pdf import assemble, description, dossier, fonts, signing
 from pdf import events as events_zh
 from workflow.profiles import Profile as Profiled
 
@@ -320,54 +322,62 @@ def _renditions(record: dict) -> dict[int, Path]:
     return out
 
 
-def _render(record: dict) -> dossier.Rendered:
+def _render(record: dict, out: Path | None = None) -> assemble.Rendered:
     try:
-        return dossier.render(record, _files(record), _renditions(record))
+        return assemble.render(record, _files(record), _renditions(record), out)
     except fonts.FontUnavailable as exc:
         raise BadInput(str(exc)) from None
 
 
 # ----------------------------------------------------------------- use cases
-def generate_dossier(ident: str | int, *, as_user: str | None) -> dict:
+def generate_dossier(ident: str | int, *, as_user: str | None, to: Path | None = None) -> dict:
     """Render the decision's dossier and record its SHA-256 in the audit trail.
 
-    Returns ``{"filename", "data", "sha256", "pages"}`` (plus ``warnings`` and the CPU ``timings`` of
-    each rendering step). ``as_user=None`` is the
-    server operator (CLI without --as); the workbench always passes the signed-in user.
+    Returns ``{"filename", "sha256", "pages", "bytes"}`` (plus ``warnings`` and the CPU ``timings`` of each
+    rendering step) and the volume: written to ``to`` when given (``"path"``: rendered, checked and signed on
+    disk, never held in memory — a volume of thousands of pages or of scans), else as ``"data"``.
+    ``as_user=None`` is the server operator (CLI without --as); the workbench always passes the signed-in user.
     """
     record, actor, role = load_record(ident, as_user)
     problems = fixity_problems(record)
     if problems:
         raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
-    out = _render(record)
-    active = pdfa.active_content(out.data)
-    if active:  # every merged page was stripped (pdf.pdfa.strip_actions): what is left must not reach a reader
-        raise IntegrityFailure("案卷含有脚本或外部动作，拒绝生成 / the dossier would carry active content, refused: "
-                               + "; ".join(active))
-    try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
-        signed = signing.sign_dossier(out.data)
-    except signing.SigningError as exc:
-        raise BadInput(f"案卷签名配置有误 / dossier signing configuration: {exc}") from None
-    data = signed.data
-    sha = hashlib.sha256(data).hexdigest()
-    dec = record["decision"]
-    filename = f"{dec['code']}-dossier.pdf"
-    detail = {"sha256": sha, "pages": out.pages, "bytes": len(data), "filename": filename,
-              "record_sha256": out.manifest["record_sha256"], "as_of": dec["as_of"], "interim": dec["interim"],
-              "evidence": len(record["evidence"]), "signed": signed.signed,
-              "unsigned_sha256": signed.unsigned_sha256}
-    for attempt in range(5):
-        try:
-            with UnitOfWork() as uow:
-                audit.record(uow.session, decision_id=dec["id"], actor=actor.username if actor else "operator",
-                             role=role, office=actor.office_code if actor else "", action="dossier", detail=detail)
-                uow.commit()
-            break
-        except (IntegrityError, Conflict):  # another event took the same seq: append after it
-            if attempt == 4:
-                raise
-    return {"filename": filename, "data": data, "sha256": sha, "pages": out.pages, "warnings": out.warnings,
-            "timings": out.timings, **signed.summary()}
+    with tempfile.TemporaryDirectory(prefix="juece-dossier-", dir=to.parent if to is not None else None) as tmp:
+        path = Path(tmp) / "dossier.pdf"
+        out = _render(record, path)
+        # every merged page was stripped (pdf.pdfa.strip_actions): what is left must not reach a reader. Every
+        # object of the volume was inspected as it was written (pdf.stream_writer), the same test as
+        # pdfa.active_content without parsing a file of thousands of pages again
+        active = out.active
+        if active:
+            raise IntegrityFailure("案卷含有脚本或外部动作，拒绝生成 / the dossier would carry active content, refused: "
+                                   + "; ".join(active))
+        try:  # PAdES with the deployment's certificate when configured (JUECE_SIGN_CERT/KEY), else unsigned
+            signed = signing.sign_file(path, sha256=out.sha256)
+        except signing.SigningError as exc:
+            raise BadInput(f"案卷签名配置有误 / dossier signing configuration: {exc}") from None
+        sha, size = signed.sha256, path.stat().st_size
+        dec = record["decision"]
+        filename = f"{dec['code']}-dossier.pdf"
+        detail = {"sha256": sha, "pages": out.pages, "bytes": size, "filename": filename,
+                  "record_sha256": out.manifest["record_sha256"], "as_of": dec["as_of"], "interim": dec["interim"],
+                  "evidence": len(record["evidence"]), "signed": signed.signed,
+                  "unsigned_sha256": signed.unsigned_sha256}
+        for attempt in range(5):
+            try:
+                with UnitOfWork() as uow:
+                    audit.record(uow.session, decision_id=dec["id"], actor=actor.username if actor else "operator",
+                                 role=role, office=actor.office_code if actor else "", action="dossier", detail=detail)
+                    uow.commit()
+                break
+            except (IntegrityError, Conflict):  # another event took the same seq: append after it
+                if attempt == 4:
+                    raise
+        volume: dict = {"path": to} if to is not None else {"data": path.read_bytes()}
+        if to is not None:
+            os.replace(path, to)
+    return {"filename": filename, **volume, "sha256": sha, "bytes": size, "pages": out.pages,
+            "warnings": out.warnings, "timings": out.timings, **signed.summary()}
 
 
 def _reconverted(then: dict, now: dict) -> bool:

@@ -147,12 +147,9 @@ def dossier_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
             raise BadInput(f"-o {str(output)!r} 是目录 / is a directory")
         if not output.parent.is_dir():
             raise BadInput(f"-o {str(output)!r}: 目录不存在 / directory does not exist")
-        r = archive.generate_dossier(ident, as_user=as_user)
-        tmp = output.with_name(output.name + ".part")
-        tmp.write_bytes(r["data"])
-        tmp.replace(output)
+        r = archive.generate_dossier(ident, as_user=as_user, to=output)  # written beside it, then renamed
         return {"file": str(output), "filename": r["filename"], "sha256": r["sha256"], "pages": r["pages"],
-                "bytes": len(r["data"]), "warnings": r["warnings"]}
+                "bytes": r["bytes"], "warnings": r["warnings"]}
 
     def human(r: dict) -> str:
         lines = [f"已生成案卷 / dossier written: {r['file']} ({r['pages']} 页, {r['bytes']} bytes) sha256={r['sha256']}"]
