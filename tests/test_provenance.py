@@ -191,6 +191,21 @@ def test_after_lawful_with_amendments_the_meeting_pins_the_amended_draft(org):
     assert [e for e in s["evidence"] if e["kind"] == "meeting_minutes"][-1]["draft_sha256"] == amended
 
 
+
+def test_each_review_pins_the_draft_current_when_it_is_recorded(org):
+    """§8 Versions: the risk report, the fair competition review, the legality submission and opinion each pin the
+    draft current when they are recorded (a second draft came in during the risk assessment)."""
+    w = Walker(triggers={"stability_risk": "yes", "market_entities": "yes"}).walk_to("risk_assessment")
+    v2 = w.ev("draft", name="草案v2.pdf", data=PDF + b"% v2\n", version="v2")["sha256"]
+    w.walk_to("legality_review")
+    w.do_legality_review()
+    shown = show(w.id)
+    v1 = next(e["sha256"] for e in shown["evidence"] if e["kind"] == "draft")
+    pinned = {e["kind"]: e["draft_sha256"] for e in shown["evidence"]}
+    assert v1 != v2
+    assert all(pinned[k] == v2 for k in ("risk_report", "fair_competition_review", "legality_submission",
+                                         "legality_opinion")), pinned
+
 def test_show_json_gives_provenance_per_evidence_item(org):
     w = Walker(triggers={"professional_technical": "yes"}).walk_to("expert_review")
     w.do_expert_review()
