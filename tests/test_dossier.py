@@ -102,7 +102,7 @@ def test_key_texts_are_extractable(demo_env):
             assert "阶段性案卷" in text, did
     one = "".join(text_of(demo_env[1]["path"]).split())
     for expected in ("李建国（区长）（hd_head）", "不同意（reject）", "行政首长，最后发言", "收到意见12条", "政府网站（website）",
-                     "依法跳过", "已完成", "经2022-06-16集体讨论决定通过", "意见采纳情况登记", "一事一档"):
+                     "依法跳过", "已完成", f"经{demo.moved('2022-06-16')}集体讨论决定通过", "意见采纳情况登记", "一事一档"):
         assert expected in one, expected
 
 

@@ -37,7 +37,8 @@ if not ok:
 st.subheader(t("versions"))
 if versions:
     common.table([{t("version"): v["version"], t("status"): t(f"cat_{v['status']}"), t("total"): v["items"],
-                   t("reason"): v["reason"], t("consent"): v["party_consent_at"], t("published_at"): v["published_at"]}
+                   t("reason"): common.in_language(v["reason"]), t("consent"): v["party_consent_at"],
+                   t("published_at"): v["published_at"]}
                   for v in versions], hide_index=True, width="stretch")
 else:
     st.caption(t("none"))
