@@ -225,13 +225,15 @@ def load() -> dict:
         for organ, office in REVIEW_OFFICES:
             registers.set_review_office(organ, office, as_user="admin")
     hd_year, yk_year = int(moved("2022-07-20")[:4]), int(moved("2025-02-20")[:4])  # the catalogs' years
-    hd_items = catalog.import_csv("HD", hd_year, CATALOGS / "guangzhou-huadu-district-2022.csv",
-                                  source="花府办〔2022〕6号 https://www.huadu.gov.cn/xxgk/zcwj/zfwj/hfb/content/post_8157016.html",
-                                  published_at=moved("2022-03-28"), party_consent_at=moved("2022-03-18"))
-    yk_items = catalog.import_csv("YK-LCJ", yk_year, CATALOGS / "yingkou-forestry-grassland-bureau-2025.csv",
-                                  source="https://lycyj.yingkou.gov.cn/govxxgk/lyhcyj/2025-10-22/"
-                                         "72c2f35f-9550-415a-89d2-22683a947af8.html",
-                                  published_at=moved("2025-02-20"), party_consent_at=moved("2025-02-14"))
+    with at("2022-03-28T10:00:00"):  # recorded on the day it was published
+        hd_items = catalog.import_csv("HD", hd_year, CATALOGS / "guangzhou-huadu-district-2022.csv",
+                                      source="花府办〔2022〕6号 https://www.huadu.gov.cn/xxgk/zcwj/zfwj/hfb/content/post_8157016.html",
+                                      published_at=moved("2022-03-28"), party_consent_at=moved("2022-03-18"))
+    with at("2025-02-20T10:00:00"):
+        yk_items = catalog.import_csv("YK-LCJ", yk_year, CATALOGS / "yingkou-forestry-grassland-bureau-2025.csv",
+                                      source="https://lycyj.yingkou.gov.cn/govxxgk/lyhcyj/2025-10-22/"
+                                             "72c2f35f-9550-415a-89d2-22683a947af8.html",
+                                      published_at=moved("2025-02-20"), party_consent_at=moved("2025-02-14"))
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
     # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
