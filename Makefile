@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export JUECE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run run-pg stop-pg test test-sqlite test-pg setup lint demo clean bench system-packages system-packages-pg system-packages-test
+.PHONY: run run-pg stop-pg test test-sqlite test-pg setup lint demo clean bench screenshots system-packages system-packages-pg system-packages-test
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,11 @@ run-pg: system-packages-pg setup
 
 stop-pg:
 	$(BIN)/python -m decisions.storage.pgcluster stop --dir $(PG_DIR)
+
+# every page as each role, in Chinese and English, as PNGs in var/screenshots/ (tests/screenshots.py: a throw-away
+# demo deployment served on a free localhost port, headless Chromium)
+screenshots: system-packages-test setup
+	$(BIN)/python -m tests.screenshots --out $(CURDIR)/var/screenshots
 
 demo: setup
 	$(BIN)/juece init

@@ -1,5 +1,7 @@
 """Workbench benchmark: server-side run time of each page (Streamlit AppTest) with 100 and with 10,000
-decisions in the database, in one run. Goal (issue 4): every page at 10,000 within 2x its time at 100.
+decisions in the database, in one run. Goals: every page at the large size within 2x its time at the small one
+(issue 4), and every page's p95 at most 300 ms at 100,000 decisions on PostgreSQL (issue 15; a rerun of the page
+is what every interaction costs on the server, so the page's p95 is also the interaction's).
 
 Each deployment gets the same small city government, a published catalog and three decisions walked
 through the service layer (in legality review, at the meeting, in execution); the rest are bulk-inserted
@@ -9,6 +11,7 @@ between the two databases, and the median of the runs is reported.
 
     .venv/bin/python bench/ui.py               # 100 vs 10,000 decisions, 7 runs per page
     .venv/bin/python bench/ui.py --runs 3      # quicker look
+    .venv/bin/python bench/ui.py --db postgresql --large 100000 --runs 20   # issue 15's figure: p95 <= 300 ms
 """
 
 from __future__ import annotations
@@ -114,15 +117,19 @@ def bulk(n: int, seed: int = 11) -> None:
 
 
 class Deployment:
-    def __init__(self, total: int):
+    def __init__(self, total: int, cluster=None):  # noqa: ANN001 - bench.pgcluster's Cluster, or None: SQLite
         self.total = total
         self.dir = tempfile.mkdtemp(prefix=f"juece-bench-ui-{total}-")
         self.ids: dict[str, int] = {}
         self.times: dict[str, list[float]] = {}
+        self.url = f"sqlite:///{self.dir}/juece.db"
+        if cluster is not None:
+            cluster.admin(f'CREATE DATABASE "ui_{total}"')
+            self.url = cluster.url(f"ui_{total}")
 
     def use(self) -> None:
         os.environ["JUECE_DATA_DIR"] = self.dir
-        os.environ["JUECE_DATABASE_URL"] = f"sqlite:///{self.dir}/juece.db"
+        os.environ["JUECE_DATABASE_URL"] = self.url
 
     def setup(self) -> None:
         from decisions import clock
@@ -141,7 +148,7 @@ class Deployment:
             review = Walker()
             review.new("示例市公共停车设施建设管理办法")
             review.walk_to("legality_review")
-            review.ev("legality_submission", submitted="2026-05-06")
+            review.ev("legality_submission", submitted="2026-02-10")
             meeting = Walker()
             meeting.new("示例市城市更新条例实施办法")
             meeting.walk_to("collective_discussion")
@@ -150,6 +157,11 @@ class Deployment:
             done.walk_to("execution")
         self.ids = {"review": review.id, "meeting": meeting.id, "execution": done.id}
         bulk(self.total - 3)
+        if self.url.startswith("postgresql"):
+            from decisions.storage.db import get_engine
+
+            with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def measure(deployments: list[Deployment], runs: int) -> None:
@@ -186,6 +198,9 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", default="", help="measure only pages whose label contains this text")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="postgresql: a throw-away cluster (bench/pgcluster.py), as a province deploys")
+    parser.add_argument("--goal-ms", type=float, default=300, help="p95 goal per page at the large size")
     args = parser.parse_args()
     if args.only:
         PAGES[:] = [p for p in PAGES if args.only in p[0]]
@@ -193,24 +208,39 @@ def main() -> int:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    deployments = [Deployment(args.small), Deployment(args.large)]
+    cluster = None
+    if args.db == "postgresql":
+        sys.path.insert(0, str(ROOT / "bench"))
+        import pgcluster
+
+        cluster = pgcluster.start(durable=False)
+    deployments = [Deployment(args.small, cluster), Deployment(args.large, cluster)]
     t0 = time.perf_counter()
     for d in deployments:
         d.setup()
-    print(f"setup: {args.small:,} and {args.large:,} decisions in {time.perf_counter() - t0:.1f} s; "
-          f"{args.runs} warm runs per page, median, AppTest (server side)")
+    print(f"setup ({args.db}): {args.small:,} and {args.large:,} decisions in {time.perf_counter() - t0:.1f} s; "
+          f"{args.runs} warm runs per page, median and p95, AppTest (server side)")
     measure(deployments, args.runs)
     small, large = deployments
     width = max(len(p[0]) for p in PAGES)
-    print(f"{'page':<{width}}  {args.small:>8,}  {args.large:>8,}  ratio")
-    worst = 0.0
+    print(f"{'page':<{width}}  {'median ' + format(args.small, ','):>14}  {'median ' + format(args.large, ','):>14}"
+          f"  ratio  {'p95 ' + format(args.large, ','):>11}")
+    worst, slowest = 0.0, 0.0
     for label, *_ in PAGES:
         a, b = statistics.median(small.times[label]), statistics.median(large.times[label])
-        worst = max(worst, b / a)
-        flag = "" if b / a <= 2 else "  > 2x"
-        print(f"{label:<{width}}  {a * 1000:6.0f} ms  {b * 1000:6.0f} ms  {b / a:4.2f}x{flag}")
-    print(f"worst ratio {worst:.2f}x (goal <= 2x)")
-    return 0 if worst <= 2 else 1
+        p95 = p95_of(large.times[label])
+        worst, slowest = max(worst, b / a), max(slowest, p95)
+        flag = ("" if b / a <= 2 else "  > 2x") + ("" if p95 * 1000 <= args.goal_ms else f"  > {args.goal_ms:.0f} ms")
+        print(f"{label:<{width}}  {a * 1000:11.0f} ms  {b * 1000:11.0f} ms  {b / a:4.2f}x  {p95 * 1000:8.0f} ms{flag}")
+    print(f"worst ratio {worst:.2f}x (goal <= 2x); slowest p95 at {args.large:,}: {slowest * 1000:.0f} ms "
+          f"(goal <= {args.goal_ms:.0f} ms)")
+    return 0 if worst <= 2 and slowest * 1000 <= args.goal_ms else 1
+
+
+def p95_of(samples: list[float]) -> float:
+    """The 95th percentile (nearest rank): with fewer than 20 runs, the slowest."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * 95 // 100) - 1))]
 
 
 if __name__ == "__main__":

@@ -283,11 +283,12 @@ def _published_plan(item: dict) -> int:
          ["收到意见 12 条，采纳 5 条，部分采纳 3 条，未采纳 4 条"], received=12, adopted=5, partially_adopted=3,
          not_adopted=4)
     s.advance("2022-05-26T09:00:00", "czj_drafter")
-    s.ev("2022-05-30T09:00:00", "legality_submission", "czj_drafter", "合法性审查送审函", submitted="2022-05-30")
+    s.ev("2022-05-30T09:00:00", "legality_submission", "czj_drafter", "合法性审查送审函", submitted="2022-05-30",
+         doc_number="花财函〔2022〕35号")
     s.ev("2022-06-02T14:00:00", "legal_adviser_opinion", "sfj_adviser", "公职律师法律意见书", adviser="高峰")
     s.ev("2022-06-08T11:00:00", "legality_opinion", "sfj_reviewer", "合法性审查意见书",
          ["一、权限合法；二、程序合法；三、内容合法"], conclusion="lawful", authority="符合法定权限",
-         procedure="已履行公众参与等法定程序", content="内容符合法律法规")
+         procedure="已履行公众参与等法定程序", content="内容符合法律法规", doc_number="花司法审〔2022〕12号")
     s.advance("2022-06-09T09:00:00", "sfj_reviewer")
     with at("2022-06-16T17:00:00"):
         record_meeting(did, MeetingInput(
@@ -296,11 +297,12 @@ def _published_plan(item: dict) -> int:
             members=5, positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "reject"),
                                   ("hd_vice4", "approve"), ("hd_head", "approve")],
             head="hd_head", outcome="approve"), as_user="hd_secretary")
-    s.ev("2022-06-20T10:00:00", "party_committee_report", "hd_organ", "关于规划的请示报告", reported="2022-06-20")
+    s.ev("2022-06-20T10:00:00", "party_committee_report", "hd_organ", "关于规划的请示报告", reported="2022-06-20",
+         doc_number="花府报〔2022〕8号")
     s.ev("2022-06-20T10:10:00", "execution_assignment", "hd_organ", "执行任务分工通知", executing_unit="HD-CZJ")
     s.advance("2022-06-24T09:00:00", "hd_organ")
     s.ev("2022-06-28T09:00:00", "publication_record", "hd_organ", "政府网站公布页面", channel="website",
-         date="2022-06-28", url="https://www.huadu.gov.cn/")
+         date="2022-06-28", url="https://www.huadu.gov.cn/", doc_number="花府〔2022〕15号")
     s.ev("2022-06-28T09:10:00", "adoption_explanation", "hd_organ", "政策解读及意见采纳情况说明")
     s.advance("2022-06-28T10:00:00", "hd_organ")
     s.ev("2022-12-30T10:00:00", "execution_report", "czj_executor", "2022年度执行情况报告", period="2022H2")

@@ -5,7 +5,8 @@
 #                                      poppler-utils, qpdf, LibreOffice (document previews)
 #   deploy/system-packages.sh --pg     and the PostgreSQL server (`make run-pg`)
 #   deploy/system-packages.sh --test   and for the tests: the PostgreSQL server, Chromium, the fallback fonts
-#                                      fonts-wqy-microhei, fonts-arphic-uming, fonts-dejavu-core
+#                                      fonts-wqy-microhei, fonts-arphic-uming, fonts-dejavu-core, and nginx
+#                                      (its `nginx -t` checks deploy/nginx/juece.conf; no service is started)
 #
 # As root with apt-get, whatever is missing is installed. Otherwise one message lists the packages and the
 # command to install them, and the script exits 1. JUECE_SKIP_SYSTEM_PACKAGES=1 skips the check (another
@@ -46,6 +47,7 @@ if [ "$mode" = test ]; then
   [ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || need+=(fonts-arphic-uming)       # the dossier's fallbacks
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   have chromium || need+=(chromium)
+  { have nginx || [ -x /usr/sbin/nginx ]; } || need+=(nginx)                            # `nginx -t` of deploy/nginx
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -54,8 +56,16 @@ if [ "$(id -u)" -eq 0 ] && have apt-get; then
   echo "安装系统软件包 / installing system packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  exit 0
+  # no service starts on install (nginx would take port 80, postgresql its own cluster): juece starts what it
+  # needs itself; Debian's policy-rc.d convention, removed again afterwards if we made it
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  status=0
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || status=$?
+  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  exit "$status"
 fi
 echo "缺少系统软件包 / missing system packages: ${need[*]} — 请以 root 运行 / install them as root:" \
      "sudo apt-get install -y --no-install-recommends ${need[*]}" \

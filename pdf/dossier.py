@@ -51,24 +51,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pdf import events, fonts, pdfa
+from pdf import description, events, fonts, pdfa
 
 FORMAT = "juece-dossier/1"
 MANIFEST_NAME = "juece-dossier.json"
 # The layout of the generated part: in the manifest's "renderer", so that a dossier rendered before a
 # layout change is told apart from a changed file (verify: "renderer changed", not "file differs").
-LAYOUT = "3"  # 3: the archival description (档号, 卷内目录, 卷内备考表), one 件号 per document
+# 3: the archival description (档号, 卷内目录, 卷内备考表), one 件号 per document; 4: the manifest's ``chain`` anchor
+# (the last event rendered), per-document provenance, 文号, the 备考表 as the volume's last page
+LAYOUT = "4"
 
 # ----------------------------------------------------------------- vocabulary (display only)
-CATEGORY_ZH = {
-    1: "制定有关公共服务、市场监管、社会管理、环境保护等方面的重大公共政策和措施",
-    2: "制定经济和社会发展等方面的重要规划",
-    3: "制定开发利用、保护重要自然资源和文化资源的重大公共政策和措施",
-    4: "决定在本行政区域实施的重大公共建设项目",
-    5: "决定对经济社会发展有重大影响、涉及重大公共利益或者社会公众切身利益的其他重大事项",
-}
-SOURCE_ZH = {"leader": "决策机关领导人员提出", "department": "所属部门或下级政府提出",
-             "npc_cppcc": "人大代表、政协委员提出", "public": "公众提出"}
 STATUS_ZH = {"done": "已完成", "current": "进行中", "skipped": "依法跳过", "pending": "未开始"}
 POSITION_ZH = {"approve": "同意", "reject": "不同意", "abstain": "弃权"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
@@ -83,7 +76,7 @@ META_ZH = {
     "direct_interest": "直接利害关系", "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "方法",
     "submitted": "报送日期", "short_review_reason": "缩短审查理由", "adviser": "法律顾问", "authority": "权限",
     "procedure": "程序", "content": "内容", "reported": "报告日期", "channel": "公布渠道", "url": "网址",
-    "executing_unit": "执行单位", "period": "期间", "type": "类型",
+    "executing_unit": "执行单位", "period": "期间", "type": "类型", "doc_number": "文号",
 }
 VALUE_ZH = {
     "yes": "是", "no": "否", "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
@@ -105,7 +98,9 @@ HEAD_BG = colors.Color(0.90, 0.92, 0.95)
 
 def value_zh(v: Any) -> str:
     s = str(v)
-    return f"{VALUE_ZH[s]}（{s}）" if s in VALUE_ZH else s
+    if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
+        return description.zh_date(s)
+    return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
 
 
 def meta_text(meta: dict) -> str:
@@ -368,6 +363,7 @@ class Layout:
     front_pages: int
     total_pages: int
     anchors: dict[str, int]
+    tail_pages: int = 0  # the 卷内备考表 after the last document
 
 
 def _who(d: dict | None) -> str:
@@ -415,25 +411,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if d["interim"]:
         story += [s.p("阶段性案卷 · 决策程序尚未完成 / INTERIM DOSSIER", s.mark), Spacer(1, 4 * mm)]
     story += [s.p(d["title"], ParagraphStyle("t2", parent=s.title, fontSize=16, leading=24)), Spacer(1, 8 * mm)]
-    co = "、".join(o["name"] for o in rec["co_undertakers"])
-    cat = rec.get("catalog")
-    cover_rows = [
-        ["决策编号", d["code"]],
-        ["决策机关", rec["organ"]["name"]],
-        ["承办单位", rec["undertaker"]["name"] + (f"；协办：{co}" if co else "")],
-        ["事项类别", f"第{d['category']}类：{CATEGORY_ZH.get(d['category'], '')}（条例第3条）"],
-        ["决策来源", SOURCE_ZH.get(d["source"], d["source"])],
-        ["目录事项", f"{cat['year']}年度目录第{cat['seq']}项：{cat['item_name']}" if cat else "（未列入目录）"],
-        ["程序依据", f"{prof['title_zh']}（{prof['name']} {prof['version']}）"],
-        ["起止日期", f"{when(d['created_at'])[:10]} 至 {when(until)[:10]}"],
-        ["当前阶段", f"{d['state_name']}（{d['state']}），{when(d['state_entered_at'])} 起"],
-        ["决策结果", d["outcome"]],
-        ["记录截至", when(until) + "（时间均为北京时间）" + (f"；审计记录中有 {len(back)} 条事件的时间早于此前的事件，"
-                                                       "见“九、审计记录”" if back else "")],
-    ]
-    if arc:
-        cover_rows += [["立卷单位", arc.get("unit", "")],
-                       ["归档日期", when(arc["filed_at"])[:10] if arc.get("filed") else "（尚未归档）"]]
+    cover_rows = description.cover_rows(rec, until, len(back))
     cover_cells = [[s.p(k, s.cover), s.p(v, s.cover)] for k, v in cover_rows]
     cover_cells.append([s.p("本卷", s.cover), Slot("total", slots, 100 * mm, 14)])
     cover = Table(cover_cells, colWidths=[30 * mm, CONTENT_W - 30 * mm])
@@ -446,16 +424,20 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
 
     # 卷内目录: one row per document, numbered by its 件号 (DA/T 22)
     story += [Anchor("toc", anchors), s.p("卷内目录", s.h1),
-              s.p("本卷生成部分（封面、卷内目录、程序记录一至九、卷内备考表）为第 1 页起；各件材料按件号排列，"
-                  "并入本卷的标明页号，未能并入的（非 PDF、已加密或损坏）原件作为附件嵌入。", s.small), Spacer(1, 2 * mm)]
+              s.p("本卷生成部分（封面、卷内目录、程序记录一至九）为第 1 页起；各件材料按件号排列，并入本卷的标明页号，"
+                  "未能并入的（非 PDF、已加密或损坏）原件作为附件嵌入；卷内备考表在卷末。备注栏为每件材料的录入人、"
+                  "代录、补录、所审草案（SHA-256 前 12 位）和录入渠道。", s.small), Spacer(1, 2 * mm)]
     cat_rows: list[list[Any]] = [[Plain("—"), "", rec["organ"]["name"], "决策程序记录（juece 依据决策记录生成）",
-                                  Plain(when(until)[:10]), Slot("cat:record", slots, 16 * mm), ""]]
+                                  description.zh_date(until), Slot("cat:record", slots, 16 * mm), ""]]
     for p in parts:
         e = p.entry
-        cat_rows.append([Plain(str(e["no"])), doc_number(e), responsible(e), f"{e['kind_name']}：{e['filename']}",
-                         Plain(doc_date(e)), Slot(f"cat:{e['no']}", slots, 16 * mm),
-                         "" if p.merged else "原件为附件"])
-    story += [s.table(["件号", "文号", "责任者", "题名", "日期", "页号", "备注"], cat_rows, [6, 12, 20, 38, 10, 9, 9]),
+        remark = description.provenance_lines(e) + ([] if p.merged else ["原件为附件"])
+        cat_rows.append([Plain(str(e["no"])), description.doc_number(e), description.responsible(e),
+                         f"{e['kind_name']}：{e['filename']}", description.doc_date(e),
+                         Slot(f"cat:{e['no']}", slots, 16 * mm), "\n".join(remark)])
+    cat_rows.append([Plain("—"), "", (rec.get("archive") or {}).get("unit", ""), "卷内备考表", "",
+                     Slot("cat:notes", slots, 16 * mm), ""])
+    story += [s.table(["件号", "文号", "责任者", "题名", "日期", "页号", "备注"], cat_rows, [5, 13, 13, 25, 14, 7, 21]),
               PageBreak()]
 
     # 1. timeline
@@ -464,9 +446,10 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = []
     for st in rec["stages"]:
         note = st["note"]
-        rows.append([f"{st['name']}\n{st['key']}", STATUS_ZH.get(st["status"], st["status"]),
+        rows.append([st["name"], STATUS_ZH.get(st["status"], st["status"]),
                      when(st["entered_at"]), when(st["left_at"]), _who(st.get("closed_by") or st.get("entered_by")),
-                     st["article"], ("跳过理由：" + note) if st["status"] == "skipped" and note else note])
+                     st["article"], ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
+                     else description.plain_words(note)])
     story.append(s.table(["阶段", "状态", "进入", "完成/跳过", "办理人（角色，单位）", "依据", "说明"], rows,
                          [16, 8, 15, 15, 22, 8, 22]))
     story += [Spacer(1, 4 * mm), s.p("程序事件", s.h2)]
@@ -477,7 +460,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     # 2. triggers
     story += [CondPageBreak(60 * mm), Anchor("triggers", anchors), s.p(SECTIONS[3][1], s.h1)]
     if rec["triggers"]:
-        rows = [[f"{t['name_zh']}\n{t['name']}", "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
+        rows = [[t["name_zh"], "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
                  t["article"]] for t in rec["triggers"]]
         story.append(s.table(["判定事项", "判定", "理由或依据", "判定人", "时间", "依据"], rows, [24, 6, 34, 14, 14, 8]))
     else:
@@ -488,7 +471,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     story += _kind_table(s, by_kind, ["participation_activity"], "公众参与活动")
     for reg in by_kind.get("opinion_register", []):
         m = reg["meta"]
-        story.append(s.p(f"意见登记（第{reg['no']}件，{when(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
+        story.append(s.p(f"意见登记（第{reg['no']}件，{description.zh_time(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
                          f"采纳 {m.get('adopted', '—')} 条，部分采纳 {m.get('partially_adopted', '—')} 条，"
                          f"未采纳 {m.get('not_adopted', '—')} 条（条例第18条）。"))
     if not by_kind.get("opinion_register"):
@@ -514,11 +497,11 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if not rec["meetings"]:
         story.append(s.p("尚未集体讨论决定。"))
     for m in rec["meetings"]:
-        story.append(s.p(f"{m['date']} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
+        story.append(s.p(f"{description.zh_date(m['date'])} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
                          f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
-                         f"（{m['outcome']}）；会议纪要：第{m['minutes_no']}件。", s.body))
+                         f"；会议纪要：第{m['minutes_no']}件。", s.body))
         rows = [[str(p["seq"]), p["who"] + ("（行政首长，最后发言）" if p["is_head"] else ""),
-                 f"{POSITION_ZH.get(p['position'], p['position'])}（{p['position']}）"] for p in m["positions"]]
+                 POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
         story.append(s.table(["发言顺序", "组成人员", "意见"], rows, [12, 58, 30]))
         if m["majority"]:
             story.append(s.p(f"多数组成人员意见：{POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
@@ -549,7 +532,8 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             if e["meta"]:
                 desc += f"\n{meta_text(e['meta'])}"
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
-                         f"{e['uploader']}（{e['role_name']}，{e['office_name']}）",
+                         f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
+                         + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
                          plain_lines(*when(e["at"]).split(" "), fmt_size(e["size"])), plain_hash(e["sha256"]),
                          [Slot(f"ev:{e['no']}", slots, 40 * mm), Paragraph(s.chain.markup(where), s.cell)]])
         story.append(s.table(["件号", "阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,
@@ -562,7 +546,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
               s.p("审计记录按决策逐条链接成两条独立的链：SHA-256 链，以及 SM3 链（GB/T 32905-2016，国家密码杂凑算法）；"
                   "每条事件的链值覆盖该事件及此前全部事件。此处列出生成案卷时的全部事件（“生成案卷”事件本身不列入，"
                   "以保证同一记录生成相同文件）。", s.small), Spacer(1, 2 * mm)]
-    rows = [[Plain(str(e["seq"])), plain_when(e["at"]), f"{ACTION_ZH.get(e['action'], e['action'])}\n{e['action']}",
+    rows = [[Plain(str(e["seq"])), plain_when(e["at"]), ACTION_ZH.get(e["action"], e["action"]),
              _who(e), e["summary"], chain_values(e)] for e in rec["events"]]
     story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "链值（SHA-256 / SM3）"], rows,
                          [5, 10, 11, 19, 37, 18], s.small, small=(5,)))
@@ -572,32 +556,10 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if back:
         story.append(Spacer(1, 2 * mm))
     for e, before in back:
-        story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{when(e['at'])}）早于此前事件的时间（{when(before)}）。"
+        story.append(s.p(f"注：第 {e['seq']} 条事件的时间（{description.zh_time(e['at'])}）早于此前事件的时间（{description.zh_time(before)}）。"
                          "审计链按序号链接，序号的先后不受影响；时间倒序可能源于服务器时钟被回拨或时区设置错误，"
                          "“记录截至”取全部事件中最晚的时间。", s.small))
-    story += _notes_sheet(rec, parts, s, anchors, slots, back)
     return story
-
-
-def doc_number(e: dict) -> str:
-    """文号: the document's own number where its metadata has one."""
-    m = e.get("meta") or {}
-    return str(m.get("doc_no") or m.get("number") or m.get("reference") or "")
-
-
-def responsible(e: dict) -> str:
-    """责任者: who issued the document (an expert's or an institution's own opinion), else the submitting office."""
-    m = e.get("meta") or {}
-    return str(m.get("institution") or m.get("expert") or e.get("office_name") or "")
-
-
-def doc_date(e: dict) -> str:
-    m = e.get("meta") or {}
-    for k in ("date", "submitted", "reported", "hearing_date"):
-        v = str(m.get(k) or "")
-        if len(v) >= 10 and v[4] == "-":
-            return v[:10]
-    return when(e["at"])[:10]
 
 
 def _archive_box(arc: dict, s: Styles) -> Table:
@@ -615,37 +577,6 @@ def _archive_box(arc: dict, s: Styles) -> Table:
     return t
 
 
-def _notes_sheet(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int], slots: dict, back: list) -> list:
-    """卷内备考表 (DA/T 22): the volume's counts, what a reader must know about it, the filer, checker and date."""
-    arc = rec.get("archive") or {}
-    out: list = [PageBreak(), Anchor("notes", anchors), s.p("卷内备考表", s.h1)]
-    out.append(Slot("notes:pages", slots, CONTENT_W, 14))
-    notes: list[str] = []
-    unmerged = [p for p in parts if not p.merged]
-    if unmerged:
-        notes.append("未并入本卷页面、原件作为附件嵌入的材料：" + "；".join(
-            f"第{p.entry['no']}件（{p.reason.split(' / ')[0].split('：')[0]}）" for p in unmerged))
-    for late in arc.get("late", []):
-        notes.append(f"第{late['no']}件于 {when(late['at'])} 补充归入，晚于“{late['stage_name']}”阶段完成（{when(late['left_at'])}）。")
-    notes += list(arc.get("notes", []))
-    for p in parts:
-        for n in p.notes:
-            notes.append(f"第{p.entry['no']}件：{n.split(' / ')[0]}")
-    if back:
-        notes.append(f"审计记录中有 {len(back)} 条事件的时间早于此前的事件，见“九、审计记录”。")
-    if rec["decision"]["interim"]:
-        notes.append("本卷为阶段性案卷，决策程序尚未完成。")
-    out.append(s.p("说明", s.h2))
-    out += [s.p(f"{i}. {n}", s.body) for i, n in enumerate(notes, start=1)] or [s.p("无。")]
-    filed = arc.get("filed")
-    rows = [["立卷单位", arc.get("unit", "")],
-            ["立卷人", arc.get("filer") or "（尚未归档）"],
-            ["检查人", arc.get("checker") or "（尚未归档）"],
-            ["立卷时间", when(arc.get("filed_at"))[:10] if filed else "（尚未归档）"]]
-    out += [Spacer(1, 4 * mm), s.table(["项目", "内容"], rows, [20, 80])]
-    return out
-
-
 def chain_values(e: dict) -> Plain:
     """The event's SHA-256 and SM3 chain values, 22 hex digits a line (SM3: 未记录 where none was written)."""
     def lines(h: str) -> list[str]:
@@ -658,7 +589,7 @@ def chain_values(e: dict) -> Plain:
 def _skip_note(rec: dict, stage_key: str) -> str:
     st = next((x for x in rec["stages"] if x["key"] == stage_key), None)
     if st and st["status"] == "skipped":
-        return f"本阶段依法跳过：{st['note']}（{st['article']}）"
+        return description.plain_words(f"本阶段依法跳过：{st['note']}（{st['article']}）")
     if st and st["status"] == "pending":
         return "本阶段尚未开始。"
     return ""
@@ -685,6 +616,28 @@ def render_front(rec: dict, parts: list[Part], chain: fonts.FontChain) -> tuple[
     s = Styles(chain)
     anchors: dict[str, int] = {}
     slots: dict[str, tuple[int, float, float, float]] = {}
+    data, pages = _build(rec, chain, build_story(rec, parts, s, anchors, slots))
+    return data, pages, anchors, slots
+
+
+def render_tail(rec: dict, parts: list[Part], chain: fonts.FontChain, first_page: int, total: int,
+                front_pages: int, tail_pages: int) -> tuple[bytes, int]:
+    """The 卷内备考表 (DA/T 22: at the end of the volume), after the last document: (bytes, pages). Its page
+    numbers are known by then, so it draws its own footer (the overlay stamps the pages before it)."""
+    s = Styles(chain)
+    back = len(backwards(rec["events"]))
+    story: list = [s.p("卷内备考表", s.h1),
+                   s.p(description.counts_text(parts, total, front_pages, tail_pages), s.body), Spacer(1, 2 * mm),
+                   s.p("说明", s.h2)]
+    story += [s.p(f"{i}. {n}", s.body) for i, n in enumerate(description.notes(rec, parts, back), start=1)]
+    story += [Spacer(1, 6 * mm), s.table(["项目", "内容"], [list(r) for r in description.signoff_rows(rec)], [20, 80])]
+    return _build(rec, chain, story, footer=(volume_label(rec), first_page, total))
+
+
+def _build(rec: dict, chain: fonts.FontChain, story: list,
+           footer: tuple[str, int, int] | None = None) -> tuple[bytes, int]:
+    """One ReportLab document of the volume's generated pages (header line; ``footer``: label, first page
+    number and total, drawn here when the numbers are known, as the overlay draws them elsewhere)."""
     code = rec["decision"]["code"]
     interim = rec["decision"]["interim"]
 
@@ -697,6 +650,10 @@ def render_front(rec: dict, parts: list[Part], chain: fonts.FontChain) -> tuple[
         canv.setStrokeColor(GRID)
         canv.setLineWidth(0.3)
         canv.line(MARGIN, PAGE_H - 12.5 * mm, PAGE_W - MARGIN, PAGE_H - 12.5 * mm)
+        if footer is not None:
+            label, first, total = footer
+            canv.drawString(MARGIN, 9 * mm, chain.plain(label))
+            canv.drawRightString(PAGE_W - MARGIN, 9 * mm, f"第 {first + doc.page - 1} 页 共 {total} 页")
         canv.restoreState()
 
     buf = io.BytesIO()
@@ -707,13 +664,14 @@ def render_front(rec: dict, parts: list[Part], chain: fonts.FontChain) -> tuple[
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
-    doc.build(build_story(rec, parts, s, anchors, slots))
-    return buf.getvalue(), doc.page, anchors, slots
+    doc.build(story)
+    return buf.getvalue(), doc.page
 
 
 def slot_texts(parts: list[Part], layout: Layout) -> dict[str, str]:
     """What each slot shows, now that the page numbers are known."""
-    texts = {"total": f"共 {layout.total_pages} 页（生成部分 {layout.front_pages} 页）"}
+    texts = {"total": f"共 {layout.total_pages} 页（生成部分 {layout.front_pages} 页，材料 "
+                      f"{layout.total_pages - layout.front_pages - layout.tail_pages} 页，卷内备考表 {layout.tail_pages} 页）"}
     for key, _title in SECTIONS[2:]:
         texts[f"toc:{key}"] = str(layout.anchors.get(key, ""))
     merged = [p for p in parts if p.merged]
@@ -725,9 +683,7 @@ def slot_texts(parts: list[Part], layout: Layout) -> dict[str, str]:
         texts[f"ev:{p.entry['no']}"] = _pages_text(p)
         texts[f"cat:{p.entry['no']}"] = _page_range(p)
     texts["cat:record"] = f"1–{layout.front_pages}"
-    merged_pages = sum(p.pages for p in parts if p.merged)
-    texts["notes:pages"] = (f"本卷共有文件 {len(parts)} 件（并入本卷 {len(merged)} 件，{merged_pages} 页）；"
-                            f"本卷共 {layout.total_pages} 页，其中生成部分 {layout.front_pages} 页")
+    texts["cat:notes"] = str(layout.anchors.get("notes", ""))
     return texts
 
 
@@ -944,7 +900,12 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path]) -
             if p.merged:
                 p.first_page = page
                 page += p.pages
-        layout = Layout(front_pages, page - 1, anchors)
+        tail, tail_pages, wanted = b"", 0, 1
+        while tail_pages != wanted:  # the 备考表 states the volume's page count, its own pages included
+            tail_pages = wanted
+            tail, wanted = render_tail(record, parts, chain, page, page - 1 + tail_pages, front_pages, tail_pages)
+        anchors["notes"] = page
+        layout = Layout(front_pages, page - 1 + tail_pages, anchors, tail_pages)
         out = pikepdf.open(io.BytesIO(front))
         for p in parts:
             if p.pdf:
@@ -957,6 +918,8 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path]) -
         shared: dict[bytes, pikepdf.Stream] = {}
         for page, st in zip(out.pages, plan, strict=True):  # iterate: out.pages[n] costs ~170 µs each
             _stamp(out, page, st, font, font_res, push, shared)
+        tail_pdf = pikepdf.open(io.BytesIO(tail))  # the 卷内备考表: the volume's last page(s), numbered by itself
+        out.pages.extend(tail_pdf.pages)
         clock.lap("stamps")
         warnings = [f"第{p.entry['no']}件 {p.entry['filename']}: {n}" for p in parts for n in p.notes]
         pdfa.retag_subsets(out)
@@ -995,7 +958,7 @@ def _dt(text: str) -> datetime:
 def _outline(out: pikepdf.Pdf, layout: Layout, parts: list[Part]) -> None:
     with out.open_outline() as ol:
         for key, title in SECTIONS:
-            if key in layout.anchors:
+            if key in layout.anchors and key != "notes":
                 ol.root.append(pikepdf.OutlineItem(title, layout.anchors[key] - 1))
         merged = [p for p in parts if p.merged]
         if merged:
@@ -1007,6 +970,8 @@ def _outline(out: pikepdf.Pdf, layout: Layout, parts: list[Part]) -> None:
                                                           f"{fonts.clean(p.entry['filename'])}", p.first_page - 1))
                 top.children.append(g)
             ol.root.append(top)
+        if "notes" in layout.anchors:  # the 卷内备考表 closes the volume
+            ol.root.append(pikepdf.OutlineItem("卷内备考表", layout.anchors["notes"] - 1))
 
 
 def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.FontChain) -> dict:
@@ -1016,8 +981,10 @@ def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.Font
         "decision": {"id": dec["id"], "code": dec["code"], "title": dec["title"], "state": dec["state"],
                      "as_of": as_of(record), "interim": dec["interim"]},
         "record_sha256": record_digest(record),
+        "chain": chain_anchor(record),
         "pages": layout.total_pages,
         "front_pages": layout.front_pages,
+        "tail_pages": layout.tail_pages,
         "evidence": [{"no": p.entry["no"], "id": p.entry["id"], "filename": p.entry["filename"],
                       "sha256": p.entry["sha256"], "size": p.entry["size"], "content_type": p.entry["content_type"],
                       "attachment": p.attachment, "merged": p.merged,
@@ -1028,6 +995,13 @@ def _manifest(record: dict, parts: list[Part], layout: Layout, chain: fonts.Font
         "renderer": {"layout": LAYOUT, "reportlab": _version("reportlab"), "pikepdf": pikepdf.__version__,
                      "qpdf": str(pikepdf.__libqpdf_version__), "fonts": chain.fingerprint()},
     }
+
+
+def chain_anchor(record: dict) -> dict | None:
+    """The last event the dossier renders and its chain value: what online verify compares to tell a dossier
+    whose record moved on (superseded) from an altered one (`decisions.archive.supersede`)."""
+    last = max(record["events"], key=lambda e: e["seq"], default=None)
+    return {"seq": last["seq"], "sha256": last["hash"]} if last else None
 
 
 def _version(dist: str) -> str:

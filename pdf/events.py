@@ -22,6 +22,7 @@ ACTION_ZH = {
     "participation_feedback": "意见采纳情况说明", "post_evaluation_start": "启动决策后评估",
     "post_evaluation_report": "决策后评估报告", "minor_adjustment": "一般调整", "adjustment_of": "重大调整（新决策）",
     "adjusted_by": "决策被调整", "catalog_link": "列入决策事项目录", "archived": "归档",
+    "urge": "催办", "instruction": "领导批示",
 }
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
@@ -214,6 +215,11 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
     if action == "catalog_link":
         text = f"列入 {get('year', '')} 年度决策事项目录：{get('item_name', '')}（目录事项 #{get('catalog_item')}"
         return text + (f"，原为 #{get('previous')}）" if get("previous") else "）")
+    if action == "urge":
+        to = get("to") or []
+        return f"催办：{get('message') or '—'}" + (f"（送 {_value(to)}）" if to else "")
+    if action == "instruction":
+        return f"批示：{get('text') or '—'}"
     if action == "dossier":
         return f"生成案卷 {get('filename', '')}，{get('pages', '—')} 页，SHA-256 {_short(get('sha256'))}"
     if "from" in d and "to" in d:

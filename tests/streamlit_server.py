@@ -70,3 +70,16 @@ def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def demo_server(env: Path, log_path: Path, now: str) -> Iterator[str]:
+    """The demo loaded into the test's deployment (`env`: SQLite or PostgreSQL) and served at the clock `now`."""
+    from decisions import demo
+    from decisions.storage.db import get_engine
+
+    demo.load()
+    get_engine().dispose()
+    environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=now)
+    with streamlit_server(environ, log_path) as url:
+        yield url

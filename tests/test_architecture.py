@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("decisions", "workflow", "pdf", "ui")
-CONCEPTS = ("procedure", "participation", "catalog", "deadlines", "aftercare", "archive", "integrity")
+CONCEPTS = ("procedure", "participation", "catalog", "deadlines", "aftercare", "archive", "integrity", "oa")
 
 # layer of a module: a module may import its own layer and those below, never one above
 KERNEL, STORAGE, MODELS, RECORDS, ACCOUNTS, CONCEPT, COMPOSED, ENTRY = range(8)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, demo_server
 
 ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
@@ -30,13 +30,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 @pytest.fixture()
 def server(env: Path, tmp_path: Path):
     """The demo deployment (loaded into the `env` deployment) served by streamlit on a free port."""
-    from decisions import demo
-    from decisions.storage.db import get_engine
-
-    demo.load()
-    get_engine().dispose()
-    environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=NOW)
-    with streamlit_server(environ, tmp_path / "streamlit.log") as url:
+    with demo_server(env, tmp_path / "streamlit.log", NOW) as url:
         yield url
 
 

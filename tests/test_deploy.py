@@ -85,3 +85,38 @@ def test_system_packages_script_names_what_is_missing(tmp_path: Path):
     ok = subprocess.run(["/bin/bash", str(DEPLOY / "system-packages.sh")],
                         env={"PATH": str(bin_dir), "JUECE_SKIP_SYSTEM_PACKAGES": "1"}, capture_output=True, timeout=60)
     assert ok.returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                    reason="nginx is not installed")
+def test_nginx_config_passes_nginx_t(tmp_path: Path):
+    """`nginx -t` accepts deploy/nginx/juece.conf as shipped, inside a minimal main configuration; only the
+    certificate paths (a throw-away self-signed pair made here) and the log paths point into tmp_path."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "juece.example.gov.cn")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    (tmp_path / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "privkey.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                             serialization.PrivateFormat.PKCS8,
+                                                             serialization.NoEncryption()))
+    site = ((DEPLOY / "nginx" / "juece.conf").read_text("utf-8")
+            .replace("/etc/ssl/juece/", f"{tmp_path}/").replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "juece.conf").write_text(site, "utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log {tmp_path}/access.log;\n  client_body_temp_path {tmp_path}/body;\n"
+        f"  include {tmp_path}/juece.conf;\n}}\n", "utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    r = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "test is successful" in r.stderr, r.stderr

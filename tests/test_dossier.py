@@ -15,6 +15,7 @@ would have been drawn with glyph 0, the empty box).
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pikepdf
@@ -101,8 +102,10 @@ def test_key_texts_are_extractable(demo_env):
         if show["state"] not in ("execution", "closed"):
             assert "阶段性案卷" in text, did
     one = "".join(text_of(demo_env[1]["path"]).split())
-    for expected in ("李建国（区长）（hd_head）", "不同意（reject）", "行政首长，最后发言", "收到意见12条", "政府网站（website）",
-                     "依法跳过", "已完成", f"经{demo.moved('2022-06-16')}集体讨论决定通过", "意见采纳情况登记", "一事一档"):
+    meeting = date.fromisoformat(demo.moved("2022-06-16"))  # the demo's meeting, moved to the clock's time line
+    for expected in ("李建国（区长）（hd_head）", "不同意", "行政首长，最后发言", "收到意见12条", "政府网站",
+                     "依法跳过", "已完成", f"经{meeting.year}年{meeting.month}月{meeting.day}日集体讨论决定通过",
+                     "意见采纳情况登记", "一事一档"):
         assert expected in one, expected
 
 
@@ -119,7 +122,7 @@ def test_page_count_is_the_sum_of_its_parts(demo_env):
             assert item["merged"], item
             assert item["pages"] == [item["pages"][0], item["pages"][0] + n - 1]
             evidence_pages += n
-        assert manifest["front_pages"] + evidence_pages == r["pages"] == manifest["pages"], did
+        assert manifest["front_pages"] + evidence_pages + manifest["tail_pages"] == r["pages"] == manifest["pages"], did
         # every evidence page carries the stamp with its absolute number
         first = manifest["evidence"][0]["pages"][0] if manifest["evidence"] else None
         if first:

@@ -457,8 +457,8 @@ def test_as_of_is_the_latest_time_and_a_backwards_time_is_noted(case):
         assert str(pdf.docinfo["/ModDate"]) == "D:20260701100000+08'00'"
     assert _manifest(case["data"])["decision"]["as_of"] == "2026-07-01T10:00:00+08:00"
     text = "".join(text_of(case["path"]).split())
-    assert "记录截至2026-07-0110:00" in text
-    assert f"第{rec['events'][-1]['seq']}条事件的时间（2026-06-1508:00）早于此前事件的时间（2026-07-0110:00）" in text
+    assert "记录截至2026年7月1日10:00" in text
+    assert f"第{rec['events'][-1]['seq']}条事件的时间（2026年6月15日08:00）早于此前事件的时间（2026年7月1日10:00）" in text
 
     # a record whose as_of is its last event by sequence (built elsewhere) is corrected by the renderer
     old = {**rec, "decision": {**rec["decision"], "as_of": rec["events"][-1]["at"]}}
@@ -513,6 +513,8 @@ def test_every_audit_event_is_chinese_prose(case):
         "adjusted_by": {"child": "CITY-2026-00002", "reason": "目标调整", "article": "Art 37"},
         "catalog_link": {"catalog_item": 3, "previous": None, "item_name": "城市更新", "year": 2026},
         "suspend": {"from": "execution", "to": "suspended", "reason": "紧急情况"},
+        "urge": {"message": "请尽快报送", "to": ["drafter"], "to_roles": ["drafter"], "state": "drafting"},
+        "instruction": {"text": "同意，抓紧办理", "state": "drafting", "to": ["drafter"]},
         "something_new": {"a": {"b": [1, 2]}, "reason": "原因"},
     }
     for action, detail in samples.items():

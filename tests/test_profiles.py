@@ -3,6 +3,7 @@ machine is built from the stage order; a decision keeps the profile version it s
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,10 @@ SOURCE = Path(__file__).resolve().parent.parent / "data" / "procedures"
 def profile_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "procedures"
     shutil.copytree(SOURCE, d)
+    outer = os.environ.get("JUECE_PROFILE_DIR")  # a deployment's (or tests/gate_mutation.py's) profiles go first
+    if outer and Path(outer).is_dir():
+        for p in Path(outer).glob("*.toml"):
+            shutil.copy(p, d / p.name)
     monkeypatch.setenv("JUECE_PROFILE_DIR", str(d))
     return d
 
@@ -158,6 +163,27 @@ def test_baseline_marks_its_national_floor():
     assert base.floor.params["expert_panel_size"] == "Art 19, 20"
     assert base.floor.meeting["quorum_more_than"] == "Art 30"
 
+
+
+# the national floor as procedure.md §8 and the decree set it, written out here (not read from the baseline's marks):
+# an overlay loosening any one of them is refused, so removing a mark from the baseline fails a case below
+FLOOR_CASES = [
+    *((f"[params]\n{key} = {value}\n", f"params.{key}") for key, value in (
+        ("comment_period_days", 29), ("hearing_materials_days", 6), ("legality_review_working_days", 6),
+        ("expert_panel_size", 2), ("meeting_types", '["executive", "plenary", "office"]'))),
+    *((f"[meeting]\n{key} = {value}\n", f"meeting.{key}") for key, value in (
+        ("quorum_more_than", 0.4), ("members_from_organ", "false"), ("head_role", '"decision_organ"'))),
+    *((f'[stages.{stage}]\napplies = "exploratory_reform"\n', f"stage '{stage}'") for stage in (
+        "public_participation", "expert_review", "risk_assessment", "fair_competition_review", "legality_review",
+        "collective_discussion", "party_report", "publication")),
+    (None, "stages.drafting.rules: rule 'triggers_determined'"),
+]
+
+
+@pytest.mark.parametrize("body,named", FLOOR_CASES, ids=[named for _body, named in FLOOR_CASES])
+def test_every_national_floor_refuses_an_overlay_loosening_it(profile_dir, body, named):
+    lines = refused(overlay(profile_dir, body or rules_of("drafting", "triggers_determined")))
+    assert any(named in line for line in lines), lines
 
 def test_overlay_dropping_the_legality_review_rules_is_refused(profile_dir):
     lines = refused(overlay(profile_dir, rules_of("legality_review", 'kind = "legality_opinion"')))

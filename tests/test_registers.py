@@ -89,6 +89,19 @@ def test_a_position_by_a_non_member_is_refused(org):
     assert w.state() == "collective_discussion"
 
 
+
+def test_a_registered_member_from_outside_the_organ_is_refused(org):
+    """A register cannot bring in someone of another office: the meeting's members are the organ's own (Art 30,
+    [meeting] members_from_organ, a national floor)."""
+    w = Walker().walk_to("collective_discussion")
+    at_least("2026-05-20")  # the meeting below is held on 2026-05-20
+    registers.register_member("CITY", "executor", from_date="2026-01-01", title="组成人员", as_user="admin")
+    positions = [("vm1", "approve"), ("vm2", "approve"), ("executor", "approve"), ("vm3", "approve"), ("mayor", "approve")]
+    u = hit(unmet(w.meeting, positions=positions, members=8), "collective_discussion.members")
+    assert u.article == "Art 30" and "executor" in u.message
+    assert not [x for x in unmet(w.meeting, positions=positions, members=8) if ".member." in x.requirement]
+    assert w.state() == "collective_discussion"
+
 def test_a_head_who_is_not_the_head_on_the_meeting_date_is_refused(org):
     w = Walker().walk_to("collective_discussion")
     at_least("2026-05-20")  # the meetings below are held on 2026-05-20

@@ -31,6 +31,7 @@ from decisions.cli import app
 from decisions.deadlines import calendar as work_calendar
 from decisions.deadlines import service as deadlines
 from decisions.errors import NotPermitted
+from decisions.oa import service as oa
 from decisions.participation import service as participation
 from decisions.procedure import experts, registers, service
 from decisions.storage.db import get_engine
@@ -44,6 +45,7 @@ USER = {
     "admin": "admin", "decision_organ": "organ", "head": "mayor", "drafter": "drafter",
     "legality_reviewer": "reviewer", "legal_adviser": "adviser", "expert": "expert1", "secretary": "secretary",
     "executor": "executor", "archivist": "archivist", "auditor": "auditor",
+    "assessor": "assessor1",  # of a third-party firm, commissioned for the shared risk-assessment decision (Art 22, 23)
     # of the undertaking unit CITY-DRC, holding expert + legality_reviewer + legal_adviser: never on its own decision
     "undertaker_reviewer": "drc_expert",
 }
@@ -70,7 +72,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.opinion_register": DRAFTER,
     "evidence.expert_opinion": frozenset({"expert"}),  # the assigned expert, by their own account (§8 Authors)
     "evidence.expert_adoption": DRAFTER,
-    "evidence.risk_report": DRAFTER,
+    "evidence.risk_report": frozenset({"drafter", "assessor"}),  # or the assessor the unit commissioned (§8)
     "evidence.fair_competition_review": DRAFTER,
     "evidence.legality_submission": DRAFTER,
     "evidence.legal_adviser_opinion": frozenset({"legal_adviser"}),
@@ -99,11 +101,15 @@ EXPECTED: dict[str, frozenset[str]] = {
     "register.member": frozenset({"admin", "decision_organ"}),
     "register.review_office": ADMIN,
     "expert.assign": DRAFTER,
+    "assessor.assign": DRAFTER,
     "side.exclude": ORGAN,
     "side.withdraw": ORGAN,
     "side.suspend": frozenset({"head"}),
     "side.resume": frozenset({"head", "decision_organ"}),
     "side.terminate": ORGAN,
+    # working like an OA (decisions/oa): urging and the head's instruction
+    "oa.urge": frozenset({"decision_organ", "head"}),
+    "oa.instruct": frozenset({"head"}),
     # after the decision (aftercare.py)
     "aftercare.start_evaluation": ORGAN,
     "aftercare.adjust": ORGAN,
@@ -147,6 +153,8 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.registers.register_member": "register.member",
     "procedure.registers.set_review_office": "register.review_office",
     "procedure.experts.assign_experts": "expert.assign",
+    "procedure.experts.assign_assessors": "assessor.assign",
+    "procedure.experts.assign": "expert.assign and assessor.assign (the use case both call)",
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
     "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
@@ -188,6 +196,7 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "deadlines.calendar.unconfirm_year": "calendar.unconfirm: admin only (operator_of)",
     "procedure.views.evidence_file": "a read: the read scope (test_renditions)",
     "procedure.views.evidence_preview": "a read: the read scope (test_renditions)",
+    "oa.service.urge": "oa.urge", "oa.service.instruct": "oa.instruct",
     "accounts.service.operator_of": "not a use case: who the acting user is, for the use cases above",
 }
 
@@ -226,6 +235,8 @@ def ctx(module_deployment: Callable[[], Any]) -> Iterator[Ctx]:
     with module_deployment() as d:
         c = Ctx(data=d.data, env=d.env)
         Org.create()
+        directory.add_office("RISKCO", "示例社会稳定风险评估事务所", "department")
+        directory.add_user("assessor1", "评估师", "RISKCO", ["assessor"])
         yield c
 
 
@@ -278,6 +289,14 @@ def _suspendable(c: Ctx) -> int:
 def _suspended(c: Ctx) -> int:
     did = _suspendable(c)
     service.side_transition(did, action="suspend", reason="情况紧急，先行中止", as_user="mayor")
+    return did
+
+
+def _assessed(c: Ctx) -> int:
+    """The shared risk-assessment decision with assessor1 commissioned for it (once)."""
+    did = c.at("risk_assessment")
+    if "assessor1" not in experts.assigned_experts(did, "assessor"):
+        experts.assign_assessors(did, ["assessor1"], as_user="drafter")
     return did
 
 
@@ -386,7 +405,9 @@ ACTIONS: dict[str, Action] = {
     "evidence.expert_opinion": _evidence("expert_opinion", "expert_review", expert="某专家", signed="yes",
                                          direct_interest="no"),
     "evidence.expert_adoption": _evidence("expert_adoption", "expert_review"),
-    "evidence.risk_report": _evidence("risk_report", "risk_assessment", conclusion="controllable", level="low"),
+    "evidence.risk_report": Action(_assessed, lambda c, did, u: service.add_evidence(
+        did, kind="risk_report", filename="risk_report.pdf", data=PDF, meta={"conclusion": "controllable",
+                                                                             "level": "low"}, as_user=u)),
     "evidence.fair_competition_review": _evidence("fair_competition_review", "fair_competition_review",
                                                   conclusion="pass"),
     "evidence.legality_submission": _evidence("legality_submission", "legality_review", submitted="2026-02-10"),
@@ -413,11 +434,15 @@ ACTIONS: dict[str, Action] = {
         "CITY", "CITY-JUS", as_user=u)),
     "expert.assign": Action(lambda c: Walker().new("选定论证专家").id,
                             lambda c, did, u: experts.assign_experts(did, ["expert1"], as_user=u)),
+    "assessor.assign": Action(lambda c: Walker().new("委托风险评估").id,
+                              lambda c, did, u: experts.assign_assessors(did, ["assessor1"], as_user=u)),
     "side.exclude": _side("exclude", lambda c: Walker().new("拟排除事项").id),
     "side.withdraw": _side("withdraw", lambda c: Walker().new("拟撤回事项").id),
     "side.suspend": _side("suspend", _suspendable),
     "side.resume": _side("resume", _suspended),
     "side.terminate": _side("terminate", _suspended),
+    "oa.urge": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.urge(did, message="请尽快办理", as_user=u)),
+    "oa.instruct": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.instruct(did, text="抓紧办理", as_user=u)),
     "aftercare.start_evaluation": Action(
         lambda c: c.fresh("execution", work=False),
         lambda c, did, u: aftercare.start_evaluation(did, trigger="organ_choice", evaluator="CITY-NR",
@@ -554,6 +579,8 @@ def test_cli_refusals_exit_4_and_change_nothing(world: Ctx) -> None:
           *members, "--head", "mayor", "--outcome", "approve"], {"secretary"}),
         (["decision", "withdraw", proposed, "--reason", "撤回"], {"decision_organ"}),
         (["decision", "suspend", execution, "--reason", "情况紧急"], {"head"}),
+        (["urge", drafting, "--message", "请尽快办理"], {"decision_organ", "head"}),
+        (["instruct", drafting, "--text", "抓紧办理"], {"head"}),
         (["office", "add", "CLI-X", "--name", "X", "--level", "department"], {"admin"}),
         (["user", "add", "clix", "--name", "X", "--office", "CITY", "--role", "drafter"], {"admin"}),
         (["user", "unlock", "drafter"], {"admin"}),

@@ -2,24 +2,39 @@
 to `party_report` or beyond without every requirement of every earlier stage met.
 
 The machine mixes noise (any kind, any user, odd metadata, random advances and meetings) with bulk
-"do the stage's work" steps so that deep states are actually reached. The invariant is checked two
-ways: by the profile's own gates, and by independent hand-written expectations of the decree.
+"do the stage's work" steps so that deep states are actually reached, and with the shortcuts a determined office
+would try (procedure.md §8: wrong authors, unregistered reviewers and meeting members, dates ahead or out of order,
+a draft swapped after review), each of which must be refused with its exit code. The invariant is checked two
+ways: by the profile's own gates, and by independent hand-written expectations of the decree and of §8 computed
+from the tables (registers, expert assignments, authors' offices, pinned versions, dates).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlmodel import select
 
+from decisions.accounts import service as directory
 from decisions.errors import JueceError
 from decisions.procedure import service
-from decisions.procedure.models import Decision, Evidence, Meeting, MeetingPosition, StageStatus, TriggerDetermination
+from decisions.procedure.models import (
+    Decision,
+    Evidence,
+    ExpertAssignment,
+    Meeting,
+    MeetingPosition,
+    OrganMember,
+    ReviewOffice,
+    StageStatus,
+    TriggerDetermination,
+)
 from decisions.storage.unit_of_work import UnitOfWork
-from tests.helpers import ALL_NO, MEMBERS, Walker
+from tests.helpers import ALL_NO, MEMBERS, Walker, at_least
+from tests.stateful_shortcuts import CHINA_TZ, SHORTCUTS, Shortcuts, state_of
 from workflow import gates, profiles
 
 ROLE_USERS = {"decision_organ": ["organ"], "head": ["mayor"], "secretary": ["secretary"], "drafter": ["drafter"],
@@ -149,10 +164,11 @@ def independent_expectations(s, d: Decision) -> list[str]:
     if not trig.get("non_disclosable") and not {"participation_activity", "opinion_register"} <= set(kinds):
         problems.append("no public participation (Art 14, 18)")
     if trig.get("professional_technical"):
+        assigned = set(s.exec(select(ExpertAssignment.user_id).where(ExpertAssignment.decision_id == d.id)))
         good = [e for e in ev if e.kind == "expert_opinion" and e.meta.get("signed") == "yes"
-                and e.meta.get("direct_interest") == "no"]
+                and e.meta.get("direct_interest") == "no" and e.role == "expert" and e.user_id in assigned]
         if len({e.user_id for e in good}) < 3 or any(e.kind == "expert_opinion" and e.meta.get("direct_interest") == "yes" for e in ev):
-            problems.append("expert panel (Art 19, 20)")
+            problems.append("expert panel: 3 distinct assigned experts, each by their own account (Art 19, 20)")
     if trig.get("stability_risk") and "prior_risk_assessment" not in kinds:
         reports = [e for e in ev if e.kind == "risk_report"]
         if not reports or reports[-1].meta.get("conclusion") != "controllable":
@@ -186,6 +202,65 @@ def independent_expectations(s, d: Decision) -> list[str]:
                 problems.append("review window under 7 working days (Art 26¶2)")
     if d.state in ("publication", "execution", "closed", "suspended") and "party_committee_report" not in kinds:
         problems.append("no party committee report before publication (Art 31)")
+    return problems + provenance_expectations(s, d, ev, meeting)
+
+
+def _recorded_day(at: str) -> date:
+    return datetime.fromisoformat(at).astimezone(CHINA_TZ).date()
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def provenance_expectations(s, d: Decision, ev: list[Evidence], meeting: Meeting | None) -> list[str]:
+    """procedure.md §8, written out by hand from the tables (not through the engine's checks)."""
+    problems = []
+    by_kind = {k: [e for e in ev if e.kind == k] for k in {e.kind for e in ev}}
+    for e in ev:  # Time: no date after the day it was recorded (announced dates excepted)
+        for key in ("submitted", "reported", "date", "materials_delivered"):
+            day = _day(e.meta.get(key))
+            if day is not None and day > _recorded_day(e.at):
+                problems.append(f"{e.kind}.{key} {day} after its recording day (§8 Time)")
+    opinions = by_kind.get("legality_opinion", [])
+    if opinions:  # Authors: by a legality_reviewer of the organ's registered reviewing office (Art 25)
+        office = s.get(ReviewOffice, d.organ_id)
+        if office is None or opinions[-1].office_id != office.office_id or opinions[-1].role != "legality_reviewer":
+            problems.append("legality opinion not by the registered reviewing office (Art 25)")
+        last = opinions[-1]  # Versions: nothing newer than what was reviewed goes to the meeting
+        drafts_after = [e for e in by_kind.get("draft", []) if e.id > last.id]
+        if last.meta.get("conclusion") == "lawful" and drafts_after:
+            problems.append("a draft swapped in after the lawful legality opinion (Art 25, §8 Versions)")
+        if last.meta.get("conclusion") == "lawful_with_amendments" and not (
+                drafts_after and any(e.id > last.id for e in by_kind.get("amendment_note", []))):
+            problems.append("amendments asked for and not made (Art 28)")
+    if meeting is None:
+        return problems
+    day = date.fromisoformat(meeting.date)
+    if day > _recorded_day(meeting.at):
+        problems.append("meeting dated after the day it was recorded (§8 Time)")
+    if opinions and day < _recorded_day(opinions[-1].at):
+        problems.append("meeting before the legality opinion (Art 25¶2)")
+    register = [m for m in s.exec(select(OrganMember).where(OrganMember.organ_id == d.organ_id))
+                if m.from_date <= meeting.date and (not m.to_date or m.to_date >= meeting.date)]
+    members = {m.user_id for m in register}
+    pos = s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == meeting.id)).all()
+    if any(p.user_id not in members for p in pos):
+        problems.append("a position by a non-member of the register (Art 30)")
+    if meeting.head_id not in {m.user_id for m in register if m.is_head}:
+        problems.append("the head is not the register's head on the meeting date (Art 30)")
+    if meeting.members_total != len(register) or len(pos) * 2 <= len(register):
+        problems.append("quorum not counted against the register (Art 30)")
+    reports = by_kind.get("party_committee_report", [])
+    if any(_day(r.meta.get("reported")) is None or _day(r.meta.get("reported")) < day for r in reports):
+        problems.append("Party-committee report before the meeting (Art 31)")
+    for pub in by_kind.get("publication_record", []):
+        before = [r for r in reports if r.id < pub.id]
+        if not before or _day(pub.meta.get("date")) < _day(before[-1].meta.get("reported")):
+            problems.append("publication before the Party-committee report (Art 32)")
     return problems
 
 
@@ -211,6 +286,8 @@ def gate_expectations(s, d: Decision) -> list[str]:
 
 class Procedure(RuleBasedStateMachine):
     reached = 0
+    tried: dict[str, int] = {}
+    swap = 0
 
     @initialize()
     def start(self) -> None:
@@ -312,6 +389,43 @@ class Procedure(RuleBasedStateMachine):
             self._try(service.side_transition, w.id, action=action, reason="理由",
                       as_user=data.draw(st.sampled_from(["organ", "mayor", "drafter"])))
 
+    # ------------------------------------------------------------ shortcuts a determined office would try (§8)
+    @rule(data=st.data(), stage=st.sampled_from(sorted(SHORTCUTS)))
+    def shortcut(self, data, stage: str) -> None:
+        """Bring a decision to `stage` by each stage's good work (a fresh one if the noise has stuck the one drawn)
+        and try every shortcut listed for that stage: each is refused with its exit code and leaves nothing behind
+        (a backdated date is kept, marked as a late entry). The shortcuts: tests/stateful_shortcuts.py."""
+        w = self._pick(data)
+        if w is None or not self._walk_towards(w, stage):
+            w = Walker().new()  # the others are past that stage or stuck in the noise: a fresh decision
+            self.walkers.append(w)
+            if not self._walk_towards(w, stage):
+                return
+        for name in data.draw(st.permutations(SHORTCUTS[stage])):  # every one, in any order: each writes nothing
+            getattr(Shortcuts(w, data), name)()
+            Procedure.tried[name] = Procedure.tried.get(name, 0) + 1
+
+    def _walk_towards(self, w: Walker, target: str) -> bool:
+        if target == "expert_review":
+            w.triggers["professional_technical"] = "yes"  # takes effect if the decision is still drafting
+        for _ in range(len(PROFILE.stage_order)):
+            state = state_of(w.id)
+            if state == target:
+                return True
+            if state not in PROFILE.stages or PROFILE.stage_index(state) > PROFILE.stage_index(target):
+                return False
+            if state in ("collective_discussion", "party_report", "publication"):
+                at_least("2026-05-20")  # 7 working days after the walk's legality submission (Art 26¶2)
+                self._try(getattr(w, f"do_{state}", w.meeting))  # dated the clock's day, after what came before
+            else:
+                for good, _bad in stage_actions(w, state):
+                    self._try(good)
+            if state != "collective_discussion":
+                self._try(w.advance, "organ" if state in ("proposed", "party_report", "publication") else "drafter")
+            if state_of(w.id) == state:
+                return False
+        return False
+
     @staticmethod
     def _try(fn, *args, **kwargs) -> None:
         try:
@@ -334,8 +448,12 @@ class Procedure(RuleBasedStateMachine):
 
 
 def test_no_decision_passes_the_meeting_without_every_requirement(org):
-    Procedure.reached = 0
+    # a legality reviewer of an office the organ did not register as its reviewing office (Art 25)
+    directory.add_user("nr_reviewer", "nr_reviewer", "CITY-NR", ["legality_reviewer"])
+    Procedure.reached, Procedure.tried = 0, {}
     run_state_machine_as_test(Procedure, settings=settings(
-        max_examples=30, stateful_step_count=40, deadline=None, derandomize=True,
+        max_examples=15, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     assert Procedure.reached > 0, "the random walks never reached party_report: the invariant was never exercised"
+    untried = [name for names in SHORTCUTS.values() for name in names if name not in Procedure.tried]
+    assert not untried, f"shortcuts never tried: {untried} (tried: {Procedure.tried})"

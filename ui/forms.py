@@ -160,3 +160,38 @@ def show_errors(errors: dict[str, str], slots: dict) -> None:
     for key, message in errors.items():
         if key in slots:
             slots[key].error(message, icon=":material/error:")
+
+
+# ----------------------------------------------------------------- 代录 (procedure.md §8 "Authors")
+def on_behalf_fields(schema: dict, prefix: str) -> tuple[bool, str, Any]:
+    """Inside an evidence form: the 代录 choice where the kind admits it (``schema["on_behalf"]``) — forced when the
+    user cannot file the kind themselves — and the author's account. Returns (chosen, author, error slot)."""
+    if not schema.get("on_behalf"):
+        return False, "", None
+    if schema.get("own", True):
+        chosen = st.checkbox(t("on_behalf_check"), key=f"{prefix}_on_behalf")
+    else:
+        st.caption(t("on_behalf_only"))
+        chosen = True
+    author = st.text_input(t("on_behalf_author"), key=f"{prefix}_on_behalf_author", help=t("on_behalf_help"))
+    return chosen, author.strip(), st.empty()
+
+
+def on_behalf_error(chosen: bool, author: str, name: str, data: bytes) -> str:
+    """What is wrong with a 代录 before it is sent: no author, or a file that is not the signed original's scan
+    (the service checks both again)."""
+    if not chosen:
+        return ""
+    if not author:
+        return t("on_behalf_author_missing")
+    ctype, _problem = filetypes.check(name, data) if data else (None, "")
+    if ctype is not None and not filetypes.is_scan(ctype, data):
+        return t("on_behalf_not_scan")
+    return ""
+
+
+def entry_text(e: dict) -> str:
+    """An evidence item's 代录 note with both names ('' when the author filed it by their own account)."""
+    if not e.get("on_behalf"):
+        return ""
+    return t("on_behalf_entry", clerk=e["on_behalf"], author=e.get("author") or e.get("uploader") or "")

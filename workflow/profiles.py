@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from decisions.storage.settings import get_settings
 
 ROLES = ("admin", "decision_organ", "head", "drafter", "legality_reviewer", "legal_adviser", "expert",
-         "secretary", "executor", "archivist", "auditor")
+         "secretary", "executor", "archivist", "auditor", "assessor")
 SIDE_STATES = ("excluded", "rejected", "deferred", "suspended", "withdrawn", "closed")
 META_TYPES = ("text", "enum", "date", "yesno", "int", "office")
 
@@ -68,6 +68,13 @@ class SumCheck(_Strict):
     article: str
 
 
+class OnBehalf(_Strict):
+    """Who may enter a paper original for its author (代录, procedure.md §8 "Authors"), under which article."""
+
+    roles: list[str]
+    article: str
+
+
 class Kind(_Strict):
     name_zh: str
     name_en: str
@@ -79,6 +86,7 @@ class Kind(_Strict):
     sum_check: SumCheck | None = None
     via_meeting: bool = False
     pins_draft: bool = False   # §8 "Versions": the item records the SHA-256 of the draft current when it is recorded
+    on_behalf: OnBehalf | None = None  # §8 "Authors": who may enter its signed paper original for the author (代录)
 
 
 class KindRef(_Strict):
@@ -366,6 +374,9 @@ class Profile(_Strict):
             for role in k.roles:
                 if role not in ROLES:
                     errors.append(f"kinds.{name}.roles: unknown role {role!r}")
+            for role in k.on_behalf.roles if k.on_behalf else []:
+                if role not in ROLES:
+                    errors.append(f"kinds.{name}.on_behalf.roles: unknown role {role!r}")
             for rw in k.required_when:
                 for key in [*rw.where, *rw.keys]:
                     if key not in k.meta:

@@ -16,9 +16,10 @@ ROLE_NAMES_ZH = {
     "admin": "系统管理员", "decision_organ": "决策机关", "head": "行政首长", "drafter": "决策承办单位",
     "legality_reviewer": "合法性审查机构", "legal_adviser": "法律顾问/公职律师", "expert": "专家",
     "secretary": "会议秘书", "executor": "决策执行单位", "archivist": "档案管理员", "auditor": "审计/监督（只读）",
+    "assessor": "风险评估机构",
 }
 READ_ONLY = {"auditor", "archivist"}
-INDEPENDENT = {"legality_reviewer", "legal_adviser", "expert"}
+INDEPENDENT = {"legality_reviewer", "legal_adviser", "expert", "assessor"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ def role_applies(role: str, actor: Actor, scope: DecisionScope) -> bool:
     if role in INDEPENDENT:
         if office in scope.undertaker_ids:
             return False
-        # reviewers and legal advisers work for the organ their office belongs to; expert pools may sit
-        # outside every government, so an expert applies wherever they are not of the undertaking unit
+        # reviewers and legal advisers work for the organ their office belongs to; expert pools and commissioned
+        # assessors (Art 23: a third party) may sit outside every government, so they apply wherever they are not
+        # of the undertaking unit (the assignment to the decision is checked where they file: registers.check_author)
         return office in scope.organ_subtree if role in ("legality_reviewer", "legal_adviser") else True
     if role == "executor":
         if scope.executing_unit_id is not None:
@@ -68,6 +70,6 @@ def authorize(actor: Actor, scope: DecisionScope, allowed: list[str] | tuple[str
     held = ", ".join(actor.roles) or "none"
     sod = ""
     if INDEPENDENT & set(allowed) & set(actor.roles) and actor.office_id in scope.undertaker_ids:
-        sod = "；承办单位人员不得在同一决策中担任合法性审查、法律顾问或专家 / separation of duties"
+        sod = "；承办单位人员不得在同一决策中担任合法性审查、法律顾问、专家或受托风险评估机构 / separation of duties"
     raise NotPermitted(f"用户 {actor.username}（{held}，{actor.office_code}）无权{action}；"
                        f"需要本决策范围内的角色：{wanted}{sod}")

@@ -34,7 +34,7 @@ from decisions.records import audit, evidence_store
 from decisions.records.models import AuditEvent
 from decisions.storage.locations import archive_schema
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import dossier
+from pdf import description, dossier
 
 FORMAT = "juece-aip/1"
 NS = "urn:juece:aip:1"
@@ -142,14 +142,15 @@ def export(ident: str | int, *, as_user: str | None, out: Path) -> dict:
     for e in record["evidence"]:
         x = _el(docs, "document")
         _el(x, "itemNo", e["no"])
-        _el(x, "docNumber", dossier.doc_number(e))
-        _el(x, "responsible", dossier.responsible(e) or record["organ"]["name"])
+        _el(x, "docNumber", description.doc_number(e))
+        _el(x, "responsible", description.responsible(e) or record["organ"]["name"])
         _el(x, "title", f"{e['kind_name']}：{e['filename']}")
-        _el(x, "date", _date(dossier.doc_date(e), e["at"]))
+        _el(x, "date", _date(description.doc_iso_date(e), e["at"]))
         _el(x, "kind", e["kind_name"], code=e["kind"])
         _el(x, "stage", e["stage"])
         _el(x, "round", e["round"])
-        _el(x, "submittedBy", f"{e['uploader']}（{e['role_name']}，{e['office_name']}）")
+        _el(x, "submittedBy", f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
+            + (f"，由 {e['on_behalf']} 代录" if e.get("on_behalf") else ""))
         _el(x, "submittedAt", e["at"])
         p = pages.get(e["id"])
         _el(x, "pages", f"{p[0]}-{p[1]}" if p else "")

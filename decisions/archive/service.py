@@ -25,6 +25,7 @@ from decisions import clock
 from decisions.accounts.models import Office, User
 from decisions.accounts.permissions import ROLE_NAMES_ZH, Actor, authorize
 from decisions.accounts.service import actor_for
+from decisions.archive import supersede
 from decisions.archive.models import ArchiveFiling
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, Conflict, IntegrityFailure, NotFound, Unmet
@@ -39,11 +40,12 @@ from decisions.procedure.models import (
     TriggerDetermination,
 )
 from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, touch
+from decisions.procedure.views import provenance
 from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
 from decisions.storage.unit_of_work import UnitOfWork
-from pdf import dossier, fonts, pdfa, signing
+from pdf import description, dossier, fonts, pdfa, signing
 from pdf import events as events_zh
 from workflow.profiles import Profile as Profiled
 
@@ -101,7 +103,8 @@ def build_record(s: Session, d: Decision) -> dict:
     positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
                               .order_by(col(MeetingPosition.seq))).all() for m in meetings}
     user_ids = ({e.user_id for e in evidence} | {t.user_id for t in triggers} | {m.head_id for m in meetings}
-                | {p.user_id for ps in positions.values() for p in ps} | {r.user_id for r in stages if r.user_id})
+                | {p.user_id for ps in positions.values() for p in ps} | {r.user_id for r in stages if r.user_id}
+                | {e.on_behalf_id for e in evidence if e.on_behalf_id})
     usernames = {e.actor for e in events}
     users = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(user_ids) | col(User.username).in_(usernames)))}
     by_name = {u.username: u for u in users.values()}
@@ -137,16 +140,35 @@ def build_record(s: Session, d: Decision) -> dict:
         return {"code": offices[oid].code, "name": offices[oid].name}
 
     ev_no = {e.id: i for i, e in enumerate(evidence, start=1)}
+    sealed = {(e.detail or {}).get("evidence_id"): e.detail or {} for e in events if e.action == "evidence"}
+    behalf_names = {str(v.get("on_behalf")) for v in sealed.values() if isinstance(v.get("on_behalf"), str)}
+    for u in s.exec(select(User).where(col(User.username).in_(behalf_names - set(by_name)))) if behalf_names else ():
+        by_name[u.username] = u
+
+    def on_behalf(value: object) -> str | None:
+        """代录: the author a paper original was entered for (a username, or a record of the person)."""
+        if not value:
+            return None
+        if isinstance(value, dict):
+            value = value.get("username") or value.get("name") or ""
+        u = by_name.get(str(value))
+        return u.name if u else str(value)
+
     ev_list = []
     for e in evidence:
         kind = profile.kinds.get(e.kind)
         up = users.get(e.user_id)
+        prov = provenance(sealed.get(e.id), person(up, str(e.user_id)))
         ev_list.append({"no": ev_no[e.id], "id": e.id, "kind": e.kind, "kind_name": kind.name_zh if kind else e.kind,
                         "stage": e.stage, "stage_name": stage_name(e.stage), "round": e.round, "filename": e.filename,
                         "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "meta": dict(e.meta),
                         "uploader": person(up, str(e.user_id)), "role": e.role,
                         "role_name": ROLE_NAMES_ZH.get(e.role, e.role), "office": offices[e.office_id].code,
-                        "office_name": offices[e.office_id].name, "at": e.at})
+                        "office_name": offices[e.office_id].name, "at": e.at,
+                        **prov, "author_name": up.name if up else str(e.user_id),
+                        # 代录 (procedure.md §8): who entered the author's scanned signed original
+                        "on_behalf": (person(users.get(e.on_behalf_id), str(e.on_behalf_id)) if e.on_behalf_id
+                                      else on_behalf(prov["on_behalf"]))})
     meet_list = []
     for m in meetings:
         ps = positions[m.id]
@@ -248,11 +270,11 @@ def _late_entries(evidence: list[dict], stages: list[dict]) -> list[dict]:
 
 def _outcome(state: str, meetings: list[dict], stage_name: Callable[[object], str]) -> str:
     approved = [m for m in meetings if m["outcome"] == "approve"]
-    if state in ("rejected", "excluded", "withdrawn", "deferred", "suspended", "closed"):
-        return f"{SIDE_ZH[state]}（{state}）"
-    if approved:
+    if state in ("rejected", "excluded", "withdrawn", "deferred") or (state in SIDE_ZH and not approved):
+        return SIDE_ZH[state]
+    if approved:  # decided, then executed, suspended or closed: the decision and where it stands
         m = approved[-1]
-        return f"经 {m['date']} 集体讨论决定通过；当前：{stage_name(state)}"
+        return f"经{description.zh_date(m['date'])}集体讨论决定通过；当前：{stage_name(state)}"
     return f"决策程序进行中（当前：{stage_name(state)}）"
 
 
@@ -355,7 +377,9 @@ def _reconverted(then: dict, now: dict) -> bool:
 
 
 def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
-    """Does this dossier file match what the record renders now? ``ok`` and each difference found."""
+    """Does this dossier file match the record? ``status``: ``matches`` (the record as it is now),
+    ``superseded`` (authentic, but the record has moved on since the dossier's last event: ``ok`` too, with
+    the later record's seq), or ``altered`` (``ok`` false; each difference in ``problems``)."""
     if isinstance(path_or_bytes, bytes | bytearray):
         data = bytes(path_or_bytes)
     else:
@@ -366,8 +390,8 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
     sha = hashlib.sha256(data).hexdigest()
     problems: list[str] = []
     notes: list[str] = []
-    result: dict = {"ok": False, "sha256": sha, "problems": problems, "notes": notes, "decision": None,
-                    "evidence_differs": [], "recorded": []}
+    result: dict = {"ok": False, "status": "altered", "sha256": sha, "problems": problems, "notes": notes,
+                    "decision": None, "evidence_differs": [], "recorded": []}
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PdfError as exc:
@@ -379,6 +403,7 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
             problems.append("不是 juece 案卷（没有清单 juece-dossier.json）/ not a juece dossier (no manifest)")
             return result
         embedded = dossier.embedded_hashes(pdf)
+        page_count = len(pdf.pages)
     differs: set[int] = set()
     for item in manifest["evidence"]:
         got = embedded.get(item["attachment"])
@@ -390,6 +415,8 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
             problems.append(f"evidence #{item['id']} ({item['filename']}): the copy embedded in the dossier changed / "
                             f"案卷内原件被改动: manifest sha256 {item['sha256']}, embedded {got}")
             differs.add(item["id"])
+    if manifest.get("pages") not in (None, page_count):
+        problems.append(f"页数与案卷清单不符 / the file has {page_count} pages, its manifest {manifest.get('pages')}")
     with UnitOfWork() as uow:
         s = uow.session
         try:
@@ -399,11 +426,15 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
                             "in this deployment")
             return result
         record = build_record(s, d)
-        recorded = s.exec(select(AuditEvent).where(AuditEvent.chain == d.id, AuditEvent.action == "dossier")
-                          .order_by(col(AuditEvent.seq))).all()
-        result["recorded"] = [{"seq": e.seq, "at": e.at, "actor": e.actor} for e in recorded
-                              if (e.detail or {}).get("sha256") == sha]
+        trail = [{"seq": e.seq, "at": e.at, "action": e.action, "detail": e.detail or {}, "hash": e.hash, "actor": e.actor}
+                 for e in s.exec(select(AuditEvent).where(AuditEvent.chain == d.id).order_by(col(AuditEvent.seq)))]
+        result["recorded"] = [{"seq": e["seq"], "at": e["at"], "actor": e["actor"]}
+                              for e in supersede.recorded_for(trail, sha)]
         result["decision"] = {"id": d.id, "code": d.code, "title": d.title, "state": d.state}
+    anc = supersede.anchor(manifest, trail, sha)
+    problems += anc.problems or supersede.as_of_problems(manifest, trail, anc.seq, record["decision"]["created_at"])
+    later = supersede.later_events(trail, anc.seq)
+    added_later = supersede.evidence_added_after(trail, anc.seq)
     now = {e["id"]: e for e in record["evidence"]}
     then = {e["id"]: e for e in manifest["evidence"]}
     for eid, item in then.items():
@@ -416,7 +447,11 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
                             f"{cur['sha256']} / 材料与记录不符")
             differs.add(eid)
     for eid, cur in now.items():
-        if eid not in then:
+        if eid in then:
+            continue
+        if eid in added_later:
+            notes.append(f"第{cur['no']}件 {cur['filename']}：案卷生成后归入 / evidence #{eid} added after this dossier")
+        else:
             problems.append(f"evidence #{eid} ({cur['filename']}): added to the record after this dossier / 案卷生成后新增材料")
             differs.add(eid)
     store = fixity_problems(record)
@@ -425,34 +460,60 @@ def verify_dossier(path_or_bytes: str | Path | bytes) -> dict:
     for e in record["evidence"]:
         if any(p.startswith(f"evidence #{e['id']} ") for p in store):
             differs.add(e["id"])
-    digest = dossier.record_digest(record)
-    if digest != manifest.get("record_sha256") and not differs:
-        problems.append(f"决策记录已变化 / the procedure record changed since the dossier (as of "
-                        f"{manifest['decision'].get('as_of')}, state {manifest['decision'].get('state')} → now "
-                        f"{record['decision']['as_of']}, state {record['decision']['state']})")
-    elif digest != manifest.get("record_sha256"):
-        notes.append("the procedure record changed since the dossier")
+    earlier = supersede.earlier_version(manifest)
+    if earlier:
+        notes.append(f"由较早版本的 juece 生成（版式 {supersede.layout_of(manifest)}，现为 {dossier.LAYOUT}）：不能逐字节比对，"
+                     "以审计记录中登记的文件 SHA-256、内嵌原件和审计链核验 / made by an earlier version of juece: checked "
+                     "against the audit trail's record of the file, its embedded originals and the audit chain")
     if not problems:
-        fresh = _render(record)
-        if fresh.data == signing.unsigned_original(data):
-            notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
-        elif fresh.manifest["renderer"] != manifest.get("renderer") or _reconverted(manifest, fresh.manifest):
-            if result["recorded"]:
-                notes.append("renderer (libraries, fonts or a converted Word/WPS rendition) changed since the dossier: "
-                             "not byte-comparable; the file's "
-                             "SHA-256 is the one recorded in the audit trail and every embedded original matches")
-            else:
-                problems.append("renderer changed and the file's SHA-256 is not recorded in the audit trail / "
-                                "无法确认文件未被改动")
-        else:
-            problems.append(f"文件内容与当前记录生成的不同（页面或元数据被改动？）/ the file differs from a fresh rendering "
-                            f"(pages {manifest.get('pages')} vs {fresh.pages}; sha256 {sha[:16]}… vs "
-                            f"{hashlib.sha256(fresh.data).hexdigest()[:16]}…)")
+        problems += _compare(data, manifest, record, later, anc.seq, earlier, result, notes)
     if not result["recorded"]:
         notes.append("该文件的 SHA-256 未见于审计记录 / this file's SHA-256 is not in the audit trail")
     result["evidence_differs"] = sorted(differs)
     result["ok"] = not problems
+    if result["ok"] and result["status"] != "superseded":
+        result["status"] = "matches"
     return result
+
+
+def _compare(data: bytes, manifest: dict, record: dict, later: list[dict], seq: int | None, earlier: bool,
+             result: dict, notes: list[str]) -> list[str]:
+    """The file against the record once its originals agree: superseded (authenticated by the audit trail, the
+    record moved on), an earlier version's dossier (authenticated by the audit trail), or byte for byte
+    against a fresh rendering of the record now. Returns the problems (the file is altered)."""
+    sha = result["sha256"]
+    if later or earlier:
+        if not result["recorded"]:
+            why = (f"且记录在第 {seq} 条事件之后已有更新，无法重新生成比对 / and the record has moved on since event seq {seq}"
+                   if later else f"且由较早版本的 juece 生成（版式 {supersede.layout_of(manifest)}），无法重新生成比对；可用 "
+                                 "juece verify --dossier 文件 --offline 核验文件本身 / and it was made by an earlier version")
+            return [f"文件不是 juece 生成的那一份：其 SHA-256 未见于审计记录（页面或元数据被改动？）{why} / the file differs "
+                    "from the dossier juece made: its SHA-256 is not in the audit trail (pages or metadata changed?)"]
+        if later:
+            result.update(supersede.summary(later, seq))
+            notes.insert(0, f"案卷真实，但记录已有更新：案卷截至第 {seq} 条审计事件，记录现已到第 {later[-1]['seq']} 条"
+                            f"（其后 {len(later)} 条事件）/ superseded: authentic up to event seq {seq}; the record "
+                            f"has moved on to seq {later[-1]['seq']}")
+        return []
+    if dossier.record_digest(record) != manifest.get("record_sha256"):
+        return [f"决策记录已变化 / the procedure record changed since the dossier (as of "
+                f"{manifest['decision'].get('as_of')}, state {manifest['decision'].get('state')} → now "
+                f"{record['decision']['as_of']}, state {record['decision']['state']})"]
+    fresh = _render(record)
+    if fresh.data == signing.unsigned_original(data):
+        notes.append("与当前记录重新生成的文件逐字节相同 / byte-identical to a fresh rendering")
+    elif result["recorded"]:  # the audit trail (its own chain verified by `juece verify`) says juece made these bytes
+        notes.append("与当前版本重新生成的文件不是逐字节相同（渲染程序、字体或 Word/WPS 转换件有变化），该文件的 SHA-256 是审计记录"
+                     "登记的，内嵌原件均相符 / not byte-identical to a fresh rendering (renderer, fonts or a converted "
+                     "Word/WPS rendition changed since the dossier): the file's SHA-256 is the one recorded in the "
+                     "audit trail and every embedded original matches")
+    elif fresh.manifest["renderer"] != manifest.get("renderer") or _reconverted(manifest, fresh.manifest):
+        return ["renderer changed and the file's SHA-256 is not recorded in the audit trail / 无法确认文件未被改动"]
+    else:
+        return [f"文件内容与当前记录生成的不同（页面或元数据被改动？）/ the file differs from a fresh rendering "
+                f"(pages {manifest.get('pages')} vs {fresh.pages}; sha256 {sha[:16]}… vs "
+                f"{hashlib.sha256(fresh.data).hexdigest()[:16]}…)"]
+    return []
 
 
 def file_decision(ident: str | int, *, as_user: str, checker: str | None) -> dict:
@@ -479,7 +540,8 @@ def file_decision(ident: str | int, *, as_user: str, checker: str | None) -> dic
         if d.state not in rules.fileable:
             allowed = "、".join(SIDE_ZH.get(x, x) for x in rules.fileable)
             raise Blocked([Unmet(f"{d.state}.state", rules.article,
-                                 f"决策 {d.code} 尚未终结（当前：{d.state}），只有{allowed}的决策可以归档",
+                                 f"决策 {d.code} 尚未终结（当前：{(profile.stages[d.state].name_zh if d.state in profile.stages else SIDE_ZH.get(d.state, d.state))}），"
+                                 f"只有{allowed}的决策可以归档",
                                  f"only a decision whose procedure has ended ({', '.join(rules.fileable)}) can be "
                                  f"archived; {d.code} is {d.state}")])
         record = build_record(s, d)

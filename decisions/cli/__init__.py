@@ -17,6 +17,7 @@ from decisions.cli import (  # noqa: F401  (each module registers its commands o
     catalog,
     deadlines,
     deployment,
+    oa,
     participation,
     procedure,
     records,

@@ -77,16 +77,26 @@ for _action in ("exclude", "withdraw", "suspend", "resume", "terminate"):
 @evidence_app.command("add")
 def evidence_add(ident: Annotated[str, typer.Argument(metavar="ID")], file: Annotated[Path, typer.Argument()],
                  kind: Annotated[str, typer.Option("--kind")], as_user: AsOpt,
-                 meta: Annotated[list[str] | None, typer.Option("--meta")] = None, json_: JsonOpt = False) -> None:
-    """提交材料 / attach evidence to the current stage."""
+                 meta: Annotated[list[str] | None, typer.Option("--meta")] = None,
+                 on_behalf: Annotated[str | None, typer.Option(
+                     "--on-behalf", metavar="USER",
+                     help="代录：为作者 USER 录入其签名纸质原件，FILE 须为原件扫描件（含扫描页的PDF或图片）/ enter the "
+                          "author's signed paper original; FILE must be its scan (procedure.md §8)")] = None,
+                 json_: JsonOpt = False) -> None:
+    """提交材料 / attach evidence to the current stage (代录 with --on-behalf)."""
     from decisions.procedure import metadata, service
 
     def go() -> dict:
         pairs = metadata.parse_pairs(meta or [], "--meta")
         data = read_file(file, "FILE")
-        return service.add_evidence(ident, kind=kind, filename=file.name, data=data, meta=pairs, as_user=as_user)
+        return service.add_evidence(ident, kind=kind, filename=file.name, data=data, meta=pairs, as_user=as_user,
+                                    on_behalf=on_behalf)
 
-    run(go, json_, lambda r: f"已提交 / attached: #{r['id']} {r['kind']} {r['filename']} sha256={r['sha256']}")
+    def human(r: dict) -> str:
+        entered = f" 代录 / entered by {r['on_behalf']} for {r['author']}" if r.get("on_behalf") else ""
+        return f"已提交 / attached: #{r['id']} {r['kind']} {r['filename']} sha256={r['sha256']}{entered}"
+
+    run(go, json_, human)
 
 
 @app.command("advance")
@@ -163,7 +173,8 @@ def _show_human(r: dict) -> str:
         lines.append("  判定 / triggers: " + ", ".join(f"{t['name']}={t['value']}" for t in r["triggers"]))
     lines.append(f"  材料 / evidence ({len(r['evidence'])}):")
     for e in r["evidence"]:
-        lines.append(f"    #{e['id']} [{e['stage']}] {e['kind_name']} {e['filename']} {e['uploader']} {e['at']} "
+        entered = f" (代录 / entered by {e['on_behalf']})" if e.get("on_behalf") else ""
+        lines.append(f"    #{e['id']} [{e['stage']}] {e['kind_name']} {e['filename']} {e['uploader']}{entered} {e['at']} "
                      f"sha256={e['sha256'][:16]}…")
     if r["blocked"]:
         lines.append("  尚缺 / blocking:")

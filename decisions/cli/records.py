@@ -101,7 +101,8 @@ def restore_cmd(path: Annotated[Path, typer.Argument(metavar="PATH")], json_: Js
 
 
 def _verify_dossier(path: Path, ident: str | None, json_: bool) -> None:
-    """`juece verify --dossier FILE`: exit 6 naming what differs, 0 when the file matches the record."""
+    """`juece verify --dossier FILE`: exit 6 naming what differs (altered); 0 when the file matches the record,
+    or is authentic and the record has moved on since (superseded, named as such)."""
     from decisions.archive import service as archive
 
     def go() -> dict:
@@ -122,7 +123,11 @@ def _verify_dossier(path: Path, ident: str | None, json_: bool) -> None:
         return result
 
     def human(r: dict) -> str:
-        lines = [f"案卷核验通过 / dossier matches: {r['decision']['code']} sha256={r['sha256']}"]
+        if r.get("status") == "superseded":  # authentic, the record moved on: not a failure (exit 0)
+            lines = [f"案卷真实，记录已有更新 / dossier superseded: {r['decision']['code']} sha256={r['sha256']} "
+                     f"(dossier up to event seq {r['dossier_seq']}, record now at seq {r['record_seq']})"]
+        else:
+            lines = [f"案卷核验通过 / dossier matches: {r['decision']['code']} sha256={r['sha256']}"]
         lines += [f"  {n}" for n in r["notes"]]
         return "\n".join(lines)
 

@@ -12,12 +12,14 @@ register_app = typer.Typer(no_args_is_help=True, help="登记：会议组成人�
 
 
 expert_app = typer.Typer(no_args_is_help=True, help="论证专家 / the expert panel (Art 20)")
+assessor_app = typer.Typer(no_args_is_help=True, help="受托风险评估机构 / commissioned risk assessors (Art 22, 23)")
 
 
 app.add_typer(register_app, name="register")
 
 
 app.add_typer(expert_app, name="expert")
+app.add_typer(assessor_app, name="assessor")
 
 
 def _member_line(m: dict) -> str:
@@ -79,3 +81,18 @@ def expert_assign(ident: IdArg, users: Annotated[list[str], typer.Argument(metav
 
     run(lambda: experts.assign_experts(ident, users, interest=interest or [], as_user=as_user), json_,
         lambda r: f"#{r['id']}: 已选定专家 / experts assigned: {', '.join(r['assigned'])}")
+
+
+@assessor_app.command("assign")
+def assessor_assign(ident: IdArg, users: Annotated[list[str], typer.Argument(metavar="USER [USER ...]")],
+                    as_user: AsOpt,
+                    interest: Annotated[list[str] | None, typer.Option(
+                        "--interest", help="声明与决策事项有直接利害关系的评估人员（拒绝选定）/ an assessor who declared "
+                                           "a direct interest (refused)")] = None,
+                    json_: JsonOpt = False) -> None:
+    """承办单位委托风险评估机构人员（第22、23条）/ the undertaking unit commissions risk assessors for the decision;
+    only they (besides the undertaking unit) file its risk_report."""
+    from decisions.procedure import experts
+
+    run(lambda: experts.assign_assessors(ident, users, interest=interest or [], as_user=as_user), json_,
+        lambda r: f"#{r['id']}: 已委托风险评估人员 / assessors assigned: {', '.join(r['assigned'])}")

@@ -98,6 +98,9 @@ class Evidence(SQLModel, table=True):
     role: str = Field(max_length=32)
     office_id: int = Field(foreign_key="office.id")
     at: str
+    # 代录 (procedure.md §8 "Authors"): the account that entered the author's scanned signed original; user_id,
+    # role and office_id are then the author's. None when the author filed it by their own account.
+    on_behalf_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Meeting(SQLModel, table=True):
@@ -171,12 +174,14 @@ class ReviewOffice(SQLModel, table=True):
 
 
 class ExpertAssignment(SQLModel, table=True):
-    """An expert the undertaking unit chose for a decision's panel (Art 20), with the interest declaration."""
+    """An expert the undertaking unit chose for a decision's panel (Art 20), or (``role`` "assessor") a risk
+    assessor it commissioned (Art 22, 23), with the interest declaration. One assignment per user and decision."""
 
     __table_args__ = (UniqueConstraint("decision_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="decision.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     declaration: str = ""  # the declared absence of a direct interest (Art 20)
+    role: str = Field(default="expert", max_length=32)  # expert (Art 20) | assessor (Art 22, 23)
     by_user_id: int = Field(foreign_key="user.id")
     at: str

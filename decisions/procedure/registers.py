@@ -210,16 +210,20 @@ def review_office_of(s: Session, organ_id: int) -> Office | None:
 
 def check_author(s: Session, profile: Profile, d: Decision, actor: Actor, role: str, kind: str,
                  meta: dict) -> dict:
-    """An opinion filed by its author's own account (§8 Authors): the metadata to store, or Blocked."""
+    """An opinion filed by its author's own account (§8 Authors): the metadata to store, or Blocked. `actor` is
+    the author — also when someone else enters the author's paper original (代录: ``check_entry`` first)."""
     if kind == "expert_opinion":
-        assigned = s.exec(select(ExpertAssignment.id).where(ExpertAssignment.decision_id == d.id,
-                                                            ExpertAssignment.user_id == actor.user_id)).first()
-        if role != "expert" or assigned is None:
+        if role != "expert" or not _assigned(s, d, actor, "expert"):
             raise Blocked([Unmet("expert_review.expert_assigned", "Art 20",
                                  f"{actor.username} 不是本决策选定的论证专家：专家论证意见须由承办单位选定的专家"
                                  f"（juece expert assign）以本人账户提交（{gates.cite(profile, 'Art 20')}）",
                                  f"{actor.username} is not an expert assigned to this decision")])
         return {**meta, EXPERT_ACCOUNT: actor.username}
+    if kind == "risk_report" and role == "assessor" and not _assigned(s, d, actor, "assessor"):
+        raise Blocked([Unmet("risk_assessment.assessor_assigned", "Art 22, 23",
+                             f"{actor.username} 不是承办单位为本决策委托的风险评估机构人员（juece assessor assign），"
+                             f"不能提交风险评估报告（{gates.cite(profile, 'Art 22, 23')}）",
+                             f"{actor.username} is not an assessor commissioned for this decision")])
     if kind == "legality_opinion":
         office = review_office_of(s, d.organ_id)
         cite = gates.cite(profile, "Art 25")
@@ -234,3 +238,41 @@ def check_author(s: Session, profile: Profile, d: Decision, actor: Actor, role: 
                                  f"{office.name}({office.code})的审查人员（{cite}）",
                                  f"{actor.username} is not a legality reviewer of {office.code}")])
     return meta
+
+
+def _assigned(s: Session, d: Decision, actor: Actor, role: str) -> bool:
+    return s.exec(select(ExpertAssignment.id).where(ExpertAssignment.decision_id == d.id,
+                                                    ExpertAssignment.user_id == actor.user_id,
+                                                    ExpertAssignment.role == role)).first() is not None
+
+
+def check_entry(s: Session, profile: Profile, d: Decision, scope: DecisionScope, entering: Actor, author: Actor,
+                kind: str) -> tuple[str, str]:
+    """代录 (§8 Authors): may `entering` enter the paper original of `kind` for `author`? The kind's profile entry
+    ``on_behalf`` says who may enter (roles within the decision's scope) under which article; the author's own
+    permission rules then apply as if the author filed it. Returns (the entering role, the author's role);
+    BadInput when the kind takes no 代录 or the two are one person, NotPermitted (exit 4) naming the article
+    otherwise — except an organ with no reviewing office, which blocks everyone (exit 3, Art 25)."""
+    spec = profile.kinds[kind]
+    if spec.on_behalf is None:
+        raise BadInput(f"「{spec.name_zh}」({kind}) 不接受代录（--on-behalf）：只有专家论证意见、风险评估报告、法律意见和"
+                       f"合法性审查意见等署名意见可由他人录入 / {kind} cannot be entered on behalf of its author")
+    if entering.user_id == author.user_id:
+        raise BadInput(f"--on-behalf {author.username} 即本人：本人提交无须代录 / is the entering user: file it "
+                       "without --on-behalf")
+    art = gates.cite(profile, spec.on_behalf.article)
+    entering_role = authorize(entering, scope, spec.on_behalf.roles,
+                              f"为 {author.username} 代录「{spec.name_zh}」（{art}）/ enter {kind} for "
+                              f"{author.username} ({spec.on_behalf.article})")
+    author_art = gates.cite(profile, next((profile.stages[st].article for st in spec.stages
+                                           if st in profile.stages), spec.on_behalf.article))
+    try:
+        author_role = authorize(author, scope, spec.roles, f"提交「{spec.name_zh}」（{author_art}），故不能由他人代录 / "
+                                                           f"file {kind}, so it cannot be entered on their behalf")
+        check_author(s, profile, d, author, author_role, kind, {})
+    except Blocked as exc:
+        if any(u.requirement == "legality_review.review_office" and review_office_of(s, d.organ_id) is None
+               for u in exc.unmet):
+            raise
+        raise NotPermitted(f"代录被拒绝 / not permitted: {author.username} 本人不能提交「{spec.name_zh}」：{exc.message}") from None
+    return entering_role, author_role

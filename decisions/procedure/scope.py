@@ -21,6 +21,8 @@ The rules (acting stays with ``decisions.accounts.permissions``; reading never l
   and not of their own unit, limited to the subtree of the government their pool belongs to (a pool with
   no government above it serves everyone); legal advisers and experts also keep reading any decision
   they attached evidence to.
+* **assessors** (commissioned risk assessors, Art 22, 23) read the decisions the undertaking unit assigned them
+  to (``juece assessor assign``) and any they attached evidence to.
 
 "Government" is an office of level province, city, county or township; a department (also one that is a
 decision organ itself) belongs to the nearest government above it. ``organ_offices(organ)`` — the
@@ -43,7 +45,7 @@ from decisions.accounts.models import Office
 from decisions.accounts.permissions import ROLE_NAMES_ZH, Actor, DecisionScope
 from decisions.accounts.service import actor_for, office_by_code
 from decisions.errors import NotPermitted
-from decisions.procedure.models import CoUndertaker, Decision, Evidence
+from decisions.procedure.models import CoUndertaker, Decision, Evidence, ExpertAssignment
 from decisions.storage.statements import Prepared
 
 GOVERNMENT_LEVELS = frozenset({"province", "city", "county", "township"})
@@ -224,7 +226,7 @@ def role_clause(r: Reader, role: str):  # noqa: ANN201 - a SQL expression
         return _undertakes(office)
     if role == "legality_reviewer":
         return and_(col(Decision.organ_id).in_(r.serving), ~_undertakes(office))
-    if role in ("legal_adviser", "expert"):
+    if role in ("legal_adviser", "expert", "assessor"):
         return ~_undertakes(office)
     if role == "executor":
         return or_(Decision.executing_unit_id == office,
@@ -249,6 +251,9 @@ def read_clause(r: Reader, role: str):  # noqa: ANN201 - a SQL expression
         if r.pool is not None:
             where.append(col(Decision.organ_id).in_(r.pool))
         return or_(and_(*where), _contributed(actor.user_id))
+    if role == "assessor":  # a commissioned assessor reads the decisions it is assigned to (Art 22, 23)
+        return or_(exists().where(ExpertAssignment.decision_id == Decision.id, ExpertAssignment.role == "assessor",
+                                  ExpertAssignment.user_id == actor.user_id), _contributed(actor.user_id))
     return role_clause(r, role)
 
 

@@ -369,8 +369,12 @@ def set_triggers(ident: str | int, *, sets: dict[str, str], reasons: dict[str, s
 
 
 def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, meta: dict[str, str],
-                 as_user: str) -> dict:
-    """Attach a file of a kind to the decision's current stage, after validating everything."""
+                 as_user: str, on_behalf: str | None = None) -> dict:
+    """Attach a file of a kind to the decision's current stage, after validating everything.
+
+    ``on_behalf``: the author whose signed paper original `as_user` enters (代录, procedure.md §8 "Authors"); the
+    file must then be its scan (``filetypes.is_scan``), the kind's ``on_behalf`` entry must admit `as_user`, and
+    the author's own permission rules apply (``registers.check_entry``). Recorded with both names."""
     if not filename or filename != filename.strip() or any(c in filename for c in "/\\\x00") \
             or filename in (".", "..") or ":" in filename:
         raise BadInput(f"文件名不得包含路径 / filename must not contain path components: {metadata.shown(filename)}")
@@ -384,6 +388,14 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
     content_type, problem = filetypes.check(filename, data)
     if content_type is None:
         raise BadInput(f"{filename!r}: {problem}")
+    if on_behalf is not None:
+        on_behalf = on_behalf.strip()
+        if not on_behalf:
+            raise BadInput("--on-behalf 须给出作者账号 / --on-behalf needs the author's username")
+        if not filetypes.is_scan(content_type, data):
+            raise BadInput(f"代录（--on-behalf）须提交作者签名原件的扫描件（含扫描页图像的PDF，或PNG/JPEG/TIFF图片），"
+                           f"{metadata.shown(filename)} 不是扫描件 / --on-behalf needs the scanned signed original "
+                           f"(a PDF with a scanned page image, or a PNG/JPEG/TIFF image): {filename!r} is not a scan")
     with UnitOfWork() as uow:
         s = uow.session
         d = get_decision(s, ident)
@@ -397,37 +409,53 @@ def add_evidence(ident: str | int, *, kind: str, filename: str, data: bytes, met
         clean = metadata.validate(kind, spec, meta, lambda code: s.exec(
             select(Office.id).where(Office.code == code)).first() is not None)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
+        author: tuple[Actor, str] | None = None
+        if on_behalf is None:
+            role = authorize(actor, scope_of(s, d, actor), spec.roles, f"提交「{spec.name_zh}」/ attach {kind}")
+        else:  # 代录: the entering user may enter it, the author could file it (§8 Authors)
+            writer = actor_for(s, on_behalf)
+            role, writer_role = registers.check_entry(s, profile, d, scope_of(s, d, actor), actor, writer, kind)
+            author = (writer, writer_role)
         home = next((profile.stages[st].article for st in spec.stages if st in profile.stages), "Art 34")
         require_state(profile, d, spec.stages, f"提交「{spec.name_zh}」", home)
-        clean = registers.check_author(s, profile, d, actor, role, kind, clean)  # §8 Authors
+        clean = registers.check_author(s, profile, d, *(author or (actor, role)), kind, clean)  # §8 Authors
         dates = {k: date.fromisoformat(str(clean[k])) for k in profile.date_keys(kind) if k in clean}
         late = check_dates(s, d, profile, kind, dates)
-        ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean, late_entry=late)
+        ev = store_evidence(s, d, actor, role, kind, filename, content_type, data, clean, late_entry=late,
+                            author=author)
         if kind == "execution_assignment":
             d.executing_unit_id = office_by_code(s, str(clean["executing_unit"])).id
         touch(d)
         uow.commit()
+        if author is not None:
+            return evidence_view(ev, author[0].username, author[0].office_code)
         return evidence_view(ev, actor.username, actor.office_code)
 
 
 _EVIDENCE_COLUMNS = ["decision_id", "stage", "round", "kind", "filename", "content_type", "size", "sha256", "meta",
-                     "user_id", "role", "office_id", "at"]
+                     "user_id", "role", "office_id", "at", "on_behalf_id"]
 _INSERT_EVIDENCE = Prepared(insert(Evidence).returning(Evidence.id), columns=_EVIDENCE_COLUMNS)
 
 
 def store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, filename: str, ctype: str,
-                    data: bytes, meta: dict, *, late_entry: bool = False) -> dict:
+                    data: bytes, meta: dict, *, late_entry: bool = False,
+                    author: tuple[Actor, str] | None = None) -> dict:
     """The file into the store, its row and its audit event; returns the row with its id. (The row goes in
     with a statement built once: evidence is append-only, the ORM would only add bookkeeping.)
 
     Provenance (procedure.md §8) goes into the audit event, which the hash chain seals: ``late_entry`` (a date
     earlier than the recording day, 补录) and, for the kinds the profile marks ``pins_draft``, the SHA-256 of the
-    draft current when the item is recorded."""
+    draft current when the item is recorded.
+
+    ``author`` (代录): the author and their role, whose paper original `actor` enters; the row is then the
+    author's (user, role, office) with ``on_behalf_id`` the entering account, and the event — recorded as `actor`,
+    who acted — carries ``author``, ``author_role`` and ``on_behalf`` (both names)."""
     sha = evidence_store.put(data)
+    writer, writer_role = author or (actor, role)
     row = {"decision_id": d.id, "stage": d.state, "round": d.round, "kind": kind, "filename": filename,
-           "content_type": ctype, "size": len(data), "sha256": sha, "meta": meta, "user_id": actor.user_id,
-           "role": role, "office_id": actor.office_id, "at": now_iso()}
+           "content_type": ctype, "size": len(data), "sha256": sha, "meta": meta, "user_id": writer.user_id,
+           "role": writer_role, "office_id": writer.office_id, "at": now_iso(),
+           "on_behalf_id": actor.user_id if author else None}
     s.flush()  # what the use case changed before goes first, as the ORM would have ordered it
     spec = profile_of(d).kinds.get(kind)
     pinned = current_draft_sha256(s, d) if spec is not None and spec.pins_draft else None
@@ -438,15 +466,19 @@ def store_evidence(s: Session, d: Decision, actor: Actor, role: str, kind: str, 
         detail["late_entry"] = True
     if pinned:
         detail["draft_sha256"] = pinned
+    if author:
+        detail.update({"author": writer.username, "author_role": writer_role, "on_behalf": actor.username})
     record_event(s, d, actor, role, "evidence", detail)
-    return {**row, "late_entry": late_entry, "draft_sha256": pinned}
+    return {**row, "late_entry": late_entry, "draft_sha256": pinned,
+            "on_behalf": actor.username if author else None}
 
 
 def evidence_view(ev: dict, uploader: str, office: str) -> dict:
     """An attached file as the CLI and the workbench report it."""
     return {**{k: ev[k] for k in ("id", "kind", "stage", "round", "filename", "content_type", "size", "sha256", "meta",
                                   "role", "at")}, "uploader": uploader, "office": office,
-            "late_entry": bool(ev.get("late_entry")), "draft_sha256": ev.get("draft_sha256")}
+            "late_entry": bool(ev.get("late_entry")), "draft_sha256": ev.get("draft_sha256"),
+            "author": uploader, "on_behalf": ev.get("on_behalf")}
 
 
 def blocking(session: Session, d: Decision) -> list[Unmet]:

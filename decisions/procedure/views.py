@@ -50,6 +50,7 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
         events = s.exec(select(AuditEvent).where(AuditEvent.chain == d.id).order_by(col(AuditEvent.seq))).all()
         co = s.exec(select(CoUndertaker.office_id).where(CoUndertaker.decision_id == d.id)).all()
         user_ids = {e.user_id for e in evidence} | {t.user_id for t in triggers} | {m.head_id for m in meetings}
+        user_ids |= {e.on_behalf_id for e in evidence if e.on_behalf_id}
         positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
                                   .order_by(col(MeetingPosition.seq))).all() for m in meetings}
         user_ids |= {p.user_id for ps in positions.values() for p in ps}
@@ -84,7 +85,8 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
                           "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
-                          "office": offices[e.office_id].code, "at": e.at, **provenance(recorded.get(e.id), users.get(e.user_id))}
+                          "office": offices[e.office_id].code, "at": e.at,
+                          **provenance(recorded.get(e.id), users.get(e.user_id), users.get(e.on_behalf_id or 0))}
                          for e in evidence],
             "meetings": [{"id": m.id, "round": m.round, "type": m.type, "date": m.date, "members": m.members_total,
                           "present": len(positions[m.id]), "head": users.get(m.head_id), "outcome": m.outcome,
@@ -100,11 +102,12 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
         }
 
 
-def provenance(detail: dict | None, author: str | None) -> dict:
+def provenance(detail: dict | None, author: str | None, entered_by: str | None = None) -> dict:
     """Who recorded an evidence item, through which channel, on which draft, and whether it is a late entry
-    (补录), as its audit event sealed them (procedure.md §8)."""
+    (补录), as its audit event sealed them (procedure.md §8). ``on_behalf``: the account that entered the
+    author's scanned original (代录), from the row, else the event; None when the author filed it."""
     detail = detail or {}
-    return {"author": author, "on_behalf": detail.get("on_behalf"), "late_entry": bool(detail.get("late_entry")),
+    return {"author": author, "on_behalf": entered_by or detail.get("on_behalf"), "late_entry": bool(detail.get("late_entry")),
             "draft_sha256": detail.get("draft_sha256"), "channel": detail.get(audit.VIA)}
 
 

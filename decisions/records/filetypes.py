@@ -96,3 +96,17 @@ def check(filename: str, data: bytes) -> tuple[str | None, str]:
             return None, (f"压缩包解压后达 {expanded} 字节（文件本身 {len(data)} 字节），疑似解压炸弹 / "
                           f"a decompression bomb: its members expand to {expanded} bytes from {len(data)}")
     return ctype, ""
+
+
+#: the image types a scanned paper original comes as (a PDF must carry a scanned page image)
+SCAN_IMAGES = ("image/png", "image/jpeg", "image/tiff")
+_PDF_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+
+
+def is_scan(content_type: str, data: bytes) -> bool:
+    """Is this a scan of a paper original (代录, procedure.md §8 "Authors")? An image, or a PDF holding at least
+    one image XObject (a scanned page). A PDF of typed text only is not a scan. An image's dictionary is a
+    stream's, which PDF never compresses into an object stream, so it is read from the bytes as they are."""
+    if content_type in SCAN_IMAGES:
+        return True
+    return content_type == "application/pdf" and _PDF_IMAGE.search(data) is not None

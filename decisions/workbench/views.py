@@ -23,6 +23,7 @@ from decisions.accounts.service import actor_for
 from decisions.catalog.models import CatalogItem
 from decisions.deadlines import views as deadline_views
 from decisions.errors import NotFound, Unmet
+from decisions.oa.rules import fixers, next_roles
 from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Opinion
 from decisions.procedure import registers, scope
@@ -46,7 +47,7 @@ ROLE_NAMES_EN = {
     "admin": "Administrator", "decision_organ": "Decision organ", "head": "Head of government",
     "drafter": "Undertaking unit", "legality_reviewer": "Legality reviewer", "legal_adviser": "Legal adviser",
     "expert": "Expert", "secretary": "Meeting secretary", "executor": "Executing unit", "archivist": "Archivist",
-    "auditor": "Auditor (read-only)",
+    "auditor": "Auditor (read-only)", "assessor": "Commissioned risk assessor",
 }
 TERMINAL = ("closed", "excluded", "rejected", "withdrawn")
 OVERVIEW_ROLES = ("admin", "auditor", "decision_organ", "head", "secretary", "archivist")
@@ -60,6 +61,7 @@ ROLE_STATES: dict[str, tuple[str, ...]] = {
     "legality_reviewer": ("legality_review",),
     "legal_adviser": ("legality_review",),
     "expert": ("expert_review",),
+    "assessor": ("risk_assessment",),  # only the decisions it is assigned to are visible (decisions.procedure.scope)
     "executor": ("execution", "suspended"),
     "archivist": ("closed",),
 }
@@ -159,24 +161,6 @@ class Page:
         return unmet
 
 
-def _fixers(profile: Profile, requirement: str) -> list[str]:
-    """Roles that can satisfy one unmet requirement ('stage.kind...', 'stage.trigger.x', ...)."""
-    parts = requirement.split(".")
-    if len(parts) < 2:
-        return []
-    stage, what = parts[0], parts[1]
-    if what == "trigger":
-        return ["drafter"]
-    if what in ("meeting", "meeting_type", "head", "members", "head_last", "quorum", "head_reason"):
-        return ["secretary"]
-    if what == "state":
-        return []
-    if what in profile.kinds:
-        return list(profile.kinds[what].roles)
-    st = profile.stages.get(stage)
-    return list(st.advance_roles) if st else []
-
-
 def _advance_roles(profile: Profile, state: str) -> list[str]:
     st = profile.stages.get(state)
     return list(st.advance_roles) if st else []
@@ -215,7 +199,7 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
             profile = profile_of(d)
             mine = [role for role in actor.roles if role_applies(role, actor, scopes[d.id or 0])]
             unmet = page.blocking(d)
-            yours = [u for u in unmet if set(_fixers(profile, u.requirement)) & set(mine)]
+            yours = [u for u in unmet if set(fixers(profile, u.requirement)) & set(mine)]
             adv_roles = _advance_roles(profile, d.state)
             can_advance = not unmet and bool(set(adv_roles) & set(mine))
             if d.state == "collective_discussion":
@@ -226,11 +210,13 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
                 action = "archive"
             elif can_advance:
                 action = "advance"
-            elif yours:
-                action = "provide"
             else:
                 action = "wait"
             dues = deadline_views.upcoming(s, d, profile, lang, page)
+            if action == "wait" and (yours or set(mine) & set(next_roles(
+                    profile, d.state, [u.requirement for u in unmet], overdue=any(x["overdue"] for x in dues),
+                    archived=bool(d.archived_at)))):
+                action = "provide"  # theirs by the one rule of who acts next (an overdue execution report)
             entered = deadline_views.iso_day(d.state_entered_at) or today
             st = profile.stages.get(d.state)
             tasks.append({
@@ -310,6 +296,13 @@ def _kind_schema(profile: Profile, name: str, lang: str) -> dict:
             "intervals": intervals}
 
 
+def enterable_kinds(profile: Profile, state: str, mine: list[str]) -> list[str]:
+    """The kinds whose signed paper original a user with roles `mine` may enter for its author now (代录,
+    procedure.md §8: the kind's ``on_behalf`` entry); the service still checks the author's own rules."""
+    return [name for name, k in profile.kinds.items()
+            if k.on_behalf is not None and state in k.stages and set(k.on_behalf.roles) & set(mine)]
+
+
 def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
     """views.show plus what this user may do on it now (after checking that they may see it)."""
     from decisions.procedure import views
@@ -326,6 +319,7 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         mine = [r for r in actor.roles if role_applies(r, actor, dscope)]
         kinds = [name for name, k in profile.kinds.items()
                  if d.state in k.stages and not k.via_meeting and set(k.roles) & set(mine)]
+        entered = enterable_kinds(profile, d.state, mine)
         side = []
         m = machine.build(profile)
         for action, (trigger, roles, article) in SIDE_ACTIONS.items():
@@ -341,7 +335,8 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         "roles": mine,
         "can_advance": bool(set(adv_roles) & set(mine)),
         "can_set_triggers": "drafter" in mine and state in ("proposed", "drafting"),
-        "kinds": [_kind_schema(profile, k, lang) for k in kinds],
+        "kinds": [{**_kind_schema(profile, k, lang), "own": k in kinds, "on_behalf": k in entered}
+                  for k in profile.kinds if k in kinds or k in entered],
         "side": side,
         "meeting": "secretary" in mine and state == "collective_discussion",
     }

@@ -3,13 +3,11 @@ audit trail, and the advance button that names every unmet requirement with its 
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms, preview, return_form
+from ui import common, forms, oa_panel, preview, return_form
 from ui.common import escape, t
 
 user = common.require_user()
@@ -39,7 +37,7 @@ else:
                f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
-    [t("overview"), t("triggers"), t("evidence"), t("audit"), t("other_actions")], key="decision_tabs")
+    [t("overview"), t("triggers"), t("evidence"), t("flow"), t("other_actions")], key="decision_tabs")
 
 
 def dot_graph(p: dict) -> str:
@@ -140,6 +138,7 @@ with tab_trig:
 with tab_ev:
     common.table([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"], t("filename"): e["filename"],
                    t("uploader"): f"{e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
+                   t("on_behalf_col"): forms.entry_text(e),
                    t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}
                   for e in page["evidence"]], hide_index=True, width="stretch")
     preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
@@ -156,28 +155,27 @@ with tab_ev:
             f["type"] == "office" for f in schema["meta"].values()) else []
         with st.form(f"ev_form_{did}_{kind}"):
             raw, slots = forms.meta_fields(schema, f"ev_{did}_{kind}", offices)
+            entered, author, author_slot = forms.on_behalf_fields(schema, f"ev_{did}_{kind}")
             uploaded = st.file_uploader(t("file") + " *" + common.upload_limit(), key=f"ev_file_{did}_{kind}")
             file_slot = st.empty()
             submitted = st.form_submit_button(t("upload_button"), type="primary")
         if submitted:
             errors = forms.validate_meta(schema, raw)
             name, data, file_error = forms.check_file(uploaded)
+            file_error = file_error or forms.on_behalf_error(entered, author, name, data)
             if file_error:
-                file_slot.error(file_error, icon=":material/error:")
+                (author_slot if entered and not author else file_slot).error(file_error, icon=":material/error:")
             forms.show_errors(errors, slots)
             if not errors and not file_error:
                 ok, res = common.call(service.add_evidence, did, kind=kind, filename=name, data=data,
-                                      meta=forms.clean_meta(raw), as_user=user["username"])
+                                      meta=forms.clean_meta(raw), as_user=user["username"],
+                                      on_behalf=author if entered else None)
                 if ok:
                     common.flash(t("evidence_saved", sha=res["sha256"]))
                     st.rerun()
 
 with tab_audit:
-    common.table([{"#": a["seq"], t("time"): a["at"], t("actor"): a["actor"], t("role"): a["role"],
-                   t("organ"): a["office"], t("action"): a["action"],
-                   t("detail"): common.audit_text(a["action"], a["detail"]) if common.lang() == "zh"
-                   else json.dumps(a["detail"], ensure_ascii=False)} for a in page["audit"]],
-                 hide_index=True, width="stretch")
+    oa_panel.render(did, user)
 
 with tab_other:
     if page["meetings"]:

@@ -39,7 +39,7 @@ def evidence_table(items: list[dict]) -> None:
         st.caption(t("none"))
         return
     common.table([{t("kind"): e["kind_name"], t("filename"): e["filename"], t("uploader"): e["uploader"],
-                   t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])} for e in items],
+                   t("on_behalf_col"): forms.entry_text(e), t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])} for e in items],
                  hide_index=True, width="stretch")
 
 
@@ -57,7 +57,7 @@ preview.evidence_viewer(did, pkg["package"] + pkg["adviser_opinions"] + pkg["opi
 if page["blocked"]:
     st.warning(t("blocking_now") + "\n\n" + "\n".join(common.unmet_lines(page["blocked"])), icon=":material/block:")
 
-kinds = {k["kind"] for k in page["actions"]["kinds"]}
+kinds = {k["kind"] for k in page["actions"]["kinds"] if k["own"]}  # 代录 goes through the decision page
 if "legality_opinion" in kinds:
     st.subheader(t("opinion_form"))
     parts = {}

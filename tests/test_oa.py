@@ -1,0 +1,253 @@
+"""Working like an OA: who acts next in every state, 待办 / 已办 / 我发起的, 催办 and 批示 (service and CLI),
+the 流转记录 and the 呈批件."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from decisions.cli import app
+from decisions.deadlines import views as deadline_views
+from decisions.deadlines.service import mark_read
+from decisions.errors import BadInput, Blocked, NotPermitted
+from decisions.oa import rules
+from decisions.oa import service as oa
+from decisions.procedure import service
+from decisions.procedure.sending_back import return_decision
+from decisions.procedure.views import show
+from decisions.workbench import oa as oa_views
+from tests.helpers import Walker, set_now
+from workflow import profiles
+
+runner = CliRunner()
+P = profiles.load("state-council-2019")
+
+
+# ----------------------------------------------------------------- the rule, every state of the profile
+EXPECTED_NEXT = {  # state -> (unmet requirements, overdue) -> roles
+    "proposed": ([], ["decision_organ"]),
+    "drafting": ([], ["drafter"]),
+    "public_participation": ([], ["drafter"]),
+    "expert_review": ([], ["drafter"]),
+    "risk_assessment": ([], ["drafter"]),
+    "fair_competition_review": ([], ["drafter"]),
+    "legality_review": ([], ["drafter", "legality_reviewer"]),
+    "collective_discussion": ([], ["secretary"]),
+    "party_report": ([], ["decision_organ"]),
+    "publication": ([], ["decision_organ"]),
+    "execution": ([], ["decision_organ"]),
+    "closed": ([], ["archivist"]),
+    "deferred": ([], ["head", "decision_organ"]),
+    "suspended": ([], ["head", "decision_organ"]),
+    "excluded": ([], []), "rejected": ([], []), "withdrawn": ([], []),
+}
+
+
+def test_the_rule_covers_every_state_of_the_profile():
+    assert set(EXPECTED_NEXT) == set(P.stage_order) | set(profiles.SIDE_STATES)
+    for state, (unmet, roles) in EXPECTED_NEXT.items():
+        assert rules.next_roles(P, state, unmet) == roles, state
+
+
+def test_unmet_requirements_name_who_meets_them():
+    assert rules.next_roles(P, "legality_review", ["legality_review.legality_opinion"]) == ["legality_reviewer"]
+    assert rules.next_roles(P, "legality_review", ["legality_review.legality_submission"]) == ["drafter"]
+    assert rules.next_roles(P, "expert_review", ["expert_review.expert_opinion"]) == ["expert"]
+    # no panel yet: the undertaking unit picks it first (Art 20)
+    assert rules.next_roles(P, "expert_review", ["expert_review.expert_opinion"], experts_assigned=False) == ["drafter"]
+    assert rules.next_roles(P, "proposed", ["proposed.start_decision"]) == ["decision_organ"]
+    assert rules.next_roles(P, "drafting", ["drafting.trigger.npc_scope"]) == ["drafter"]
+
+
+def test_execution_overdue_is_the_executors_and_archived_is_nobodys():
+    assert rules.next_roles(P, "execution", [], overdue=True) == ["executor"]
+    assert rules.next_roles(P, "execution", ["execution.execution_report"]) == ["executor"]
+    assert rules.next_roles(P, "closed", [], archived=True) == []
+    assert rules.task_label("execution", ["executor"], []) == "report"
+
+
+# ----------------------------------------------------------------- 待办 in the database
+def todo_ids(user: str, **kw) -> list[int]:
+    return [r["id"] for r in oa_views.worklist(user, tab="todo", **kw)["rows"]]
+
+
+def test_overdue_execution_report_is_the_executors_todo(org):
+    w = Walker().walk_to("execution")
+    w.do_execution()
+    assert w.id not in todo_ids("executor")        # a report filed, the next one not due
+    assert w.id in todo_ids("organ")               # the organ may close
+    set_now("2027-06-01T09:00:00+08:00")           # six months on: the report is overdue (Art 34)
+    row = next(r for r in oa_views.worklist("executor", tab="todo")["rows"] if r["id"] == w.id)
+    assert row["overdue"] and row["task"] == "report" and row["roles"] == ["executor"]
+    assert w.id not in todo_ids("organ")
+    assert w.id in todo_ids("executor", overdue_only=True)
+    assert todo_ids("drafter2") == []
+    # my_tasks reads the same rule: the executor's overdue report is theirs to provide, not "waiting for others"
+    from decisions.workbench import views as workbench
+
+    task = next(x for x in workbench.my_tasks("executor")["tasks"] if x["id"] == w.id)
+    assert task["action"] == "provide" and task["overdue"]
+
+
+def test_a_returned_review_is_the_drafters_todo_not_the_reviewers(org):
+    w = Walker().walk_to("legality_review")
+    assert w.id in todo_ids("drafter")             # the submission is missing
+    w.ev("legality_submission", submitted="2026-03-02")
+    assert w.id in todo_ids("reviewer") and w.id not in todo_ids("drafter")
+    return_decision(w.id, to="drafting", reason="公众参与说明不完整", as_user="reviewer")
+    row = next(r for r in oa_views.worklist("drafter", tab="todo")["rows"] if r["id"] == w.id)
+    assert "returned" in row["flags"] and row["state"] == "drafting"
+    assert w.id not in todo_ids("reviewer")
+
+
+def test_done_and_mine_from_the_trail_newest_first(org):
+    a = Walker().new("甲事项")
+    b = Walker().new("乙事项")
+    a.do_proposed()
+    done = oa_views.worklist("organ", tab="done", sort="updated")["rows"]
+    assert [r["id"] for r in done][:2] == [a.id, b.id] or {r["id"] for r in done} >= {a.id, b.id}
+    first = next(r for r in done if r["id"] == a.id)
+    assert first["acted"] == "evidence" and first["acted_name"] == "提交材料" and first["acted_at"]
+    assert {r["id"] for r in oa_views.worklist("organ", tab="mine")["rows"]} == {a.id, b.id}
+    assert oa_views.worklist("drafter", tab="mine")["rows"] == []
+    assert oa_views.worklist("organ", tab="mine", state="drafting")["rows"] == []
+    with pytest.raises(BadInput):
+        oa_views.worklist("organ", tab="nonsense")
+
+
+# ----------------------------------------------------------------- 催办
+def test_urge_notifies_who_acts_next_and_is_recorded(org):
+    w = Walker().new()
+    w.do_proposed()
+    w.advance("organ")                              # drafting: the drafter acts next
+    r = oa.urge(w.id, message="请于本周内报送草案", as_user="mayor")
+    assert r["to"] == ["drafter"] and r["role"] == "head"
+    notes = deadline_views.inbox("drafter", unread_only=True)
+    assert notes[0]["kind"] == "urge" and notes[0]["decision_id"] == w.id and "请于本周内报送草案" in notes[0]["body"]
+    assert deadline_views.inbox("reviewer") == []
+    assert show(w.id)["audit"][-1]["action"] == "urge"
+    flow = oa_views.flow_record(w.id, "drafter")
+    last = flow["rows"][-1]
+    assert (last["action_name"], last["comment"], last["who"], last["role"]) == ("催办", "请于本周内报送草案", "mayor",
+                                                                               "行政首长")
+    assert flow["raw"] is None and oa_views.flow_record(w.id, "auditor")["raw"]
+    # the urge is a 待办 for the drafter (unread), and marked read it stays one only as their task
+    assert "urge" in next(x for x in oa_views.worklist("drafter")["rows"] if x["id"] == w.id)["flags"]
+    mark_read(notes[0]["id"], "drafter")
+    assert deadline_views.inbox("drafter", unread_only=True) == []
+
+
+def test_urge_refusals(org):
+    w = Walker().new()
+    before = len(show(w.id)["audit"])
+    for user in ("drafter", "executor", "reviewer", "auditor", "secretary"):
+        with pytest.raises(NotPermitted) as info:
+            oa.urge(w.id, message="快办", as_user=user)
+        assert user in info.value.message
+    with pytest.raises(BadInput):
+        oa.urge(w.id, message="  ", as_user="organ")
+    service.side_transition(w.id, action="withdraw", reason="不再需要", as_user="organ")
+    with pytest.raises(Blocked) as blocked:
+        oa.urge(w.id, message="快办", as_user="organ")
+    assert blocked.value.unmet[0].article == "Art 38"
+    assert len(show(w.id)["audit"]) == before + 1   # only the withdrawal
+
+
+# ----------------------------------------------------------------- 批示
+def test_the_heads_instruction(org):
+    w = Walker().new()
+    r = oa.instruct(w.id, text="同意启动，请发展改革委牵头", as_user="mayor")
+    assert "organ" in r["to"] and "mayor" not in r["to"] and r["role"] == "head"
+    assert deadline_views.inbox("organ")[0]["kind"] == "instruction"
+    flow = oa_views.flow_record(w.id, "organ")
+    assert flow["instructions"][0]["comment"] == "同意启动，请发展改革委牵头"
+    for user in ("organ", "drafter", "secretary", "auditor"):
+        with pytest.raises(NotPermitted):
+            oa.instruct(w.id, text="x", as_user=user)
+    with pytest.raises(BadInput):
+        oa.instruct(w.id, text="", as_user="mayor")
+    acts = oa_views.oa_actions(w.id, "mayor")
+    assert acts["can_instruct"] and acts["can_urge"]
+    assert not oa_views.oa_actions(w.id, "drafter")["can_urge"]
+
+
+def test_dossier_prose_for_the_new_events():
+    from pdf import events
+
+    assert events.describe("urge", {"message": "请尽快办理", "to": ["drafter"]}) == "催办：请尽快办理（送 drafter）"
+    assert events.describe("instruction", {"text": "同意"}) == "批示：同意"
+    assert events.action_name("instruction") == "领导批示"
+
+
+# ----------------------------------------------------------------- the command line
+def cli(*args: str) -> tuple[int, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.stdout + (r.stderr if r.stderr_bytes is not None else "")
+
+
+def test_cli_urge_and_instruct_exit_codes(org):
+    w = Walker().new()
+    did = str(w.id)
+    code, out = cli("instruct", did, "--text", "抓紧办理", "--as", "mayor")
+    assert code == 0 and "已批示" in out
+    code, out = cli("urge", did, "--message", "请尽快", "--as", "organ", "--json")
+    assert code == 0 and '"to"' in out
+    assert cli("urge", did, "--message", "请尽快", "--as", "drafter")[0] == 4
+    assert cli("instruct", did, "--text", "x", "--as", "organ")[0] == 4
+    assert cli("urge", did, "--message", "", "--as", "organ")[0] == 2
+    assert cli("urge", "99999", "--message", "x", "--as", "organ")[0] == 5
+    service.side_transition(w.id, action="withdraw", reason="不再需要", as_user="organ")
+    assert cli("urge", did, "--message", "x", "--as", "organ")[0] == 3
+
+
+# ----------------------------------------------------------------- the 呈批件
+def test_approval_sheet_pdf(org):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    w = Walker().walk_to("legality_review")
+    oa.instruct(w.id, text="请司法局从严审查", as_user="mayor")
+    out = oa_views.approval_sheet(w.id, "reviewer")
+    assert out["filename"] == f"呈批件-{show(w.id)['code']}.pdf" and out["pdf"].startswith(b"%PDF")
+    sheet = out["sheet"]
+    assert sheet["stage"] == "合法性审查" and "年" in sheet["printed"] and "尚需办理" in sheet["request"]
+    assert sheet["instructions"][0]["comment"] == "请司法局从严审查"
+    assert sheet["instructions"][0]["at"].startswith("2026年")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(out["pdf"])).pages)
+    assert "呈" in text and "请司法局从严审查" in text and "签字" in text
+    with pytest.raises(NotPermitted):
+        oa_views.approval_sheet(w.id, "drafter2")
+
+
+def test_the_heads_escalations_are_tasks_until_read(org):
+    """The worker's 督办 (an overdue legality review escalated to the organ's head, Art 26¶2) appears in the head's
+    待办 though the head does not act on the stage; marked read, it leaves."""
+    from decisions.deadlines import scheduled
+
+    w = Walker().walk_to("legality_review")
+    w.ev("legality_submission", submitted="2026-03-02")
+    scheduled.run_once(full=True)
+    assert w.id not in todo_ids("mayor")
+    set_now("2026-04-20T09:00:00+08:00")
+    scheduled.run_once(full=True)
+    row = next(r for r in oa_views.worklist("mayor")["rows"] if r["id"] == w.id)
+    assert row["flags"] == ["escalation"] and row["task"] == "notice" and row["roles"] == []
+    for n in deadline_views.inbox("mayor", unread_only=True):
+        mark_read(n["id"], "mayor")
+    assert w.id not in todo_ids("mayor")
+
+
+def test_the_dossier_tells_the_urge_and_the_instruction(org):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from decisions.archive import service as archive
+
+    w = Walker().new()
+    oa.instruct(w.id, text="同意启动请抓紧", as_user="mayor")
+    oa.urge(w.id, message="本周报送建议", as_user="mayor")
+    pdf = archive.generate_dossier(w.id, as_user="mayor")["data"]
+    text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(BytesIO(pdf)).pages)
+    assert "批示：同意启动请抓紧" in text and "催办：本周报送建议" in text
