@@ -1,4 +1,5 @@
-# juece — make run: set up, embedded database with demo data, start the workbench.
+# juece — make run: set up, embedded database with demo data (dated relative to today), start the workbench
+#         with the deadline worker beside it (`juece ui --worker`: the worker is its child and stops with it).
 #         make test: the whole suite.
 # Both first check the operating-system packages (deploy/system-packages.sh: installs them with apt-get as
 # root, else names them and the command; JUECE_SKIP_SYSTEM_PACKAGES=1 skips the check).
@@ -29,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 run: system-packages setup
 	$(BIN)/juece init
 	$(BIN)/juece demo
-	$(BIN)/juece ui --port $${PORT:-8501}
+	$(BIN)/juece ui --worker --port $${PORT:-8501}
 
 # the same on a local PostgreSQL cluster (decisions/storage/pgcluster.py: initdb/pg_ctl from /usr/lib/postgresql/*/bin,
 # unix socket in var/pg/sock, no TCP, no root needed); its own evidence store in var/pg-store.
@@ -40,7 +41,7 @@ run-pg: system-packages-pg setup
 	$(BIN)/python -m decisions.storage.pgcluster start --dir $(PG_DIR)
 	export JUECE_DATABASE_URL="$$($(BIN)/python -m decisions.storage.pgcluster url --dir $(PG_DIR))" \
 	       JUECE_DATA_DIR=$(PG_DATA_DIR) && \
-	$(BIN)/juece init && $(BIN)/juece demo && exec $(BIN)/juece ui --port $${PORT:-8501}
+	$(BIN)/juece init && $(BIN)/juece demo && exec $(BIN)/juece ui --worker --port $${PORT:-8501}
 
 stop-pg:
 	$(BIN)/python -m decisions.storage.pgcluster stop --dir $(PG_DIR)

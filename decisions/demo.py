@@ -5,14 +5,21 @@ its 2022 catalog (花府办〔2022〕6号); 营口市人民政府 (a city in Lia
 forestry bureau as a department-level organ and that bureau's 2025 catalog. Users of every role;
 decisions at several stages, each walked through the same use cases as the CLI with the clock pinned
 to plausible dates. People and documents are invented and marked as demo material.
+
+The demo lives relative to the clock's today (``JUECE_NOW`` or the real date): each deployment's story is
+written in fixed dates (花都 in 2022, 营口 in 2025) and moved forward by whole weeks (weekdays, and so working
+days, keep their places) until the story's last day is the most recent such weekday on or before today
+(``shift``). Every recorded date then lies on or before today, in the story's order; one comment period ends
+within the coming week; one decision is overdue (久拖不决, about two weeks); the rest is due later.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -129,9 +136,32 @@ def document(title: str, lines: list[str]) -> bytes:
     return buf.getvalue()
 
 
+#: the last day of each story (by the year its dates are written in): it becomes today's weekday or the last one
+STORY_ENDS = {2022: date(2022, 12, 31), 2025: date(2025, 5, 26)}
+_STORY_OF_YEAR = {2022: 2022, 2023: 2022, 2025: 2025}  # a story's dates may run past its year (an announced end)
+_shift_days: dict[int, int] = {year: 0 for year in STORY_ENDS}
+_ISO_DAY = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
+
+
+def shift(today: date) -> dict[int, int]:
+    """Days each story moves by for `today`: whole weeks, the story's last day on or at most six days before
+    today (the same weekday). Used by ``load``; a test may call it to predict the demo's dates."""
+    return {year: (today - end).days // 7 * 7 for year, end in STORY_ENDS.items()}
+
+
+def moved(text: str) -> str:
+    """Every story date in `text` (2022-…/2023-…, 2025-…) moved to today's time line (``shift``); other text unchanged."""
+    def one(m: re.Match) -> str:
+        delta = _shift_days.get(_STORY_OF_YEAR.get(int(m[1]), 0))
+        if delta is None:
+            return m[0]
+        return (date(int(m[1]), int(m[2]), int(m[3])) + timedelta(days=delta)).isoformat()
+    return _ISO_DAY.sub(one, text)
+
+
 @contextmanager
 def at(when: str) -> Iterator[None]:
-    with clock.frozen(datetime.fromisoformat(when).replace(tzinfo=clock.CHINA)):
+    with clock.frozen(datetime.fromisoformat(moved(when)).replace(tzinfo=clock.CHINA)):
         yield
 
 
@@ -145,8 +175,8 @@ class _Scenario:
            **meta: str) -> None:
         with at(when):
             service.add_evidence(self.id, kind=kind, filename=f"{doc_title}.pdf",
-                                 data=document(doc_title, [f"事项：{self.title}", *(lines or [])]),
-                                 meta={k: str(v) for k, v in meta.items()}, as_user=user)
+                                 data=document(doc_title, [f"事项：{self.title}", *(moved(x) for x in lines or [])]),
+                                 meta={k: moved(str(v)) for k, v in meta.items()}, as_user=user)
 
     def triggers(self, when: str, yes: tuple[str, ...], reasons: dict[str, str], only: tuple[str, ...] = ALL_TRIGGERS):
         sets = {t: ("yes" if t in yes else "no") for t in only}
@@ -184,36 +214,40 @@ def load() -> dict:
     with UnitOfWork() as uow:
         if uow.session.exec(select(Office).where(Office.code == "HD")).first():
             return {"loaded": False, "message": "演示数据已存在 / demo already loaded"}
+    _shift_days.update(shift(clock.today()))
     with at("2022-01-04T09:00:00"):
         for code, name, level, parent, profile in OFFICES:
             directory.add_office(code, name, level, parent, profile)
         for username, name, office, roles in USERS:
             directory.add_user(username, name, office, roles, password=DEMO_PASSWORD)
         for organ, user, title, head in MEMBERS:
-            registers.register_member(organ, user, from_date="2022-01-01", title=title, head=head, as_user="admin")
+            registers.register_member(organ, user, from_date=moved("2022-01-01"), title=title, head=head, as_user="admin")
         for organ, office in REVIEW_OFFICES:
             registers.set_review_office(organ, office, as_user="admin")
-    hd_items = catalog.import_csv("HD", 2022, CATALOGS / "guangzhou-huadu-district-2022.csv",
-                                  source="花府办〔2022〕6号 https://www.huadu.gov.cn/xxgk/zcwj/zfwj/hfb/content/post_8157016.html",
-                                  published_at="2022-03-28", party_consent_at="2022-03-18")
-    yk_items = catalog.import_csv("YK-LCJ", 2025, CATALOGS / "yingkou-forestry-grassland-bureau-2025.csv",
-                                  source="https://lycyj.yingkou.gov.cn/govxxgk/lyhcyj/2025-10-22/"
-                                         "72c2f35f-9550-415a-89d2-22683a947af8.html",
-                                  published_at="2025-10-22", party_consent_at="2025-10-15")
+    hd_year, yk_year = int(moved("2022-07-20")[:4]), int(moved("2025-02-20")[:4])  # the catalogs' years
+    with at("2022-03-28T10:00:00"):  # recorded on the day it was published
+        hd_items = catalog.import_csv("HD", hd_year, CATALOGS / "guangzhou-huadu-district-2022.csv",
+                                      source="花府办〔2022〕6号 https://www.huadu.gov.cn/xxgk/zcwj/zfwj/hfb/content/post_8157016.html",
+                                      published_at=moved("2022-03-28"), party_consent_at=moved("2022-03-18"))
+    with at("2025-02-20T10:00:00"):
+        yk_items = catalog.import_csv("YK-LCJ", yk_year, CATALOGS / "yingkou-forestry-grassland-bureau-2025.csv",
+                                      source="https://lycyj.yingkou.gov.cn/govxxgk/lyhcyj/2025-10-22/"
+                                             "72c2f35f-9550-415a-89d2-22683a947af8.html",
+                                      published_at=moved("2025-02-20"), party_consent_at=moved("2025-02-14"))
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
     # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
     from decisions.aftercare import service as aftercare
     from decisions.deadlines import scheduled
     with at("2022-07-20T10:00:00"):
-        catalog.adjust("HD", 2022, reason="年中调整：增加公共停车场收费标准调整事项（演示）", as_user="hd_organ")
-        catalog.add_item("HD", 2022, item_name="花都区公共停车场收费标准调整", undertaking_unit="区发展和改革局",
+        catalog.adjust("HD", hd_year, reason="年中调整：增加公共停车场收费标准调整事项（演示）", as_user="hd_organ")
+        catalog.add_item("HD", hd_year, item_name="花都区公共停车场收费标准调整", undertaking_unit="区发展和改革局",
                          procedures="公众参与、专家论证、风险评估、合法性审查、集体讨论决定", hearing="是",
-                         legal_basis="《中华人民共和国价格法》", planned_time="2022年12月", as_user="hd_organ")
+                         legal_basis="《中华人民共和国价格法》", planned_time=f"{hd_year}年12月", as_user="hd_organ")
     with at("2022-07-26T10:00:00"):
-        catalog.consent("HD", 2022, day="2022-07-26", ref="区委常委会会议同意（演示）", as_user="hd_organ")
+        catalog.consent("HD", hd_year, day=moved("2022-07-26"), ref="区委常委会会议同意（演示）", as_user="hd_organ")
     with at("2022-07-29T10:00:00"):
-        catalog.publish("HD", 2022, day="2022-07-29", ref="https://www.huadu.gov.cn/", as_user="hd_organ")
+        catalog.publish("HD", hd_year, day=moved("2022-07-29"), ref="https://www.huadu.gov.cn/", as_user="hd_organ")
     for when, channel, text in (("2022-08-15T10:00:00", "web", "建议公开专项资金绩效评价结果"),
                                 ("2022-09-02T15:00:00", "letter", "希望加大对镇街财力的转移支付"),
                                 ("2022-11-21T09:30:00", "phone", "咨询政府采购改革的实施时间")):
@@ -258,7 +292,7 @@ def _published_plan(item: dict) -> int:
     s.advance("2022-06-09T09:00:00", "sfj_reviewer")
     with at("2022-06-16T17:00:00"):
         record_meeting(did, MeetingInput(
-            type="executive", date="2022-06-16", minutes_filename="区政府常务会议纪要.pdf",
+            type="executive", date=moved("2022-06-16"), minutes_filename="区政府常务会议纪要.pdf",
             minutes=document("区政府常务会议纪要", ["审议《花都区“十四五”时期财政改革发展规划》", "会议同意"]),
             members=5, positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "reject"),
                                   ("hd_vice4", "approve"), ("hd_head", "approve")],
@@ -304,15 +338,17 @@ def _blocked_at_legality(item: dict) -> int:
 
 
 def _in_participation(item: dict) -> int:
-    did = _new(item["item_name"], "HD", "HD-GZJ", 3, "hd_organ", "2022-08-01T09:00:00", item["id"])
+    """In public participation: the comment period announced on the story's 2022-11-25 ends on its 2023-01-06,
+    within the coming week of today (an announced date may lie ahead: procedure.md §8)."""
+    did = _new(item["item_name"], "HD", "HD-GZJ", 3, "hd_organ", "2022-11-01T09:00:00", item["id"])
     s = _Scenario(did, item["item_name"], "gzj_drafter")
-    _start(s, "2022-08-01", "hd_organ")
-    s.triggers("2022-08-03T10:00:00", ("specific_groups", "professional_technical"), DEFAULT_NO_REASONS)
-    s.ev("2022-08-10T10:00:00", "draft", "gzj_drafter", "传统村落保护发展规划（草案）")
-    s.ev("2022-08-10T10:05:00", "legal_basis", "gzj_drafter", "依据清单", ["《历史文化名城名镇名村保护条例》"])
-    s.advance("2022-08-12T09:00:00", "gzj_drafter")
-    s.ev("2022-10-09T09:00:00", "participation_activity", "gzj_drafter", "公开征求意见公告", form="open_comment",
-         start="2022-09-01", end="2022-10-08")
+    _start(s, "2022-11-01", "hd_organ")
+    s.triggers("2022-11-03T10:00:00", ("specific_groups", "professional_technical"), DEFAULT_NO_REASONS)
+    s.ev("2022-11-10T10:00:00", "draft", "gzj_drafter", "传统村落保护发展规划（草案）")
+    s.ev("2022-11-10T10:05:00", "legal_basis", "gzj_drafter", "依据清单", ["《历史文化名城名镇名村保护条例》"])
+    s.advance("2022-11-14T09:00:00", "gzj_drafter")
+    s.ev("2022-11-25T09:00:00", "participation_activity", "gzj_drafter", "公开征求意见公告", form="open_comment",
+         start="2022-11-25", end="2023-01-06")
     return did
 
 

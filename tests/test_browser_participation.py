@@ -13,16 +13,19 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from decisions import demo
 from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
 
 ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
-CODE = "HD-2022-00003"
+# the demo's third decision, created on its story's 2022-11-01 moved to NOW's time line (decisions.demo.shift)
+CODE = f"HD-{(date(2022, 11, 1) + timedelta(days=demo.shift(date(2026, 3, 2))[2022])).year}-00003"
 OPINION = "<b>请保留村口古树</b><script>alert(1)</script> 浏览器测试意见"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")

@@ -128,6 +128,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "user.unlock": ADMIN,
     "user.passwd": ADMIN,
     "user.disable": ADMIN,
+    "user.enable": ADMIN,
+    "user.roles": ADMIN,
+    "user.list": ADMIN,
     "user.link_sso": ADMIN,
     "calendar.set": ADMIN,
     "calendar.unset": ADMIN,
@@ -171,6 +174,8 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "accounts.service.unlock_user": "user.unlock",
     "accounts.service.set_password": "user.passwd", "accounts.service.disable_user": "user.disable",
     "accounts.service.link_identity": "user.link_sso",
+    "accounts.service.enable_user": "user.enable", "accounts.service.set_roles": "user.roles",
+    "accounts.service.list_users": "user.list",
     "participation.service.ledger_csv": "opinion.ledger (the same read, as a CSV file)",
     "catalog.service.add_item": "", "catalog.service.consent": "", "catalog.service.publish": "",
     "catalog.service.adjust": "", "catalog.service.remove_item": "", "catalog.service.close_year": "",
@@ -466,6 +471,11 @@ ACTIONS: dict[str, Action] = {
         "drafter", f"matrix-password-{c.n()}", as_user=u)),
     "user.disable": Action(lambda c: directory.add_user(f"dis{c.n()}", "矩阵停用", "CITY", ["drafter"])["username"],
                            lambda c, t, u: directory.disable_user(t, as_user=u), fresh=True),  # type: ignore[arg-type]
+    "user.enable": Action(lambda c: directory.add_user(f"en{c.n()}", "矩阵启用", "CITY", ["drafter"])["username"],
+                          lambda c, t, u: directory.enable_user(t, as_user=u), fresh=True),  # type: ignore[arg-type]
+    "user.roles": Action(lambda c: directory.add_user(f"ro{c.n()}", "矩阵角色", "CITY", ["drafter"])["username"],
+                         lambda c, t, u: directory.set_roles(t, ["admin"], as_user=u), fresh=True),  # type: ignore[arg-type]
+    "user.list": Action(lambda c: None, lambda c, _t, u: directory.list_users(as_user=u)),
     "user.link_sso": Action(lambda c: None, lambda c, _t, u: directory.link_identity(
         "drafter", "https://sso.example.gov.cn", f"matrix-{c.n()}", as_user=u)),
     "calendar.set": Action(lambda c: None, lambda c, _t, u: work_calendar.set_override(

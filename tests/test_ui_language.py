@@ -26,6 +26,8 @@ WALK = [
     ("hd_secretary", ["meeting", "decision"], None),
     ("expert_zhang", ["inbox", "decision"], None),
     ("hd_archivist", ["archive", "decision"], 1),
+    ("admin", ["admin_users", "admin_registers", "admin_calendar", "admin_catalog"], None),
+    ("yk_drafter", ["admin_experts"], None),
 ]
 
 

@@ -36,6 +36,9 @@ if (_here / "public_consultation.py").is_file():
 if user is not None and (_here / "opinion_ledger.py").is_file():
     list(pages.values())[0].append(st.Page("pages/opinion_ledger.py", title="意见台账" if _zh else "Opinion ledger",
                                            icon=":material/fact_check:", url_path="opinion_ledger"))
+from ui import admin_nav  # noqa: E402  (the administration pages, by role)
+
+admin_nav.add_pages(pages, user)
 navigation = st.navigation(pages)
 common.sidebar(user)
 navigation.run()

@@ -431,3 +431,73 @@ def disable_user(username: str, as_user: str | None = None) -> dict:
                      detail={"username": username, "was_active": was})
         uow.commit()
         return {"username": username, "was_active": was}
+
+
+def enable_user(username: str, as_user: str | None = None) -> dict:
+    """Admin: a disabled user may sign in and act again (the counterpart of ``disable_user``, recorded)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        was = user.active
+        user.active = True
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_enable",
+                     detail={"username": username, "was_active": was})
+        uow.commit()
+        return {"username": username, "was_active": was}
+
+
+def set_roles(username: str, roles: list[str], as_user: str | None = None) -> dict:
+    """Admin: replace a user's roles (at least one; recorded with the roles before and after)."""
+    if not roles:
+        raise BadInput("至少需要一个 --role / at least one --role is required")
+    for r in roles:
+        if r not in profiles.ROLES:
+            raise BadInput(f"--role {r!r} 无效 / invalid; expected one of: {', '.join(profiles.ROLES)}")
+    with UnitOfWork() as uow:
+        s = uow.session
+        who, role, office_code = operator_of(s, as_user)
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        rows = list(s.exec(select(UserRole).where(UserRole.user_id == user.id)))
+        before = sorted(r.role for r in rows)
+        after = sorted(set(roles))
+        if who == username and "admin" in before and "admin" not in after:
+            raise BadInput("不能取消自己的系统管理员角色 / you cannot remove your own admin role")
+        for r in rows:
+            if r.role not in after:
+                s.delete(r)
+        for r in after:
+            if r not in before:
+                s.add(UserRole(user_id=user.id or 0, role=r))
+        audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_roles",
+                     detail={"username": username, "before": before, "after": after})
+        uow.commit()
+        return {"username": username, "before": before, "roles": after}
+
+
+def list_users(*, role: str | None = None, as_user: str | None = None) -> list[dict]:
+    """Admin: every user with office, roles, whether active and whether locked now (the admin page's table)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        operator_of(s, as_user)
+        rows = s.exec(select(User, Office.code, Office.name).join(Office, col(Office.id) == User.office_id)
+                      .order_by(col(User.username))).all()
+        roles: dict[int, list[str]] = {}
+        for r in s.exec(select(UserRole)):
+            roles.setdefault(r.user_id, []).append(r.role)
+        now = clock.now()
+        out = []
+        for u, code, office_name in rows:
+            held = sorted(roles.get(u.id or 0, []))
+            if role and role not in held:
+                continue
+            locked = bool(u.locked_until) and now < clock.parse_datetime(u.locked_until, "locked_until")
+            locked = locked or any(p.locked_until and now < clock.parse_datetime(p.locked_until, "locked_until")
+                                   for p in s.exec(select(LoginThrottle).where(LoginThrottle.username == u.username)))
+            out.append({"username": u.username, "name": u.name, "office": code, "office_name": office_name,
+                        "roles": held, "active": u.active, "locked": locked, "failures": u.failed_logins})
+        return out

@@ -91,3 +91,36 @@ def user_disable(username: str, as_user: Annotated[str | None, typer.Option("--a
 
     run(lambda: directory.disable_user(username, as_user), json_,
         lambda r: f"已停用 / disabled: {r['username']}" + ("" if r["was_active"] else "（原已停用 / was already disabled）"))
+
+
+@user_app.command("enable")
+def user_enable(username: str, as_user: Annotated[str | None, typer.Option("--as")] = None,
+                json_: JsonOpt = False) -> None:
+    """启用用户 / enable a disabled user again (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.enable_user(username, as_user), json_,
+        lambda r: f"已启用 / enabled: {r['username']}" + ("（原已启用 / was already enabled）" if r["was_active"] else ""))
+
+
+@user_app.command("roles")
+def user_roles(username: str, role: Annotated[list[str], typer.Option("--role")],
+               as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """设置用户角色（替换原有角色）/ set a user's roles, replacing the old ones (admin)."""
+    from decisions.accounts import service as directory
+
+    run(lambda: directory.set_roles(username, role, as_user), json_,
+        lambda r: f"已设置角色 / roles set: {r['username']} ({', '.join(r['roles'])})")
+
+
+@user_app.command("list")
+def user_list(role: Annotated[str | None, typer.Option("--role")] = None,
+              as_user: Annotated[str | None, typer.Option("--as")] = None, json_: JsonOpt = False) -> None:
+    """用户一览 / list users with office, roles and status (admin)."""
+    from decisions.accounts import service as directory
+
+    def human(rows: list[dict]) -> str:
+        return "\n".join(f"{u['username']}\t{u['name']}\t{u['office']}\t{','.join(u['roles'])}\t"
+                         f"{'active' if u['active'] else 'disabled'}{' locked' if u['locked'] else ''}" for u in rows)
+
+    run(lambda: directory.list_users(role=role, as_user=as_user), json_, human)

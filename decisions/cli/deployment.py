@@ -72,6 +72,8 @@ def profile_list(json_: JsonOpt = False) -> None:
 def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501,
            address: Annotated[str, typer.Option("--address", help="监听地址 / bind address (default: this machine "
                                                 "only; put a reverse proxy in front for others)")] = "127.0.0.1",
+           worker: Annotated[bool, typer.Option("--worker/--no-worker", help="同时启动期限工作进程，随工作台退出 / "
+                                                "also run the deadline worker, stopped with the workbench")] = False,
            ) -> None:
     """启动工作台 / start the Streamlit workbench (on 127.0.0.1 unless --address says otherwise)."""
     from decisions.storage.locations import ui_app
@@ -80,7 +82,34 @@ def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501,
     if not app_path.is_file():
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)
+    if worker:
+        pid = start_worker()
+        typer.echo(f"期限工作进程 / deadline worker: pid {pid}", err=True)
     os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_path), *streamlit_args(port, address)])
+
+
+def _die_with_parent() -> None:
+    """In the worker child, before its exec: SIGTERM when the process that started it ends, whatever the cause
+    (Linux prctl PR_SET_PDEATHSIG; elsewhere nothing, and the worker outlives a killed workbench)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
+def start_worker() -> int:
+    """`juece worker` as a child of this process, which then becomes the workbench (exec keeps the process):
+    the worker is stopped when the workbench stops, also on Ctrl-C or a kill. Two workers never run the same
+    pass (the worker holds a lease), so a second `juece ui --worker` is harmless."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-m", "decisions.cli", "worker"],  # noqa: S603 - our own module
+                             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
+    return child.pid
 
 
 def streamlit_args(port: int, address: str = "127.0.0.1") -> list[str]:

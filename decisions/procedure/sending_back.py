@@ -124,3 +124,31 @@ def returns_of(s: Session, decision_id: int) -> list[dict]:
     return [{"from": e.detail.get("from"), "to": e.detail.get("to"), "reason": e.detail.get("reason"),
              "round": e.detail.get("round"), "article": e.detail.get("article"), "by": e.actor, "role": e.role,
              "office": e.office, "at": e.at} for e in events]
+
+
+def return_targets(ident: str | int, username: str, *, lang: str = "zh") -> dict:
+    """For the workbench's 退回 form: may `username` send the decision back now, and to which earlier stages
+    (named; the same checks as ``return_decision``, which checks again). Never raises for a refusal."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = get_decision(s, ident)
+        profile = profile_of(d)
+        rules = profile.sending_back
+        none = {"may": False, "targets": [], "article": ""}
+        if rules is None or d.state not in profile.stages:
+            return none
+        actor = actor_for(s, username)
+        scope = scope_of(s, d, actor)
+        held = [r for r in rules.roles if r in actor.roles and role_applies(r, actor, scope)]
+        from_here = [r for r in held if d.state in rules.roles[r].from_stages]
+        if not from_here:
+            return none
+        here, earliest = profile.stage_index(d.state), profile.stage_index(rules.earliest)
+        status = {r.stage: r.status for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
+        targets = []
+        for stage in profile.stage_order:
+            i = profile.stage_index(stage)
+            if earliest <= i < here and status.get(stage) not in (None, "skipped"):
+                st = profile.stages[stage]
+                targets.append({"key": stage, "name": st.name_zh if lang == "zh" else st.name_en})
+        return {"may": bool(targets), "targets": targets, "article": rules.roles[from_here[0]].article}

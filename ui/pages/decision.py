@@ -7,7 +7,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms, oa_panel, preview
+from ui import common, forms, oa_panel, preview, return_form
 from ui.common import escape, t
 
 user = common.require_user()
@@ -203,3 +203,4 @@ with tab_other:
                 if ok:
                     common.flash(t("side_done", src=common.name(res["from"]), dst=common.name(res["to"])))
                     st.rerun()
+    return_form.render(did, user["username"])  # 退回 with a reason (sending back, procedure.md §8)

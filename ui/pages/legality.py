@@ -8,7 +8,7 @@ import streamlit as st
 
 from decisions.procedure import service
 from decisions.workbench import views as workbench
-from ui import common, forms, preview
+from ui import common, forms, preview, return_form
 from ui.common import escape, t
 
 user = common.require_user(("legality_reviewer", "legal_adviser"))
@@ -125,3 +125,5 @@ if page["actions"]["can_advance"]:
         if ok:
             common.flash(t("advanced", src=common.name(res["from"]), dst=common.name(res["to"])))
             st.rerun()
+
+return_form.render(did, user["username"])  # 退回 with a reason (sending back, procedure.md §8)
