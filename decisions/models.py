@@ -6,7 +6,7 @@ what needs the complete metadata (Alembic's environment, schema checks) imports 
 
 from __future__ import annotations
 
-from decisions.accounts.models import Office, User, UserRole
+from decisions.accounts.models import Office, User, UserRole, UserSession
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
 from decisions.archive.models import ArchiveFiling
 from decisions.catalog.models import CatalogClosure, CatalogItem, CatalogVersion
@@ -34,5 +34,5 @@ __all__ = [
     "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "ExpertAssignment",
     "Meeting", "MeetingPosition", "Notification", "Office", "Opinion", "OrganMember", "ParticipationFeedback",
     "PostEvaluation", "PublicFeedback", "ReviewOffice", "StageStatus", "TriggerDetermination",
-    "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",
+    "User", "UserContact", "UserRole", "UserSession", "WorkerLease", "apscheduler_jobs", "metadata",
 ]

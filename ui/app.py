@@ -38,4 +38,5 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
                                            icon=":material/fact_check:", url_path="opinion_ledger"))
 navigation = st.navigation(pages)
 common.sidebar(user)
+common.session_cookie()
 navigation.run()

@@ -12,10 +12,14 @@ from typing import Any
 
 import streamlit as st
 
+from decisions.accounts import sessions
 from decisions.errors import Blocked, JueceError
-from ui import i18n
+from ui import cookies, i18n
 
 USER_KEY = "juece_user"
+SESSION_KEY = "juece_session_id"       # the server-side sign-in row (decisions.accounts.sessions)
+HANDOFF_KEY = "juece_session_handoff"  # its one-time code, until the browser has traded it for the cookie
+CLEAR_COOKIE_KEY = "juece_clear_cookie"
 LANG_KEY = "lang"
 DECISION_KEY = "decision_id"
 PAGES = "pages"  # relative to ui/app.py
@@ -105,6 +109,15 @@ def current_user() -> dict | None:
     from decisions.workbench import views as workbench
 
     username = st.session_state.get(USER_KEY)
+    sid = st.session_state.get(SESSION_KEY)
+    if username and sid and not sessions.session_alive(int(sid)):  # signed out elsewhere, new password, idle
+        sign_out_locally()
+        username = None
+    if not username:
+        resumed = sessions.resume_session(cookies.read(sessions.COOKIE))  # a refresh (F5) of a signed-in page
+        if resumed:
+            username = resumed["username"]
+            st.session_state[USER_KEY], st.session_state[SESSION_KEY] = username, resumed["id"]
     if not username:
         sso = _sso_username()
         if sso:
@@ -116,6 +129,35 @@ def current_user() -> dict | None:
     except NotFound:
         st.session_state.pop(USER_KEY, None)
         return None
+
+
+def sign_in(username: str) -> None:
+    """After the login form: a server-side sign-in row whose cookie the browser fetches on the next run."""
+    opened = sessions.open_session(username)
+    st.session_state[USER_KEY] = username
+    st.session_state[SESSION_KEY], st.session_state[HANDOFF_KEY] = opened["id"], opened["handoff"]
+    st.session_state.pop(CLEAR_COOKIE_KEY, None)
+
+
+def sign_out_locally() -> None:
+    """Forget the signed-in user in this browser tab (the server-side row is revoked by the caller)."""
+    for k in (USER_KEY, DECISION_KEY, SESSION_KEY, HANDOFF_KEY):
+        st.session_state.pop(k, None)
+    st.session_state[CLEAR_COOKIE_KEY] = True
+
+
+def session_cookie() -> None:
+    """Every run (ui/app.py): hand the browser its sign-in cookie until it has it; after a sign-out, clear it."""
+    sid, code = st.session_state.get(SESSION_KEY), st.session_state.get(HANDOFF_KEY)
+    if sid and code:
+        if sessions.is_claimed(int(sid)):
+            st.session_state.pop(HANDOFF_KEY, None)
+        else:
+            with st.sidebar:
+                cookies.hand_off(str(code))
+    elif st.session_state.get(CLEAR_COOKIE_KEY):
+        with st.sidebar:
+            cookies.clear()
 
 
 def require_user(roles: tuple[str, ...] | None = None) -> dict:
@@ -177,8 +219,9 @@ def sidebar(user: dict | None) -> None:
 
             st.caption(" · ".join(workbench.role_name(r, lang()) for r in user["roles"]))
             if st.button(t("logout"), key="logout"):
-                for k in (USER_KEY, DECISION_KEY):
-                    st.session_state.pop(k, None)
+                if st.session_state.get(SESSION_KEY):
+                    sessions.end_session(int(st.session_state[SESSION_KEY]))
+                sign_out_locally()
                 try:
                     if getattr(st.user, "is_logged_in", False):
                         st.logout()
