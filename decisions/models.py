@@ -18,6 +18,7 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
+    EvidenceVoid,
     ExpertAssignment,
     Meeting,
     MeetingPosition,
@@ -31,7 +32,7 @@ from decisions.storage.schema import metadata
 
 __all__ = [
     "ArchiveFiling", "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem",
-    "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "ExpertAssignment",
+    "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "EvidenceVoid", "ExpertAssignment",
     "Meeting", "MeetingPosition", "Notification", "Office", "Opinion", "OrganMember", "ParticipationFeedback",
     "PostEvaluation", "PublicFeedback", "ReviewOffice", "StageStatus", "TriggerDetermination",
     "User", "UserContact", "UserRole", "UserSession", "WorkerLease", "apscheduler_jobs", "metadata",

@@ -89,6 +89,17 @@ def evidence_add(ident: Annotated[str, typer.Argument(metavar="ID")], file: Anno
     run(go, json_, lambda r: f"已提交 / attached: #{r['id']} {r['kind']} {r['filename']} sha256={r['sha256']}")
 
 
+@evidence_app.command("void")
+def evidence_void(ident: Annotated[str, typer.Argument(metavar="ID")],
+                  evidence_id: Annotated[int, typer.Argument(metavar="EVIDENCE_ID")],
+                  reason: Annotated[str, typer.Option("--reason")], as_user: AsOpt, json_: JsonOpt = False) -> None:
+    """作废误传的材料（保留原件，闸门不再计入）/ void a wrong upload (kept, no longer counted by any gate)."""
+    from decisions.procedure import voiding
+
+    run(lambda: voiding.void_evidence(ident, evidence_id, reason, as_user),
+        json_, lambda r: f"已作废 / voided: #{r['evidence_id']} {r['filename']} — {r['reason']}")
+
+
 @app.command("advance")
 def advance_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: AsOpt, json_: JsonOpt = False) -> None:
     """进入下一阶段，或说明缺少什么 / leave the current stage, or say exactly why not."""
@@ -164,7 +175,7 @@ def _show_human(r: dict) -> str:
     lines.append(f"  材料 / evidence ({len(r['evidence'])}):")
     for e in r["evidence"]:
         lines.append(f"    #{e['id']} [{e['stage']}] {e['kind_name']} {e['filename']} {e['uploader']} {e['at']} "
-                     f"sha256={e['sha256'][:16]}…")
+                     f"sha256={e['sha256'][:16]}…" + (f" 作废 / void: {e['void']}" if e.get("void") else ""))
     if r["blocked"]:
         lines.append("  尚缺 / blocking:")
         lines += [f"    - [{b['article']}] {b['message']}" for b in r["blocked"]]

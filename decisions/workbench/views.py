@@ -27,6 +27,7 @@ from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Opinion
 from decisions.procedure import registers, scope
 from decisions.procedure.models import Decision, Evidence, Meeting, TriggerDetermination
+from decisions.procedure.voiding import voided_ids
 from decisions.procedure.service import (
     SIDE_ACTIONS,
     calendar_from,
@@ -118,8 +119,9 @@ class Page:
             return
         for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
             self.triggers[t.decision_id].append((t.name, t.value, t.reason))
+        void = voided_ids(s, list(ids))  # a voided upload counts for no gate
         for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
-            if e.round == rounds[e.decision_id]:
+            if e.round == rounds[e.decision_id] and e.id not in void:
                 self.evidence[e.decision_id].append(e)
         for did, rnd in s.exec(select(Meeting.decision_id, Meeting.round)
                                .where(col(Meeting.decision_id).in_(ids), Meeting.outcome == "approve")):
