@@ -39,4 +39,5 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
 navigation = st.navigation(pages)
 common.sidebar(user)
 common.session_cookie()
+common.follow_link(user, navigation.url_path)
 navigation.run()

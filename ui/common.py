@@ -337,9 +337,63 @@ def show_flash() -> None:
         slot.success(message, icon=":material/check_circle:")
 
 
+LINK_KEY = "juece_link"        # a decision (and file) asked for by the address, kept across the sign-in
+LINK_SEEN_KEY = "juece_link_seen"
+FILE_KEY = "juece_file"
+
+
+def _link_from_address() -> dict | None:
+    """?d=<decision id>[&file=<evidence id>] when the address names something not yet followed."""
+    try:
+        raw_d, raw_file = st.query_params.get("d"), st.query_params.get("file")
+    except Exception:  # noqa: BLE001 - no query string
+        return None
+    if not raw_d or not str(raw_d).isdigit():
+        return None
+    seen = f"{raw_d}:{raw_file or ''}"
+    if st.session_state.get(LINK_SEEN_KEY) == seen:
+        return None
+    st.session_state[LINK_SEEN_KEY] = seen
+    return {"d": int(raw_d), "file": int(raw_file) if raw_file and str(raw_file).isdigit() else None}
+
+
+def follow_link(user: dict | None, page_path: str) -> None:
+    """Every run (ui/app.py): an address naming a decision opens the decision page on it — after the sign-in when
+    nobody is signed in yet; the page's read model then checks the permission like any other way in."""
+    link = _link_from_address()
+    if link is not None:
+        st.session_state[LINK_KEY] = link
+    if user is None or LINK_KEY not in st.session_state:
+        return
+    link = st.session_state.pop(LINK_KEY)
+    st.session_state[DECISION_KEY] = link["d"]
+    if link["file"]:
+        st.session_state[FILE_KEY] = link["file"]
+    else:
+        st.session_state.pop(FILE_KEY, None)
+    if page_path != "decision":
+        st.switch_page(f"{PAGES}/decision.py", query_params=_address(link["d"], link["file"]))
+
+
+def _address(did: int, file: int | None = None) -> dict[str, str]:
+    return {"d": str(did), "file": str(file)} if file else {"d": str(did)}
+
+
+def show_in_address(did: int, file: int | None = None) -> None:
+    """The decision page keeps the address bar on what it shows, so the link copied from it opens it again."""
+    wanted = _address(did, file)
+    try:
+        if dict(st.query_params.to_dict()) != wanted:
+            st.query_params.from_dict(wanted)
+    except Exception:  # noqa: BLE001 - AppTest without a browser
+        return
+    st.session_state[LINK_SEEN_KEY] = f"{did}:{file or ''}"
+
+
 def open_decision(did: int) -> None:
     st.session_state[DECISION_KEY] = did
-    st.switch_page(f"{PAGES}/decision.py")
+    st.session_state.pop(FILE_KEY, None)
+    st.switch_page(f"{PAGES}/decision.py", query_params=_address(did))
 
 
 # ----------------------------------------------------------------- names instead of keys (Chinese throughout)

@@ -27,7 +27,6 @@ from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Opinion
 from decisions.procedure import registers, scope
 from decisions.procedure.models import Decision, Evidence, Meeting, TriggerDetermination
-from decisions.procedure.voiding import voided_ids
 from decisions.procedure.service import (
     SIDE_ACTIONS,
     calendar_from,
@@ -37,6 +36,7 @@ from decisions.procedure.service import (
     snapshot_from,
     snapshot_of,
 )
+from decisions.procedure.voiding import voided_ids
 from decisions.storage import db
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
