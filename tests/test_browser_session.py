@@ -95,6 +95,16 @@ def test_refresh_keeps_the_sign_in_and_sign_out_revokes_it(server: str) -> None:
             tab.get_by_text("HD-2022-00001", exact=False).first.wait_for(timeout=20000)
             tab.close()
 
+            # an address opened before signing in (a link sent by a colleague) opens after the sign-in
+            fresh = browser.new_context(locale="zh-CN")
+            other = fresh.new_page()
+            other.goto(f"{server}/decision?d=1", wait_until="networkidle")
+            idle(other)
+            assert not signed_in(other, False)
+            login(other, "hd_organ")
+            other.get_by_text("HD-2022-00001", exact=False).first.wait_for(timeout=20000)
+            fresh.close()
+
             stolen = cookie["value"]
             page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
             idle(page)

@@ -148,6 +148,7 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
     "procedure.voiding.void_evidence": "void.evidence",
+    "procedure.voiding.same_file": "a read within the read scope (tests/test_void_evidence.py)",
     "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
     "procedure.service.new_decision": "decision.new", "procedure.service.side_transition": "side.*",
     "aftercare.service.suspend": "side.suspend (same use case)", "aftercare.service.terminate": "side.terminate (same use case)",

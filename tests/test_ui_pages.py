@@ -258,6 +258,10 @@ def test_decision_page_side_action_needs_a_reason(org):
     assert "必填。" in [e.value for e in at.error]
     at.text_area(key=f"side_reason_{w.id}").input("承办单位申请撤回")
     submit(at, "执行")
+    assert "此操作不可撤销：请先勾选确认。" in [e.value for e in at.error]  # irreversible: asked first
+    assert views.show(w.id)["state"] == "proposed"
+    at.checkbox(key=f"side_sure_{w.id}_withdraw").check()
+    submit(at, "执行")
     assert views.show(w.id)["state"] == "withdrawn"
 
 

@@ -37,6 +37,7 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
     list(pages.values())[0].append(st.Page("pages/opinion_ledger.py", title="意见台账" if _zh else "Opinion ledger",
                                            icon=":material/fact_check:", url_path="opinion_ledger"))
 navigation = st.navigation(pages)
+common.page_style()
 common.sidebar(user)
 common.session_cookie()
 common.follow_link(user, navigation.url_path)

@@ -141,7 +141,7 @@ def sign_in(username: str) -> None:
 
 def sign_out_locally() -> None:
     """Forget the signed-in user in this browser tab (the server-side row is revoked by the caller)."""
-    for k in (USER_KEY, DECISION_KEY, SESSION_KEY, HANDOFF_KEY):
+    for k in (USER_KEY, DECISION_KEY, SESSION_KEY, HANDOFF_KEY, FILE_KEY):
         st.session_state.pop(k, None)
     st.session_state[CLEAR_COOKIE_KEY] = True
 
@@ -176,14 +176,26 @@ def has(user: dict | None, *roles: str) -> bool:
 
 
 # ----------------------------------------------------------------- navigation
+STAFF_PAGES = ("inbox", "decisions", "decision", "new", "legality", "meeting", "catalog", "archive", "dashboard",
+               "opinion_ledger")
+
+
+def _sign_in_first() -> None:
+    st.switch_page(f"{PAGES}/login.py")
+
+
 def pages_for(user: dict | None) -> dict[str, list]:
     """The pages this user is offered (each page checks again, and the service layer refuses anyway)."""
     def page(name: str, key: str, icon: str, default: bool = False) -> Any:
         return st.Page(f"{PAGES}/{name}.py", title=t(key), icon=icon, url_path=name, default=default)
 
     if user is None:
+        # a staff page's address (a link sent by a colleague) leads to the sign-in, not to an English "Page not
+        # found"; ui.common.follow_link keeps the decision it names for after the sign-in
+        hidden = [st.Page(_sign_in_first, title=t("nav_login"), url_path=name, visibility="hidden")
+                  for name in STAFF_PAGES]
         return {t("sec_public"): [page("login", "nav_login", ":material/login:", True),
-                                  page("public", "nav_public", ":material/public:")]}
+                                  page("public", "nav_public", ":material/public:"), *hidden]}
     work = [page("inbox", "nav_inbox", ":material/inbox:", True), page("decisions", "nav_list", ":material/list:"),
             page("decision", "nav_decision", ":material/description:")]
     if has(user, "decision_organ", "drafter"):
@@ -304,14 +316,30 @@ def pick_stage_task(username: str, state: str, empty: str, key: str) -> int:
     return chosen
 
 
+def _picked(key: str) -> None:
+    st.session_state[DECISION_KEY] = st.session_state.get(key)
+    st.session_state.pop(FILE_KEY, None)
+
+
+def confirmed(key: str) -> bool:
+    """The tick an irreversible step needs (advance from the meeting, close, terminate, suspend, void)."""
+    return bool(st.checkbox(t("confirm_irreversible"), key=key, value=False))
+
+
 def pick_decision(options: list[dict] | None = None, key: str = "pick") -> int | None:
     """The decision the page works on: a choice among `options` or an id/code, remembered across pages."""
     current = st.session_state.get(DECISION_KEY)
     if options:
         ids = [o["id"] for o in options]
         labels = {o["id"]: f"#{o['id']} {o['code']} {o['title']}" for o in options}
-        index = ids.index(current) if current in ids else 0
-        chosen = st.selectbox(t("choose_decision"), ids, index=index, format_func=lambda i: labels[i], key=key)
+        # the widget follows the decision worked on (an action reorders the list: the old index would point at
+        # another decision); a choice the user makes becomes that decision through the callback
+        if current in ids:
+            st.session_state[key] = current
+        elif st.session_state.get(key) not in ids:
+            st.session_state[key] = ids[0]
+        chosen = st.selectbox(t("choose_decision"), ids, format_func=lambda i: labels[i], key=key,
+                              on_change=_picked, args=(key,))
         st.session_state[DECISION_KEY] = chosen
         return chosen
     raw = st.text_input(t("decision_id"), value=str(current or ""), key=key)
@@ -517,3 +545,33 @@ def upload_limit() -> str:
 
     mb = get_settings().max_file_bytes / (1024 * 1024)
     return f"（≤ {mb:g} MB）" if lang() == "zh" else f" (≤ {mb:g} MB)"
+
+
+# ----------------------------------------------------------------- the workbench's own look
+# Streamlit's frontend writes a few English words of its own that no option translates (the file uploader's
+# button and size limit, "Drag and drop a file here"): they are replaced by CSS with the workbench's words; the
+# toolbar's "⋮" menu and the Deploy button are hidden for users (client.toolbarMode=viewer hides the developer
+# items; this hides the menu itself). Only this fixed stylesheet goes through st.html, never user text.
+_STYLE = """<style>
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stToolbarActions"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button * {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzone"] button::after {{content: "{button}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] * {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{content: "{limit}"; font-size: 0.8rem; opacity: 0.7;}}
+[data-testid="stFileUploaderDropzone"] > div > span:only-child {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzone"] > div > span:only-child::after {{content: "{drop}"; font-size: 1rem;}}
+</style>"""
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal's content: no quote, backslash or angle bracket can end it."""
+    return re.sub(r'["\\<>\n]', "", text)
+
+
+def page_style() -> None:
+    """Every run (ui/app.py): the stylesheet above, in the active language, with JUECE_MAX_FILE_MB as the limit."""
+    from decisions.storage.settings import get_settings
+
+    mb = f"{get_settings().max_file_bytes / (1024 * 1024):g}"
+    st.html(_STYLE.format(button=_css_text(t("uploader_button")), limit=_css_text(t("uploader_limit", mb=mb)),
+                          drop=_css_text(t("uploader_drop"))))

@@ -407,6 +407,19 @@ def offices() -> list[dict]:
                 for o in uow.session.exec(select(Office).order_by(col(Office.code)))]
 
 
+def undertaker_offices(organ: str) -> list[dict]:
+    """The offices that may undertake a decision of `organ`: its own government's (the organ and its departments),
+    never an expert pool or another government's office (service.new_decision refuses those anyway)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        organ_o = s.exec(select(Office).where(Office.code == organ)).first()
+        if organ_o is None:
+            return []
+        allowed = scope.OfficeTree.load(s).organ_offices(organ_o.id or 0)
+        return [{"code": o.code, "name": o.name, "level": o.level}
+                for o in s.exec(select(Office).where(col(Office.id).in_(allowed)).order_by(col(Office.code)))]
+
+
 # ----------------------------------------------------------------- legality review and meeting
 def legality_package(ident: str | int, username: str, *, lang: str = "zh") -> dict:
     """The submission package for the reviewing office: newest draft, legal basis, submission,
