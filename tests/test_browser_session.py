@@ -87,6 +87,7 @@ def test_refresh_keeps_the_sign_in_and_sign_out_revokes_it(server: str) -> None:
             page.reload(wait_until="networkidle")  # F5
             idle(page)
             assert signed_in(page), "a refresh signed the user out"
+            assert not page.locator('[data-testid="stMainMenu"]').is_visible()  # no ⋮ developer menu for users
 
             # the address of a decision opens it (after the permission check), in a fresh tab of the session
             tab = context.new_page()

@@ -133,7 +133,7 @@ with tab_disp:
         chosen = st.multiselect(tr("意见", "Opinions"), [o["id"] for o in shown], format_func=lambda i: labels[i],
                                 key="disp_ids")
         disp = st.selectbox(tr("处理", "Disposition") + " *", list(participation.DISPOSITIONS), index=None,
-                            format_func=lambda v: DISPOSITION[v], key="disp_value")  # chosen anew for every row
+                            placeholder=tr("请选择", "Choose"), format_func=lambda v: DISPOSITION[v], key="disp_value")  # chosen anew for every row
         reason = st.text_area(tr("理由", "Reason") + " *", key="disp_reason")
         group = st.text_input(tr("分组（可选）", "Group (optional)"), key="disp_group")
         draft = st.selectbox(tr("吸收该意见的草案版本（可选）", "Draft version that took it in (optional)"),
