@@ -326,6 +326,8 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     page.keyboard.press("Escape")
     b.upload(doc)
     b.shot("meeting")
+    b.main().get_by_text("我已核对，确认执行此不可撤销的操作").first.click()  # the outcome cannot be undone
+    b.idle()
     b.button("记录会议")
     b.expect_text("会议已记录")
     b.shot("meeting-recorded")

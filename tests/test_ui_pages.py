@@ -324,6 +324,7 @@ def test_meeting_page_quorum_majority_and_reason(walked):
     at.run()
     assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [w.value for w in at.warning]
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [e.value for e in at.error]
     assert views.show(did)["meetings"] == []
@@ -334,6 +335,7 @@ def test_meeting_page_records_the_meeting(walked):
     at = app("secretary", page="meeting", decision=did)
     _meeting_form(at, did, ["vm1", "vm2", "vm3", "vm4", "vm5"])
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert views.show(did)["state"] == "party_report"
     meeting = views.show(did)["meetings"][0]
@@ -345,6 +347,7 @@ def test_meeting_page_quorum_error_and_roles(walked):
     at = app("secretary", page="meeting", decision=did)
     _meeting_form(at, did, ["vm1"])
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert any("须超过组成人员总数的一半" in e.value for e in at.error)
     head = app("mayor", page="meeting", decision=did)
