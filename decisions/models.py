@@ -6,7 +6,7 @@ what needs the complete metadata (Alembic's environment, schema checks) imports 
 
 from __future__ import annotations
 
-from decisions.accounts.models import Office, User, UserRole
+from decisions.accounts.models import Office, User, UserRole, UserSession
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
 from decisions.archive.models import ArchiveFiling
 from decisions.catalog.models import CatalogClosure, CatalogItem, CatalogVersion
@@ -18,6 +18,7 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
+    EvidenceVoid,
     ExpertAssignment,
     Meeting,
     MeetingPosition,
@@ -31,8 +32,8 @@ from decisions.storage.schema import metadata
 
 __all__ = [
     "ArchiveFiling", "AuditEvent", "AuditSm3", "CalendarOverride", "CalendarYear", "CatalogClosure", "CatalogItem",
-    "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "ExpertAssignment",
+    "CatalogVersion", "Consultation", "CoUndertaker", "Deadline", "Decision", "Evidence", "EvidenceVoid", "ExpertAssignment",
     "Meeting", "MeetingPosition", "Notification", "Office", "Opinion", "OrganMember", "ParticipationFeedback",
     "PostEvaluation", "PublicFeedback", "ReviewOffice", "StageStatus", "TriggerDetermination",
-    "User", "UserContact", "UserRole", "WorkerLease", "apscheduler_jobs", "metadata",
+    "User", "UserContact", "UserRole", "UserSession", "WorkerLease", "apscheduler_jobs", "metadata",
 ]

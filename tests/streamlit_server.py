@@ -1,4 +1,4 @@
-"""Start the Streamlit workbench (`streamlit run ui/app.py`) as a subprocess on a free localhost port, for
+"""Start the Streamlit workbench (`streamlit run ui/server.py`: ui/app.py plus the sign-in cookie endpoint) as a subprocess on a free localhost port, for
 the real-browser and multi-process tests. One place for the command line, the health wait and the shutdown."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: 
         command = [str(Path(sys.executable).parent / "juece"), "ui", "--port", str(port)]
         environ = {**environ, "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     else:
-        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "server.py"), "--server.headless", "true",
                    "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
                    "false", "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

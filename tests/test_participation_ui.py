@@ -101,8 +101,14 @@ def test_ledger_page_for_the_undertaking_unit(org):
     at.selectbox(key="add_channel").set_value("letter")
     click(at, "登记")
     assert {m.label: m.value for m in at.metric}["收到"] == "2"
-    # disposition without a reason: refused on the page
+    # no disposition chosen: asked for, nothing defaulted (a default once overwrote a 部分采纳 with 采纳)
     at.checkbox(key="disp_all").check()
+    at.text_area(key="disp_reason").input("已研究")
+    click(at, "保存处理结果")
+    assert at.error and "请选择处理结果" in at.error[0].value
+    # disposition without a reason: refused on the page
+    at.text_area(key="disp_reason").input("")
+    at.selectbox(key="disp_value").set_value("adopted")
     click(at, "保存处理结果")
     assert at.error and "理由" in at.error[0].value
     at.checkbox(key="disp_all").check()
@@ -111,6 +117,8 @@ def test_ledger_page_for_the_undertaking_unit(org):
     click(at, "保存处理结果")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["部分采纳"] == "2" and metrics["待处理"] == "0"
+    # the next row starts empty: the last selection is not kept
+    assert at.selectbox(key="disp_value").value is None and at.text_area(key="disp_reason").value == ""
     # the register is refused while the period runs (shown with its article)
     click(at, "生成并提交登记表")
     assert at.error and "第十五条" in at.error[0].value

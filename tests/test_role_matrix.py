@@ -33,7 +33,7 @@ from decisions.deadlines import service as deadlines
 from decisions.errors import NotPermitted
 from decisions.oa import service as oa
 from decisions.participation import service as participation
-from decisions.procedure import experts, registers, service
+from decisions.procedure import experts, registers, service, voiding
 from decisions.storage.db import get_engine
 from tests.helpers import PDF, Org, Walker
 
@@ -86,6 +86,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.adoption_explanation": frozenset({"decision_organ", "drafter"}),
     "evidence.execution_report": frozenset({"executor"}),
     "evidence.issue_report": frozenset({"executor"}),
+    "void.evidence": DRAFTER,  # the uploader (the drafter here) or the undertaking unit's head (CITY-DRC has none)
     "advance.proposed": ORGAN,
     "advance.drafting": DRAFTER,
     "advance.public_participation": DRAFTER,
@@ -157,6 +158,8 @@ NOT_IN_MATRIX = {  # every acting use case (a public function of decisions.* tak
     "procedure.experts.assign": "expert.assign and assessor.assign (the use case both call)",
     "procedure.service.add_evidence": "evidence.*", "procedure.service.advance": "advance.*",
     "procedure.service.set_triggers": "decision.triggers",
+    "procedure.voiding.void_evidence": "void.evidence",
+    "procedure.voiding.same_file": "a read within the read scope (tests/test_void_evidence.py)",
     "procedure.sending_back.return_decision": "legality reviewer or decision organ, by stage (tests/test_return.py)",
     "procedure.service.new_decision": "decision.new", "procedure.service.side_transition": "side.*",
     "aftercare.service.suspend": "side.suspend (same use case)", "aftercare.service.terminate": "side.terminate (same use case)",
@@ -269,6 +272,13 @@ def _evidence(kind: str, stage: str, **meta: str) -> Action:
     return Action(lambda c: c.at(stage),
                   lambda c, did, u: service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta,
                                                          as_user=u))
+
+
+def _uploaded(c: Ctx) -> tuple[int, int]:
+    did = c.at("drafting")
+    ev = service.add_evidence(did, kind="legal_basis", filename=f"void{c.n()}.pdf", data=PDF + str(c.n()).encode(),
+                              meta={}, as_user="drafter")
+    return did, ev["id"]
 
 
 def _advance(stage: str) -> Action:
@@ -394,6 +404,8 @@ ACTIONS: dict[str, Action] = {
         did, sets={"npc_scope": "no"}, reasons={"npc_scope": "不涉及"}, as_user=u)),
     "evidence.proposal": _evidence("proposal", "proposed", source="leader"),
     "evidence.start_decision": _evidence("start_decision", "proposed", date="2026-03-02"),
+    "void.evidence": Action(_uploaded, lambda c, t, u: voiding.void_evidence(t[0], t[1], "误传", as_user=u),
+                            fresh=True),  # type: ignore[index]
     "evidence.draft": _evidence("draft", "drafting", version="v9"),
     "evidence.legal_basis": _evidence("legal_basis", "drafting", laws="《城乡规划法》"),
     "evidence.interagency_consultation": _evidence("interagency_consultation", "drafting", consensus="yes"),
@@ -581,6 +593,7 @@ def test_cli_refusals_exit_4_and_change_nothing(world: Ctx) -> None:
         (["decision", "suspend", execution, "--reason", "情况紧急"], {"head"}),
         (["urge", drafting, "--message", "请尽快办理"], {"decision_organ", "head"}),
         (["instruct", drafting, "--text", "抓紧办理"], {"head"}),
+        (["evidence", "void", *map(str, _uploaded(world)), "--reason", "误传"], {"drafter"}),
         (["office", "add", "CLI-X", "--name", "X", "--level", "department"], {"admin"}),
         (["user", "add", "clix", "--name", "X", "--office", "CITY", "--role", "drafter"], {"admin"}),
         (["user", "unlock", "drafter"], {"admin"}),

@@ -258,6 +258,10 @@ def test_decision_page_side_action_needs_a_reason(org):
     assert "必填。" in [e.value for e in at.error]
     at.text_area(key=f"side_reason_{w.id}").input("承办单位申请撤回")
     submit(at, "执行")
+    assert "此操作不可撤销：请先勾选确认。" in [e.value for e in at.error]  # irreversible: asked first
+    assert views.show(w.id)["state"] == "proposed"
+    at.checkbox(key=f"side_sure_{w.id}_withdraw").check()
+    submit(at, "执行")
     assert views.show(w.id)["state"] == "withdrawn"
 
 
@@ -320,6 +324,7 @@ def test_meeting_page_quorum_majority_and_reason(walked):
     at.run()
     assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [w.value for w in at.warning]
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [e.value for e in at.error]
     assert views.show(did)["meetings"] == []
@@ -330,6 +335,7 @@ def test_meeting_page_records_the_meeting(walked):
     at = app("secretary", page="meeting", decision=did)
     _meeting_form(at, did, ["vm1", "vm2", "vm3", "vm4", "vm5"])
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert views.show(did)["state"] == "party_report"
     meeting = views.show(did)["meetings"][0]
@@ -341,6 +347,7 @@ def test_meeting_page_quorum_error_and_roles(walked):
     at = app("secretary", page="meeting", decision=did)
     _meeting_form(at, did, ["vm1"])
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
+    at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
     assert any("须超过组成人员总数的一半" in e.value for e in at.error)
     head = app("mayor", page="meeting", decision=did)

@@ -40,5 +40,8 @@ from ui import admin_nav  # noqa: E402  (the administration pages, by role)
 
 admin_nav.add_pages(pages, user)
 navigation = st.navigation(pages)
+common.page_style()
 common.sidebar(user)
+common.session_cookie()
+common.follow_link(user, navigation.url_path)
 navigation.run()

@@ -12,10 +12,14 @@ from typing import Any
 
 import streamlit as st
 
+from decisions.accounts import sessions
 from decisions.errors import Blocked, JueceError
-from ui import i18n
+from ui import cookies, i18n
 
 USER_KEY = "juece_user"
+SESSION_KEY = "juece_session_id"       # the server-side sign-in row (decisions.accounts.sessions)
+HANDOFF_KEY = "juece_session_handoff"  # its one-time code, until the browser has traded it for the cookie
+CLEAR_COOKIE_KEY = "juece_clear_cookie"
 LANG_KEY = "lang"
 DECISION_KEY = "decision_id"
 PAGES = "pages"  # relative to ui/app.py
@@ -105,6 +109,15 @@ def current_user() -> dict | None:
     from decisions.workbench import views as workbench
 
     username = st.session_state.get(USER_KEY)
+    sid = st.session_state.get(SESSION_KEY)
+    if username and sid and not sessions.session_alive(int(sid)):  # signed out elsewhere, new password, idle
+        sign_out_locally()
+        username = None
+    if not username:
+        resumed = sessions.resume_session(cookies.read(sessions.COOKIE))  # a refresh (F5) of a signed-in page
+        if resumed:
+            username = resumed["username"]
+            st.session_state[USER_KEY], st.session_state[SESSION_KEY] = username, resumed["id"]
     if not username:
         sso = _sso_username()
         if sso:
@@ -116,6 +129,35 @@ def current_user() -> dict | None:
     except NotFound:
         st.session_state.pop(USER_KEY, None)
         return None
+
+
+def sign_in(username: str) -> None:
+    """After the login form: a server-side sign-in row whose cookie the browser fetches on the next run."""
+    opened = sessions.open_session(username)
+    st.session_state[USER_KEY] = username
+    st.session_state[SESSION_KEY], st.session_state[HANDOFF_KEY] = opened["id"], opened["handoff"]
+    st.session_state.pop(CLEAR_COOKIE_KEY, None)
+
+
+def sign_out_locally() -> None:
+    """Forget the signed-in user in this browser tab (the server-side row is revoked by the caller)."""
+    for k in (USER_KEY, DECISION_KEY, SESSION_KEY, HANDOFF_KEY, FILE_KEY):
+        st.session_state.pop(k, None)
+    st.session_state[CLEAR_COOKIE_KEY] = True
+
+
+def session_cookie() -> None:
+    """Every run (ui/app.py): hand the browser its sign-in cookie until it has it; after a sign-out, clear it."""
+    sid, code = st.session_state.get(SESSION_KEY), st.session_state.get(HANDOFF_KEY)
+    if sid and code:
+        if sessions.is_claimed(int(sid)):
+            st.session_state.pop(HANDOFF_KEY, None)
+        else:
+            with st.sidebar:
+                cookies.hand_off(str(code))
+    elif st.session_state.get(CLEAR_COOKIE_KEY):
+        with st.sidebar:
+            cookies.clear()
 
 
 def require_user(roles: tuple[str, ...] | None = None) -> dict:
@@ -134,14 +176,26 @@ def has(user: dict | None, *roles: str) -> bool:
 
 
 # ----------------------------------------------------------------- navigation
+STAFF_PAGES = ("inbox", "decisions", "decision", "new", "legality", "meeting", "catalog", "archive", "dashboard",
+               "opinion_ledger")
+
+
+def _sign_in_first() -> None:
+    st.switch_page(f"{PAGES}/login.py")
+
+
 def pages_for(user: dict | None) -> dict[str, list]:
     """The pages this user is offered (each page checks again, and the service layer refuses anyway)."""
     def page(name: str, key: str, icon: str, default: bool = False) -> Any:
         return st.Page(f"{PAGES}/{name}.py", title=t(key), icon=icon, url_path=name, default=default)
 
     if user is None:
+        # a staff page's address (a link sent by a colleague) leads to the sign-in, not to an English "Page not
+        # found"; ui.common.follow_link keeps the decision it names for after the sign-in
+        hidden = [st.Page(_sign_in_first, title=t("nav_login"), url_path=name, visibility="hidden")
+                  for name in STAFF_PAGES]
         return {t("sec_public"): [page("login", "nav_login", ":material/login:", True),
-                                  page("public", "nav_public", ":material/public:")]}
+                                  page("public", "nav_public", ":material/public:"), *hidden]}
     work = [page("inbox", "nav_inbox", ":material/inbox:", True), page("decisions", "nav_list", ":material/list:"),
             page("decision", "nav_decision", ":material/description:")]
     if has(user, "decision_organ", "drafter"):
@@ -177,8 +231,9 @@ def sidebar(user: dict | None) -> None:
 
             st.caption(" · ".join(workbench.role_name(r, lang()) for r in user["roles"]))
             if st.button(t("logout"), key="logout"):
-                for k in (USER_KEY, DECISION_KEY):
-                    st.session_state.pop(k, None)
+                if st.session_state.get(SESSION_KEY):
+                    sessions.end_session(int(st.session_state[SESSION_KEY]))
+                sign_out_locally()
                 try:
                     if getattr(st.user, "is_logged_in", False):
                         st.logout()
@@ -261,14 +316,30 @@ def pick_stage_task(username: str, state: str, empty: str, key: str) -> int:
     return chosen
 
 
+def _picked(key: str) -> None:
+    st.session_state[DECISION_KEY] = st.session_state.get(key)
+    st.session_state.pop(FILE_KEY, None)
+
+
+def confirmed(key: str) -> bool:
+    """The tick an irreversible step needs (advance from the meeting, close, terminate, suspend, void)."""
+    return bool(st.checkbox(t("confirm_irreversible"), key=key, value=False))
+
+
 def pick_decision(options: list[dict] | None = None, key: str = "pick") -> int | None:
     """The decision the page works on: a choice among `options` or an id/code, remembered across pages."""
     current = st.session_state.get(DECISION_KEY)
     if options:
         ids = [o["id"] for o in options]
         labels = {o["id"]: f"#{o['id']} {o['code']} {o['title']}" for o in options}
-        index = ids.index(current) if current in ids else 0
-        chosen = st.selectbox(t("choose_decision"), ids, index=index, format_func=lambda i: labels[i], key=key)
+        # the widget follows the decision worked on (an action reorders the list: the old index would point at
+        # another decision); a choice the user makes becomes that decision through the callback
+        if current in ids:
+            st.session_state[key] = current
+        elif st.session_state.get(key) not in ids:
+            st.session_state[key] = ids[0]
+        chosen = st.selectbox(t("choose_decision"), ids, format_func=lambda i: labels[i], key=key,
+                              on_change=_picked, args=(key,))
         st.session_state[DECISION_KEY] = chosen
         return chosen
     raw = st.text_input(t("decision_id"), value=str(current or ""), key=key)
@@ -294,9 +365,63 @@ def show_flash() -> None:
         slot.success(message, icon=":material/check_circle:")
 
 
+LINK_KEY = "juece_link"        # a decision (and file) asked for by the address, kept across the sign-in
+LINK_SEEN_KEY = "juece_link_seen"
+FILE_KEY = "juece_file"
+
+
+def _link_from_address() -> dict | None:
+    """?d=<decision id>[&file=<evidence id>] when the address names something not yet followed."""
+    try:
+        raw_d, raw_file = st.query_params.get("d"), st.query_params.get("file")
+    except Exception:  # noqa: BLE001 - no query string
+        return None
+    if not raw_d or not str(raw_d).isdigit():
+        return None
+    seen = f"{raw_d}:{raw_file or ''}"
+    if st.session_state.get(LINK_SEEN_KEY) == seen:
+        return None
+    st.session_state[LINK_SEEN_KEY] = seen
+    return {"d": int(raw_d), "file": int(raw_file) if raw_file and str(raw_file).isdigit() else None}
+
+
+def follow_link(user: dict | None, page_path: str) -> None:
+    """Every run (ui/app.py): an address naming a decision opens the decision page on it — after the sign-in when
+    nobody is signed in yet; the page's read model then checks the permission like any other way in."""
+    link = _link_from_address()
+    if link is not None:
+        st.session_state[LINK_KEY] = link
+    if user is None or LINK_KEY not in st.session_state:
+        return
+    link = st.session_state.pop(LINK_KEY)
+    st.session_state[DECISION_KEY] = link["d"]
+    if link["file"]:
+        st.session_state[FILE_KEY] = link["file"]
+    else:
+        st.session_state.pop(FILE_KEY, None)
+    if page_path != "decision":
+        st.switch_page(f"{PAGES}/decision.py", query_params=_address(link["d"], link["file"]))
+
+
+def _address(did: int, file: int | None = None) -> dict[str, str]:
+    return {"d": str(did), "file": str(file)} if file else {"d": str(did)}
+
+
+def show_in_address(did: int, file: int | None = None) -> None:
+    """The decision page keeps the address bar on what it shows, so the link copied from it opens it again."""
+    wanted = _address(did, file)
+    try:
+        if dict(st.query_params.to_dict()) != wanted:
+            st.query_params.from_dict(wanted)
+    except Exception:  # noqa: BLE001 - AppTest without a browser
+        return
+    st.session_state[LINK_SEEN_KEY] = f"{did}:{file or ''}"
+
+
 def open_decision(did: int) -> None:
     st.session_state[DECISION_KEY] = did
-    st.switch_page(f"{PAGES}/decision.py")
+    st.session_state.pop(FILE_KEY, None)
+    st.switch_page(f"{PAGES}/decision.py", query_params=_address(did))
 
 
 # ----------------------------------------------------------------- names instead of keys (Chinese throughout)
@@ -420,3 +545,33 @@ def upload_limit() -> str:
 
     mb = get_settings().max_file_bytes / (1024 * 1024)
     return f"（≤ {mb:g} MB）" if lang() == "zh" else f" (≤ {mb:g} MB)"
+
+
+# ----------------------------------------------------------------- the workbench's own look
+# Streamlit's frontend writes a few English words of its own that no option translates (the file uploader's
+# button and size limit, "Drag and drop a file here"): they are replaced by CSS with the workbench's words; the
+# toolbar's "⋮" menu and the Deploy button are hidden for users (client.toolbarMode=viewer hides the developer
+# items; this hides the menu itself). Only this fixed stylesheet goes through st.html, never user text.
+_STYLE = """<style>
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stToolbarActions"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button * {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzone"] button::after {{content: "{button}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] * {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{content: "{limit}"; font-size: 0.8rem; opacity: 0.7;}}
+[data-testid="stFileUploaderDropzone"] > div > span:only-child {{font-size: 0 !important;}}
+[data-testid="stFileUploaderDropzone"] > div > span:only-child::after {{content: "{drop}"; font-size: 1rem;}}
+</style>"""
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal's content: no quote, backslash or angle bracket can end it."""
+    return re.sub(r'["\\<>\n]', "", text)
+
+
+def page_style() -> None:
+    """Every run (ui/app.py): the stylesheet above, in the active language, with JUECE_MAX_FILE_MB as the limit."""
+    from decisions.storage.settings import get_settings
+
+    mb = f"{get_settings().max_file_bytes / (1024 * 1024):g}"
+    st.html(_STYLE.format(button=_css_text(t("uploader_button")), limit=_css_text(t("uploader_limit", mb=mb)),
+                          drop=_css_text(t("uploader_drop"))))

@@ -6,11 +6,13 @@ service validates again and its refusal is shown too).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
+from decisions.procedure import service, voiding
 from decisions.records import filetypes
 from decisions.storage.settings import get_settings
 from ui import common
@@ -74,7 +76,8 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
         label = key_label(key) + (" *" if spec["required"] else "") + when
         wkey = f"{prefix}_{key}"
         if spec["type"] == "enum":
-            raw[key] = st.selectbox(label, spec["values"], index=None, format_func=enum_label, key=wkey)
+            raw[key] = st.selectbox(label, spec["values"], index=None, format_func=enum_label, key=wkey,
+                                    placeholder="请选择" if common.lang() == "zh" else "Choose")
         elif spec["type"] == "yesno":
             raw[key] = st.radio(label, ["yes", "no"], index=None, format_func=enum_label, horizontal=True, key=wkey)
         elif spec["type"] == "date":
@@ -83,7 +86,8 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
         elif spec["type"] == "int":
             raw[key] = st.number_input(label, min_value=0, step=1, value=None, key=wkey)
         elif spec["type"] == "office":
-            raw[key] = st.selectbox(label, offices or [], index=None, format_func=common.name, key=wkey)
+            raw[key] = st.selectbox(label, offices or [], index=None, format_func=common.name, key=wkey,
+                                    placeholder="请选择" if common.lang() == "zh" else "Choose")
         else:
             raw[key] = st.text_input(label, key=wkey)
         slots[key] = st.empty()
@@ -195,3 +199,97 @@ def entry_text(e: dict) -> str:
     if not e.get("on_behalf"):
         return ""
     return t("on_behalf_entry", clerk=e["on_behalf"], author=e.get("author") or e.get("uploader") or "")
+
+
+# ----------------------------------------------------------------- the upload form, the duplicate question, voiding
+def struck(text: str) -> str:
+    """A voided file's name struck through in a table (a combining long stroke after every character)."""
+    return "".join(c + "\u0336" for c in str(text))
+
+
+def _version_key(did: int, kind: str) -> str:
+    return f"ev_version_{did}_{kind}"
+
+
+def _saved(did: int, kind: str, message: str) -> None:
+    """After a save (or a cancelled duplicate): a fresh, empty form (new widget keys), the message, a rerun."""
+    st.session_state[_version_key(did, kind)] = int(st.session_state.get(_version_key(did, kind), 0)) + 1
+    common.flash(message)
+    st.rerun()
+
+
+def _store(did: int, item: dict, username: str) -> None:
+    ok, res = common.call(service.add_evidence, did, kind=item["kind"], filename=item["name"], data=item["data"],
+                          meta=item["meta"], as_user=username, on_behalf=item.get("on_behalf"))
+    if ok:
+        _saved(did, item["kind"], t("evidence_saved", sha=res["sha256"]))
+
+
+def evidence_form(did: int, kind: str, schema: dict, offices: list[str], username: str) -> None:
+    """Attach a file of `kind`: the metadata form, checked before saving; emptied after a save, so a second
+    click cannot store a duplicate; the same file (same SHA-256) in this stage again is asked about first."""
+    pending_key = f"ev_pending_{did}"
+    pending = st.session_state.get(pending_key)
+    if pending:
+        files = "、".join(f"#{d['id']} {d['filename']}" for d in pending["dups"])
+        st.warning(t("duplicate_ask") + "\n\n" + common.escape(t("duplicate_of", files=files)),
+                   icon=":material/content_copy:")
+        again, cancel = st.columns(2)
+        if again.button(t("upload_again"), key=f"ev_again_{did}", type="primary"):
+            st.session_state.pop(pending_key, None)
+            _store(did, pending, username)
+        if cancel.button(t("cancel"), key=f"ev_cancel_{did}"):
+            st.session_state.pop(pending_key, None)
+            _saved(did, pending["kind"], t("upload_cancelled"))
+        return
+    n = int(st.session_state.get(_version_key(did, kind), 0))
+    sfx = f"_{n}" if n else ""
+    with st.form(f"ev_form_{did}_{kind}{sfx}"):
+        raw, slots = meta_fields(schema, f"ev_{did}_{kind}{sfx}", offices)
+        entered, author, _author_slot = on_behalf_fields(schema, f"ev_{did}_{kind}{sfx}")
+        uploaded = st.file_uploader(t("file") + " *" + common.upload_limit(), key=f"ev_file_{did}_{kind}{sfx}")
+        file_slot = st.empty()
+        submitted = st.form_submit_button(t("upload_button"), type="primary")
+    if not submitted:
+        return
+    errors = validate_meta(schema, raw)
+    name, data, file_error = check_file(uploaded)
+    file_error = file_error or on_behalf_error(entered, author, name, data)
+    if file_error:
+        file_slot.error(file_error, icon=":material/error:")
+    show_errors(errors, slots)
+    if errors or file_error:
+        return
+    item = {"kind": kind, "name": name, "data": data, "meta": clean_meta(raw), "on_behalf": author if entered else None}
+    ok, dups = common.call(voiding.same_file, did, hashlib.sha256(data).hexdigest(), as_user=username)
+    if not ok:
+        return
+    if dups:
+        st.session_state[pending_key] = {**item, "dups": dups}
+        st.rerun()
+    _store(did, item, username)
+
+
+def void_form(did: int, page: dict, user: dict) -> None:
+    """Void a wrong upload of the current stage, with a reason and a confirmation (the service decides who may)."""
+    items = [e for e in page["evidence"] if e["stage"] == page["state"] and e["round"] == page["round"]
+             and not e.get("void") and (e["uploader"] == user["username"] or "head" in user["roles"])]
+    with st.expander(t("void_title")):
+        if not items:
+            st.caption(t("void_none"))
+            return
+        labels = {e["id"]: f"#{e['id']} {e['kind_name']} · {e['filename']}" for e in items}
+        eid = st.selectbox(t("void_pick"), list(labels), format_func=labels.get, key=f"void_pick_{did}")
+        reason = st.text_input(t("void_reason") + " *", key=f"void_reason_{did}_{eid}")
+        slot = st.empty()
+        sure = common.confirmed(f"void_sure_{did}_{eid}")
+        if st.button(t("void_button"), key=f"void_go_{did}"):
+            if not reason.strip():
+                slot.error(t("required"))
+            elif not sure:
+                slot.error(t("confirm_first"), icon=":material/warning:")
+            else:
+                ok, res = common.call(voiding.void_evidence, did, eid, reason, as_user=user["username"], where=slot)
+                if ok:
+                    common.flash(t("void_done", name=common.escape(res["filename"])))
+                    st.rerun()

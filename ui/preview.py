@@ -21,20 +21,26 @@ def _step(key: str, delta: int, pages: int) -> None:
     st.session_state[key] = min(max(1, int(st.session_state.get(key, 1)) + delta), pages)
 
 
-def evidence_viewer(did: int, items: list[dict], username: str, key: str) -> None:
-    """A choice among `items` (evidence rows of a read model) and the chosen file shown below it."""
+def evidence_viewer(did: int, items: list[dict], username: str, key: str) -> int | None:
+    """A choice among `items` (evidence rows of a read model) and the chosen file shown below it; the file an
+    address named (?file=) chosen first. Returns the file shown."""
     if not items:
-        return
+        return None
     st.subheader(t("view_file"))
     ids = [e["id"] for e in items]
     labels = {e["id"]: _label(e) for e in items}
-    eid = st.selectbox(t("choose_file"), ids, index=len(ids) - 1, format_func=lambda i: labels[i],
-                       key=f"{key}_file_{did}")
+    pick = f"{key}_file_{did}"
+    wanted = st.session_state.pop(common.FILE_KEY, None)
+    if wanted in ids:
+        st.session_state[pick] = wanted
+    elif st.session_state.get(pick) not in ids:
+        st.session_state[pick] = ids[-1]
+    eid = st.selectbox(t("choose_file"), ids, format_func=lambda i: labels[i], key=pick)
     page_key = f"{key}_page_{did}_{eid}"
     ok, pv = common.call(views.evidence_preview, did, eid, as_user=username,
                          page=int(st.session_state.get(page_key, 1)))
     if not ok:
-        return
+        return eid
     top = st.columns([3, 1])
     top[0].caption(t("file_checked", name=escape(pv["filename"]), size=common.file_size(pv["size"]),
                      sha=pv["sha256"][:16]))
@@ -73,3 +79,4 @@ def evidence_viewer(did: int, items: list[dict], username: str, key: str) -> Non
             st.warning(t("preview_failed", reason=common.in_language(pv["note"])), icon=":material/warning:")
         else:
             st.info(t("no_preview"), icon=":material/info:")
+    return eid

@@ -61,3 +61,19 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     locked_until: str = ""
     last_at: str = ""
+
+
+class UserSession(SQLModel, table=True):
+    """A workbench sign-in that survives a page refresh: the browser holds a signed cookie naming this row and
+    a random token; only the token's SHA-256 is kept here. Revoked on sign-out, a new password and disabling;
+    it lapses after JUECE_SESSION_IDLE_MINUTES without use."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    token_hash: str = Field(default="", max_length=64)    # SHA-256 of the cookie's token, set when claimed
+    handoff_hash: str = Field(default="", max_length=64)  # SHA-256 of the one-time code the page hands the browser
+    created_at: str = ""
+    last_seen: str = ""
+    revoked_at: str = ""
+    revoke_reason: str = Field(default="", max_length=32)

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from decisions import clock
+from decisions.accounts import sessions
 from decisions.accounts.models import LoginThrottle, Office, User, UserIdentity, UserRole
 from decisions.accounts.permissions import Actor
 from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
@@ -409,6 +410,7 @@ def set_password(username: str, password: str, as_user: str | None = None) -> di
             raise NotFound(f"未知用户 / unknown user: {username!r}")
         user.password_hash = hash_password(password)
         user.failed_logins, user.locked_until = 0, ""
+        sessions.revoke_user_sessions(s, username, "passwd")  # signed-in browsers must sign in again
         audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_passwd",
                      detail={"username": username})
         uow.commit()
@@ -427,6 +429,7 @@ def disable_user(username: str, as_user: str | None = None) -> dict:
             raise BadInput("不能停用自己的账户 / you cannot disable your own account")
         was = user.active
         user.active = False
+        sessions.revoke_user_sessions(s, username, "disabled")
         audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_disable",
                      detail={"username": username, "was_active": was})
         uow.commit()

@@ -43,6 +43,7 @@ from decisions.procedure.models import (
 )
 from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, touch
 from decisions.procedure.views import provenance
+from decisions.procedure.voiding import void_reasons
 from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
@@ -157,11 +158,15 @@ def build_record(s: Session, d: Decision) -> dict:
         return u.name if u else str(value)
 
     ev_list = []
+    void = void_reasons(s, d.id or 0)  # a voided upload stays in the dossier, marked 作废 with its reason
     for e in evidence:
         kind = profile.kinds.get(e.kind)
         up = users.get(e.user_id)
+        kind_name = kind.name_zh if kind else e.kind
+        if e.id in void:
+            kind_name = f"【作废】{kind_name}（作废理由：{void[e.id]}）"
         prov = provenance(sealed.get(e.id), person(up, str(e.user_id)))
-        ev_list.append({"no": ev_no[e.id], "id": e.id, "kind": e.kind, "kind_name": kind.name_zh if kind else e.kind,
+        ev_list.append({"no": ev_no[e.id], "id": e.id, "kind": e.kind, "kind_name": kind_name,
                         "stage": e.stage, "stage_name": stage_name(e.stage), "round": e.round, "filename": e.filename,
                         "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "meta": dict(e.meta),
                         "uploader": person(up, str(e.user_id)), "role": e.role,

@@ -76,9 +76,9 @@ def ui_cmd(port: Annotated[int, typer.Option("--port")] = 8501,
                                                 "also run the deadline worker, stopped with the workbench")] = False,
            ) -> None:
     """启动工作台 / start the Streamlit workbench (on 127.0.0.1 unless --address says otherwise)."""
-    from decisions.storage.locations import ui_app
+    from decisions.storage.locations import ui_server
 
-    app_path = ui_app()
+    app_path = ui_server()
     if not app_path.is_file():
         typer.echo("工作台尚未安装 / the workbench is not installed", err=True)
         raise typer.Exit(2)

@@ -99,6 +99,17 @@ def evidence_add(ident: Annotated[str, typer.Argument(metavar="ID")], file: Anno
     run(go, json_, human)
 
 
+@evidence_app.command("void")
+def evidence_void(ident: Annotated[str, typer.Argument(metavar="ID")],
+                  evidence_id: Annotated[int, typer.Argument(metavar="EVIDENCE_ID")],
+                  reason: Annotated[str, typer.Option("--reason")], as_user: AsOpt, json_: JsonOpt = False) -> None:
+    """作废误传的材料（保留原件，闸门不再计入）/ void a wrong upload (kept, no longer counted by any gate)."""
+    from decisions.procedure import voiding
+
+    run(lambda: voiding.void_evidence(ident, evidence_id, reason, as_user),
+        json_, lambda r: f"已作废 / voided: #{r['evidence_id']} {r['filename']} — {r['reason']}")
+
+
 @app.command("advance")
 def advance_cmd(ident: Annotated[str, typer.Argument(metavar="ID")], as_user: AsOpt, json_: JsonOpt = False) -> None:
     """进入下一阶段，或说明缺少什么 / leave the current stage, or say exactly why not."""
@@ -175,7 +186,7 @@ def _show_human(r: dict) -> str:
     for e in r["evidence"]:
         entered = f" (代录 / entered by {e['on_behalf']})" if e.get("on_behalf") else ""
         lines.append(f"    #{e['id']} [{e['stage']}] {e['kind_name']} {e['filename']} {e['uploader']}{entered} {e['at']} "
-                     f"sha256={e['sha256'][:16]}…")
+                     f"sha256={e['sha256'][:16]}…" + (f" 作废 / void: {e['void']}" if e.get("void") else ""))
     if r["blocked"]:
         lines.append("  尚缺 / blocking:")
         lines += [f"    - [{b['article']}] {b['message']}" for b in r["blocked"]]

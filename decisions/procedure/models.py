@@ -185,3 +185,16 @@ class ExpertAssignment(SQLModel, table=True):
     role: str = Field(default="expert", max_length=32)  # expert (Art 20) | assessor (Art 22, 23)
     by_user_id: int = Field(foreign_key="user.id")
     at: str
+
+
+class EvidenceVoid(SQLModel, table=True):
+    """A wrong upload declared void (作废) with its reason: the file and its row stay (evidence is append-only),
+    the gates no longer count it, the pages strike it through and the dossier marks it 作废."""
+
+    __tablename__ = "evidence_void"
+    id: int | None = Field(default=None, primary_key=True)
+    evidence_id: int = Field(foreign_key="evidence.id", unique=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    reason: str
+    user_id: int = Field(foreign_key="user.id")
+    at: str

@@ -13,6 +13,7 @@ from decisions.errors import BadInput
 from decisions.procedure.models import (
     Decision,
     Evidence,
+    EvidenceVoid,
     Meeting,
 )
 from decisions.storage.statements import Prepared
@@ -20,7 +21,8 @@ from workflow import gates, profiles
 from workflow.profiles import Profile
 
 _CURRENT_DRAFT = Prepared(select(Evidence.sha256).where(
-    Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"), Evidence.kind == "draft")
+    Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"), Evidence.kind == "draft",
+    col(Evidence.id).not_in(select(EvidenceVoid.evidence_id)))  # a voided draft is no version of the text
     .order_by(col(Evidence.id).desc()).limit(1))
 
 

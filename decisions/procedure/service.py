@@ -32,6 +32,7 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
+    EvidenceVoid,
     Meeting,
     StageStatus,
     TriggerDetermination,
@@ -151,7 +152,8 @@ _TRIGGERS = Prepared(select(TriggerDetermination.name, TriggerDetermination.valu
                      .where(TriggerDetermination.decision_id == bindparam("decision_id")))
 _ROUND_EVIDENCE = Prepared(
     select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename)
-    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"))
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"),
+           col(Evidence.id).not_in(select(EvidenceVoid.evidence_id)))  # a voided upload counts for no gate
     .order_by(col(Evidence.id)))
 _APPROVED_MEETING = Prepared(select(Meeting.id).where(
     Meeting.decision_id == bindparam("decision_id"), Meeting.round == bindparam("round"),

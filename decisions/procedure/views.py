@@ -19,6 +19,7 @@ from decisions.procedure.models import (
 )
 from decisions.procedure.sending_back import returns_of
 from decisions.procedure.service import blocking, get_decision, profile_of
+from decisions.procedure.voiding import void_reasons
 from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
@@ -60,6 +61,7 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
             office_ids.add(d.executing_unit_id)
         offices = {o.id: o for o in s.exec(select(Office).where(col(Office.id).in_(office_ids)))}
         unmet = blocking(s, d)
+        void = void_reasons(s, d.id or 0)  # 作废: kept, struck through, counted by no gate
         recorded = {e.detail.get("evidence_id"): e.detail for e in events
                     if e.action == "evidence" and isinstance(e.detail, dict)}  # provenance (procedure.md §8)
 
@@ -85,7 +87,7 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
                           "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
-                          "office": offices[e.office_id].code, "at": e.at,
+                          "office": offices[e.office_id].code, "at": e.at, "void": void.get(e.id or 0, ""),
                           **provenance(recorded.get(e.id), users.get(e.user_id), users.get(e.on_behalf_id or 0))}
                          for e in evidence],
             "meetings": [{"id": m.id, "round": m.round, "type": m.type, "date": m.date, "members": m.members_total,

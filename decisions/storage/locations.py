@@ -80,6 +80,11 @@ def ui_app() -> Path:
     return _as_path(files("ui") / "app.py")
 
 
+def ui_server() -> Path:
+    """The workbench server (``ui/server.py``: Streamlit's st.App with the sign-in cookie endpoint)."""
+    return _as_path(files("ui") / "server.py")
+
+
 def default_data_dir() -> Path:
     """The data directory when ``JUECE_DATA_DIR`` is not set: ``$XDG_DATA_HOME/juece``, else
     ``~/.local/share/juece`` (XDG Base Directory specification; a relative XDG_DATA_HOME is ignored)."""

@@ -23,11 +23,12 @@ class Settings:
     fonds: str = ""                    # 全宗号 of the archive the dossiers are filed in (JUECE_FONDS; unset: the organ's code)
     archive_unit: str = ""             # 立卷单位 (JUECE_ARCHIVE_UNIT; unset: the decision organ)
     archive_code_rule: str = ""        # 档号 rule overriding the profile's (JUECE_ARCHIVE_CODE_RULE)
+    session_idle_minutes: float = 30   # a workbench sign-in lapses after this long unused (JUECE_SESSION_IDLE_MINUTES)
 
 
 _ENV = ("JUECE_DATA_DIR", "JUECE_DATABASE_URL", "JUECE_PROFILE_DIR", "JUECE_MAX_FILE_MB", "JUECE_LANG",
         "JUECE_LOGIN_MAX_FAILURES", "JUECE_LOGIN_LOCKOUT_MINUTES", "JUECE_FONDS", "JUECE_ARCHIVE_UNIT",
-        "JUECE_ARCHIVE_CODE_RULE", "XDG_DATA_HOME", "HOME")
+        "JUECE_ARCHIVE_CODE_RULE", "JUECE_SESSION_IDLE_MINUTES", "XDG_DATA_HOME", "HOME")
 
 
 # os.environ keeps the process environment in ``_data`` (encoded keys and values), updated by every assignment to
@@ -58,6 +59,7 @@ def _settings_for(_env: tuple[str | None, ...]) -> Settings:
     lang = os.environ.get("JUECE_LANG", "zh")
     max_failures = int(os.environ.get("JUECE_LOGIN_MAX_FAILURES", "5"))
     lockout_minutes = float(os.environ.get("JUECE_LOGIN_LOCKOUT_MINUTES", "15"))
+    idle_minutes = float(os.environ.get("JUECE_SESSION_IDLE_MINUTES", "30"))
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -70,6 +72,7 @@ def _settings_for(_env: tuple[str | None, ...]) -> Settings:
         fonds=os.environ.get("JUECE_FONDS", "").strip(),
         archive_unit=os.environ.get("JUECE_ARCHIVE_UNIT", "").strip(),
         archive_code_rule=os.environ.get("JUECE_ARCHIVE_CODE_RULE", "").strip(),
+        session_idle_minutes=max(1.0, idle_minutes),
     )
 
 

@@ -37,6 +37,7 @@ from decisions.procedure.service import (
     snapshot_from,
     snapshot_of,
 )
+from decisions.procedure.voiding import voided_ids
 from decisions.storage import db
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
@@ -120,8 +121,9 @@ class Page:
             return
         for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
             self.triggers[t.decision_id].append((t.name, t.value, t.reason))
+        void = voided_ids(s, list(ids))  # a voided upload counts for no gate
         for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
-            if e.round == rounds[e.decision_id]:
+            if e.round == rounds[e.decision_id] and e.id not in void:
                 self.evidence[e.decision_id].append(e)
         for did, rnd in s.exec(select(Meeting.decision_id, Meeting.round)
                                .where(col(Meeting.decision_id).in_(ids), Meeting.outcome == "approve")):
@@ -398,6 +400,19 @@ def offices() -> list[dict]:
     with UnitOfWork() as uow:
         return [{"code": o.code, "name": o.name, "level": o.level}
                 for o in uow.session.exec(select(Office).order_by(col(Office.code)))]
+
+
+def undertaker_offices(organ: str) -> list[dict]:
+    """The offices that may undertake a decision of `organ`: its own government's (the organ and its departments),
+    never an expert pool or another government's office (service.new_decision refuses those anyway)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        organ_o = s.exec(select(Office).where(Office.code == organ)).first()
+        if organ_o is None:
+            return []
+        allowed = scope.OfficeTree.load(s).organ_offices(organ_o.id or 0)
+        return [{"code": o.code, "name": o.name, "level": o.level}
+                for o in s.exec(select(Office).where(col(Office.id).in_(allowed)).order_by(col(Office.code)))]
 
 
 # ----------------------------------------------------------------- legality review and meeting

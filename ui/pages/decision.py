@@ -26,6 +26,8 @@ if not ok:
     st.stop()
 did = page["id"]
 st.session_state[common.DECISION_KEY] = did
+if not page["evidence"]:
+    common.show_in_address(did)  # the address bar opens this decision again (with files: the file shown, below)
 acts = page["actions"]
 
 st.header(escape(page["title"]))
@@ -36,8 +38,11 @@ else:
     st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
                f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
+IRREVERSIBLE_ADVANCE = ("collective_discussion", "execution")
+
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
-    [t("overview"), t("triggers"), t("evidence"), t("flow"), t("other_actions")], key="decision_tabs")
+    [t("overview"), t("triggers"), t("evidence"), t("flow"), t("other_actions")], key="decision_tabs",
+    default=t("evidence") if st.session_state.get(common.FILE_KEY) else None)
 
 
 def dot_graph(p: dict) -> str:
@@ -83,7 +88,12 @@ with tab_over:
             st.success(t("nothing_blocks"))
     with left:
         if acts["can_advance"]:
-            if st.button(t("advance"), type="primary", key="advance"):
+            final = page["state"] in IRREVERSIBLE_ADVANCE  # after the meeting's decision; closing the execution
+            sure = common.confirmed(f"advance_sure_{did}_{page['state']}") if final else True
+            clicked = st.button(t("advance"), type="primary", key="advance")
+            if clicked and not sure:
+                right.error(t("confirm_first"), icon=":material/warning:")
+            elif clicked:
                 ok, res = common.call(service.advance, did, as_user=user["username"], where=right)
                 if ok:
                     common.flash(t("advanced", src=common.name(res["from"]), dst=common.name(res["to"])))
@@ -136,12 +146,16 @@ with tab_trig:
                        t("time"): x["at"]} for x in page["triggers"]], hide_index=True, width="stretch")
 
 with tab_ev:
-    common.table([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"], t("filename"): e["filename"],
+    common.table([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"],
+                   t("filename"): forms.struck(e["filename"]) if e.get("void") else e["filename"],
+                   t("void_state"): t("void_mark", reason=e["void"]) if e.get("void") else "",
                    t("uploader"): f"{e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
                    t("on_behalf_col"): forms.entry_text(e),
                    t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}
                   for e in page["evidence"]], hide_index=True, width="stretch")
-    preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
+    shown_file = preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
+    if shown_file:
+        common.show_in_address(did, shown_file)  # the address names the file shown: copy it to open it again
     st.subheader(t("upload"))
     kinds = {k["kind"]: k for k in acts["kinds"]}
     if not kinds:
@@ -153,26 +167,8 @@ with tab_ev:
         schema = kinds[kind]
         offices = [o["code"] for o in workbench.offices()] if any(
             f["type"] == "office" for f in schema["meta"].values()) else []
-        with st.form(f"ev_form_{did}_{kind}"):
-            raw, slots = forms.meta_fields(schema, f"ev_{did}_{kind}", offices)
-            entered, author, author_slot = forms.on_behalf_fields(schema, f"ev_{did}_{kind}")
-            uploaded = st.file_uploader(t("file") + " *" + common.upload_limit(), key=f"ev_file_{did}_{kind}")
-            file_slot = st.empty()
-            submitted = st.form_submit_button(t("upload_button"), type="primary")
-        if submitted:
-            errors = forms.validate_meta(schema, raw)
-            name, data, file_error = forms.check_file(uploaded)
-            file_error = file_error or forms.on_behalf_error(entered, author, name, data)
-            if file_error:
-                (author_slot if entered and not author else file_slot).error(file_error, icon=":material/error:")
-            forms.show_errors(errors, slots)
-            if not errors and not file_error:
-                ok, res = common.call(service.add_evidence, did, kind=kind, filename=name, data=data,
-                                      meta=forms.clean_meta(raw), as_user=user["username"],
-                                      on_behalf=author if entered else None)
-                if ok:
-                    common.flash(t("evidence_saved", sha=res["sha256"]))
-                    st.rerun()
+        forms.evidence_form(did, kind, schema, offices, user["username"])
+    forms.void_form(did, page, user)
 
 with tab_audit:
     oa_panel.render(did, user)
@@ -194,9 +190,12 @@ with tab_other:
                               format_func=lambda a: f"{t('side_' + a)} [{common.art(side[a]['article'])}]")
         reason = st.text_area(t("side_reason") + " *", key=f"side_reason_{did}")
         reason_slot = st.empty()
+        sure = common.confirmed(f"side_sure_{did}_{action}")
         if st.button(t("side_button"), key=f"side_go_{did}"):
             if not reason.strip():
                 reason_slot.error(t("required"))
+            elif not sure:
+                reason_slot.error(t("confirm_first"), icon=":material/warning:")
             else:
                 ok, res = common.call(service.side_transition, did, action=action, reason=reason,
                                       as_user=user["username"])

@@ -46,7 +46,7 @@ if submitted:
             if actor is None:
                 st.error(t("login_failed"))
         if actor is not None:
-            st.session_state[common.USER_KEY] = actor.username
+            common.sign_in(actor.username)  # a server-side session: the sign-in survives a refresh
             st.rerun()
 
 if directory.demo_password_active():  # only while the demo accounts still have the demo password

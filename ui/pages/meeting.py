@@ -81,9 +81,13 @@ if differs and not reason.strip():
     reason_slot.warning(t("head_reason_needed"))
 minutes = st.file_uploader(t("minutes") + " *" + common.upload_limit(), key=f"mt_{did}_minutes")
 minutes_slot = st.empty()
+sure = common.confirmed(f"mt_{did}_sure")  # the outcome is applied at once and cannot be undone
 
 if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
     errors = False
+    if not sure:
+        minutes_slot.error(t("confirm_first"), icon=":material/warning:")
+        errors = True
     if not present:
         present_slot.error(t("present_error"))
         errors = True

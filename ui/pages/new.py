@@ -29,10 +29,11 @@ title = st.text_input(t("title"), key="new_title", max_chars=300)
 title_err = st.empty()
 c1, c2 = st.columns(2)
 organ = c1.selectbox(t("organ"), organs, index=organs.index(default_organ), format_func=names.get, key="new_organ")
-undertaker_default = user["office"] if user["office"] in codes else codes[0]
-undertaker = c2.selectbox(t("undertaker"), codes, index=codes.index(undertaker_default), format_func=names.get,
+units = [o["code"] for o in workbench.undertaker_offices(organ)] or [organ]  # the organ's own government only
+undertaker_default = user["office"] if user["office"] in units else units[0]
+undertaker = c2.selectbox(t("undertaker"), units, index=units.index(undertaker_default), format_func=names.get,
                           key="new_undertaker")
-co = st.multiselect(t("co_undertakers"), [c for c in codes if c != undertaker], format_func=names.get, key="new_co")
+co = st.multiselect(t("co_undertakers"), [c for c in units if c != undertaker], format_func=names.get, key="new_co")
 c1, c2 = st.columns(2)
 category = c1.selectbox(t("category"), list(CATEGORIES), format_func=lambda c: f"{c}. {CATEGORIES[c]}",
                         key="new_category")

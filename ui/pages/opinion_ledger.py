@@ -132,19 +132,23 @@ with tab_disp:
                                   key="disp_all")
         chosen = st.multiselect(tr("意见", "Opinions"), [o["id"] for o in shown], format_func=lambda i: labels[i],
                                 key="disp_ids")
-        disp = st.selectbox(tr("处理", "Disposition"), list(participation.DISPOSITIONS),
-                            format_func=lambda v: DISPOSITION[v], key="disp_value")
+        disp = st.selectbox(tr("处理", "Disposition") + " *", list(participation.DISPOSITIONS), index=None,
+                            placeholder=tr("请选择", "Choose"), format_func=lambda v: DISPOSITION[v], key="disp_value")  # chosen anew for every row
         reason = st.text_area(tr("理由", "Reason") + " *", key="disp_reason")
         group = st.text_input(tr("分组（可选）", "Group (optional)"), key="disp_group")
         draft = st.selectbox(tr("吸收该意见的草案版本（可选）", "Draft version that took it in (optional)"),
                              [None, *drafts], format_func=lambda i: "—" if i is None else f"#{i} {drafts[i]}",
                              key="disp_draft")
         go = st.form_submit_button(tr("保存处理结果", "Save"), type="primary")
-    if go:
+    if go and disp is None:
+        st.error(tr("请选择处理结果。", "Choose a disposition."), icon=":material/error:")
+    elif go:
         ids = pending_ids if all_pending else chosen
         ok, res = common.call(participation.dispose, d["id"], ids, disposition=disp, reason=reason, group=group,
                               draft_evidence_id=draft, as_user=user["username"])
         if ok:
+            for k in ("disp_all", "disp_ids", "disp_value", "disp_reason", "disp_group", "disp_draft"):
+                st.session_state.pop(k, None)  # the next row starts empty: nothing of this one carried over
             common.flash(tr(f"已处理 {len(res['opinions'])} 条意见。", f"{len(res['opinions'])} opinion(s) saved."))
             st.rerun()
 with tab_add:
