@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
-TESTS = ["tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
+TESTS = ["tests/test_gates.py", "tests/test_periods.py", "tests/test_cli.py", "tests/test_participation.py",
+         "tests/test_provenance.py",
          "tests/test_registers.py"]
 
 

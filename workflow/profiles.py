@@ -94,7 +94,8 @@ class Exception_(_Strict):
 
 class Rule(_Strict):
     rule: Literal["evidence", "forbid", "interval", "newest", "revision", "triggers_determined",
-                  "meeting_window", "meeting_approved", "ledger_complete", "reviewed_version"]
+                  "meeting_window", "meeting_approved", "ledger_complete", "reviewed_version", "period_over",
+                  "from_ledger"]
     article: str
     kind: str | list[str] | None = None
     where: dict[str, str] = {}
@@ -126,7 +127,8 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Rule:
-        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window", "reviewed_version"}
+        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window", "reviewed_version",
+                      "period_over", "from_ledger"}
         if self.rule in needs_kind and not self.kinds:
             raise ValueError(f"rule '{self.rule}' needs 'kind'")
         if self.rule == "interval" and not (self.from_ and self.to and self.min_days is not None):
@@ -137,6 +139,8 @@ class Rule(_Strict):
             raise ValueError("rule 'revision' needs 'requires_newer'")
         if self.rule == "reviewed_version" and not self.newer:
             raise ValueError("rule 'reviewed_version' needs 'newer'")
+        if self.rule == "period_over" and not self.key:
+            raise ValueError("rule 'period_over' needs 'key' (the date the period ends)")
         if self.rule == "meeting_window" and not (self.key and self.min_days is not None):
             raise ValueError("rule 'meeting_window' needs 'key' and 'min_days'")
         return self

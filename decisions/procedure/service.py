@@ -24,7 +24,7 @@ from decisions.accounts.permissions import Actor, DecisionScope, authorize
 from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
-from decisions.participation.ledger import ledger_counts
+from decisions.participation.ledger import consultation_of, ledger_counts
 from decisions.procedure import metadata, registers
 from decisions.procedure.models import (
     CalendarOverride,
@@ -167,13 +167,16 @@ def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: d
         _TRIGGERS.run(session, key), _ROUND_EVIDENCE.run(session, key), meeting_date=meeting_date,
         approved_meeting=gates.Deferred(lambda: _APPROVED_MEETING.run(session, key).first() is not None),
         calendar=gates.Deferred(lambda: calendar_for(session, profile)),
-        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)))
+        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)),
+        consultation=gates.Deferred(lambda: consultation_of(session, d.id or 0, d.round)), today=clock.today())
 
 
 def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
                   evidence: Iterable[tuple[int, str, dict | None, str, str, str]], *,
                   approved_meeting: bool | gates.Deferred, calendar: WorkCalendar | gates.Deferred,
-                  ledger: dict[str, int] | gates.Deferred, meeting_date: date | None = None) -> gates.Snapshot:
+                  ledger: dict[str, int] | gates.Deferred, meeting_date: date | None = None,
+                  consultation: dict[str, str] | None | gates.Deferred = None, today: date | None = None,
+                  carried: frozenset[str] = frozenset()) -> gates.Snapshot:
     """The gates' snapshot from rows: determinations (name, value, reason) and this round's evidence (id, kind,
     meta, stage, role, filename), oldest first. ``snapshot_of`` reads one decision's rows; the workbench's page
     reads a whole page's and builds each decision's snapshot here, so both see the same."""
@@ -181,7 +184,8 @@ def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
         triggers={name: gates.Determination(bool(value), reason) for name, value, reason in triggers},
         items=[gates.Item(eid, kind, dict(meta or {}), stage, role, filename)
                for eid, kind, meta, stage, role, filename in evidence],
-        meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger)
+        meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger,
+        consultation=consultation, today=today, carried=carried)
 
 
 def require_writable(d: Decision) -> None:
