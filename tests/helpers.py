@@ -31,6 +31,11 @@ COMMENT_PERIOD_OVER = "2026-04-03"  # the day after the walked open comment peri
 ANNOUNCED = {"participation_activity.start", "participation_activity.end", "participation_activity.hearing_date"}  # may lie ahead ([time] announced)
 
 
+def today() -> str:
+    """The clock's day as ISO text."""
+    return _today()
+
+
 def _today() -> str:
     from decisions import clock
     return clock.today().isoformat()

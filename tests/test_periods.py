@@ -12,10 +12,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from decisions.aftercare import service as aftercare
 from decisions.cli import app as cli_app
 from decisions.errors import Blocked
 from decisions.participation import service as participation
-from tests.helpers import PDF, Walker, set_now
+from decisions.procedure import service
+from decisions.procedure.views import show
+from tests.helpers import PDF, Walker, set_now, today
 
 runner = CliRunner()
 
@@ -120,3 +123,115 @@ def test_the_generated_mark_cannot_be_typed(org, tmp_path):
                        "--meta", "received=0", "--meta", "adopted=0", "--meta", "partially_adopted=0",
                        "--meta", "not_adopted=0", "--meta", "generated_from=ledger", "--as", "drafter")
     assert code == 2, body
+
+
+# ------------------------------------------------------------------ 3. Art 37: the organ's recorded decision
+def _suspended() -> Walker:
+    w = Walker().walk_to("execution")
+    w.ev("issue_report", user="executor", nature="major_change")
+    service.side_transition(w.id, action="suspend", reason="施工安全隐患，情况紧急", as_user="mayor")
+    return w
+
+
+def test_termination_needs_the_organs_recorded_decision_not_a_reason_alone(org):
+    w = _suspended()
+    before = show(w.id)
+    # a clerk of the organ (the secretary) with a reason: not permitted
+    code, body = juece("decision", "terminate", str(w.id), "--reason", "经研究不再执行", "--as", "secretary")
+    assert code == 4, body
+    # the organ with only a reason: blocked on Art 37
+    code, body = juece("decision", "terminate", str(w.id), "--reason", "经研究不再执行", "--as", "organ")
+    assert code == 3 and [u["article"] for u in body["blocked"]] == ["Art 37"]
+    assert "第37条" in body["blocked"][0]["message"]
+    after = show(w.id)
+    assert (after["state"], after["version"], len(after["audit"])) == ("suspended", before["version"],
+                                                                       len(before["audit"]))
+    # the clerk records the organ's decision (the minutes); the organ terminates on it
+    minutes = w.ev("organ_decision", user="secretary", change="terminate", date=today(), basis="市政府第12次常务会议")
+    code, body = juece("decision", "terminate", str(w.id), "--reason", "经研究不再执行", "--as", "organ")
+    assert code == 0, body
+    event = show(w.id)["audit"][-1]
+    assert event["action"] == "terminate" and event["detail"]["organ_decision_id"] == minutes["id"]
+    assert event["detail"]["article"] == "Art 37" and show(w.id)["state"] == "closed"
+
+
+def test_the_head_may_terminate_on_the_organs_decision(org):
+    w = _suspended()
+    w.ev("organ_decision", user="organ", change="minor_adjustment", date=today())  # a decision on something else
+    with pytest.raises(Blocked) as info:
+        service.side_transition(w.id, action="terminate", reason="不再执行", as_user="mayor")
+    assert info.value.unmet[0].article == "Art 37"
+    w.ev("organ_decision", user="organ", change="terminate", date=today())
+    assert service.side_transition(w.id, action="terminate", reason="不再执行", as_user="mayor")["to"] == "closed"
+
+
+def test_a_minor_adjustment_needs_the_organs_decision_each_time(org):
+    w = Walker().walk_to("execution")
+    code, body = juece("decision", "adjust", str(w.id), "--reason", "更正附件文字", "--minor", "--as", "secretary")
+    assert code == 4, body
+    code, body = juece("decision", "adjust", str(w.id), "--reason", "更正附件文字", "--minor", "--as", "organ")
+    assert code == 3 and body["blocked"][0]["article"] == "Art 37"
+    assert "minor_adjustment" not in [e["action"] for e in show(w.id)["audit"]]
+    doc = w.ev("organ_decision", user="organ", change="minor_adjustment", date=today(), basis="市政府决定〔2026〕5号")
+    r = aftercare.adjust(w.id, title="", reason="更正附件文字", as_user="organ", minor=True)
+    assert r["minor"] and r["organ_decision_id"] == doc["id"]
+    with pytest.raises(Blocked):  # that decision served this adjustment; the next needs its own
+        aftercare.adjust(w.id, title="", reason="再次更正", as_user="organ", minor=True)
+
+
+# ------------------------------------------------------------------ 4. revise: only the profile's stale stages
+def statuses(did: int) -> dict[str, str]:
+    return {st["key"]: st["status"] for st in show(did)["stages"]}
+
+
+def test_a_revised_draft_reruns_legality_review_and_keeps_public_participation(org):
+    w = Walker().walk_to("collective_discussion")
+    w.meeting(outcome="revise", reason="个别文字表述需修改")
+    after = show(w.id)
+    assert after["state"] == "drafting" and after["round"] == 2
+    st = statuses(w.id)
+    assert st["public_participation"] == "done" and st["legality_review"] == "pending"
+    note = next(s["note"] for s in after["stages"] if s["key"] == "public_participation")
+    assert "沿用第1轮" in note
+    w.do_drafting()
+    moved = w.advance()
+    assert moved["to"] == "legality_review"  # no new 30-day comment period
+    assert [x["stage"] for x in moved["skipped"]] == ["expert_review", "risk_assessment", "fair_competition_review"]
+    assert statuses(w.id)["public_participation"] == "done"
+    code, body = juece("meeting", str(w.id), "--type", "executive", "--date", today(), "--minutes", "x.pdf",
+                       "--position", "mayor=approve", "--head", "mayor", "--outcome", "approve", "--as", "secretary")
+    assert code in (2, 3)  # not in collective discussion: the legality review runs again first
+    w.do_legality_review()
+    assert w.advance()["to"] == "collective_discussion"
+    # the meeting sees the kept opinion register (Art 29(2)) and the new legality opinion
+    assert w.meeting()["state"] == "party_report"
+
+
+def test_the_meeting_may_order_public_participation_run_again(org, tmp_path):
+    w = Walker().walk_to("collective_discussion")
+    w.meeting(outcome="revise", reason="实质内容调整，须重新征求意见")
+    w.do_drafting()
+    assert w.advance()["to"] == "legality_review"  # baseline: participation kept
+    w2 = Walker().walk_to("collective_discussion")
+    minutes = tmp_path / "纪要.pdf"
+    minutes.write_bytes(PDF)
+    args = ["meeting", str(w2.id), "--type", "executive", "--date", today(), "--minutes", str(minutes), "--members",
+            "7", *[x for m in ["vm1", "vm2", "vm3", "vm4", "vm5", "vm6", "mayor"] for x in ("--position", f"{m}=approve")],
+            "--head", "mayor", "--outcome", "revise", "--reason", "须重新征求意见", "--as", "secretary"]
+    code, body = juece(*args, "--rerun", "nowhere")
+    assert code == 2 and "nowhere" in json.dumps(body, ensure_ascii=False)
+    assert show(w2.id)["state"] == "collective_discussion"
+    code, body = juece(*args, "--rerun", "public_participation")
+    assert code == 0, body
+    assert statuses(w2.id)["public_participation"] == "pending"
+    w2.do_drafting()
+    assert w2.advance()["to"] == "public_participation"
+
+
+def test_an_overlay_may_not_drop_legality_review_from_the_stale_stages():
+    from workflow import profiles
+    base = profiles.load("state-council-2019")
+    assert base.revise is not None and "legality_review" in base.revise.stale
+    loose = base.model_copy(update={"revise": base.revise.model_copy(update={"stale": []})})
+    assert any("revise.stale" in v and "legality_review" in v for v in profiles.floor_violations(base, loose))
+    assert not [v for v in profiles.floor_violations(base, base) if "revise" in v]

@@ -84,6 +84,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.adoption_explanation": frozenset({"decision_organ", "drafter"}),
     "evidence.execution_report": frozenset({"executor"}),
     "evidence.issue_report": frozenset({"executor"}),
+    "evidence.organ_decision": frozenset({"decision_organ", "head", "secretary"}),
     "advance.proposed": ORGAN,
     "advance.drafting": DRAFTER,
     "advance.public_participation": DRAFTER,
@@ -103,10 +104,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "side.withdraw": ORGAN,
     "side.suspend": frozenset({"head"}),
     "side.resume": frozenset({"head", "decision_organ"}),
-    "side.terminate": ORGAN,
+    "side.terminate": ORGAN | {"head"},  # on the organ's recorded decision (Art 37, profile [changes])
     # after the decision (aftercare.py)
     "aftercare.start_evaluation": ORGAN,
-    "aftercare.adjust": ORGAN,
+    "aftercare.adjust": ORGAN | {"head"},  # the minor one, on the organ's recorded decision (Art 37)
     # the annual catalog (catalog.py)
     "catalog.add_item": ORGAN_CATALOG,
     "catalog.consent": ORGAN_CATALOG,
@@ -276,6 +277,14 @@ def _suspended(c: Ctx) -> int:
     return did
 
 
+def _decided(did: int, change: str) -> int:
+    """The organ's recorded decision on a change in execution (Art 37), which the change rests on."""
+    from decisions import clock
+    service.add_evidence(did, kind="organ_decision", filename="决定.pdf", data=PDF,
+                         meta={"change": change, "date": clock.today().isoformat()}, as_user="organ")
+    return did
+
+
 def _member(c: Ctx, u: str) -> object:
     """A one-day entry in 2031 (a new day each time: entries of one user may not overlap)."""
     day = (date(2031, 1, 1) + timedelta(days=c.n())).isoformat()
@@ -397,6 +406,7 @@ ACTIONS: dict[str, Action] = {
     "evidence.adoption_explanation": _evidence("adoption_explanation", "publication"),
     "evidence.execution_report": _evidence("execution_report", "execution", period="2026H2"),
     "evidence.issue_report": _evidence("issue_report", "execution"),
+    "evidence.organ_decision": _evidence("organ_decision", "execution", change="terminate", date="2026-03-02"),
     **{f"advance.{st}": _advance(st) for st in ("proposed", "drafting", "public_participation", "expert_review",
                                                 "risk_assessment", "fair_competition_review", "legality_review",
                                                 "party_report", "publication")},
@@ -412,12 +422,13 @@ ACTIONS: dict[str, Action] = {
     "side.withdraw": _side("withdraw", lambda c: Walker().new("拟撤回事项").id),
     "side.suspend": _side("suspend", _suspendable),
     "side.resume": _side("resume", _suspended),
-    "side.terminate": _side("terminate", _suspended),
+    "side.terminate": _side("terminate", lambda c: _decided(_suspended(c), "terminate")),
     "aftercare.start_evaluation": Action(
         lambda c: c.fresh("execution", work=False),
         lambda c, did, u: aftercare.start_evaluation(did, trigger="organ_choice", evaluator="CITY-NR",
                                                      reason="组织评估", as_user=u), fresh=True),
-    "aftercare.adjust": Action(lambda c: c.at("execution"), lambda c, did, u: aftercare.adjust(
+    "aftercare.adjust": Action(lambda c: _decided(c.fresh("execution", work=False), "minor_adjustment"),
+                               fresh=True, run=lambda c, did, u: aftercare.adjust(
         did, title="", reason="一般调整：文字修改", as_user=u, minor=True)),
     "catalog.add_item": Action(_catalog_draft, lambda c, year, u: catalog.add_item(
         "CITY", year, item_name=f"新增事项{c.n()}", as_user=u)),

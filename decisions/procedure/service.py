@@ -25,7 +25,7 @@ from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
 from decisions.participation.ledger import consultation_of, ledger_counts
-from decisions.procedure import metadata, registers
+from decisions.procedure import changes, metadata, registers
 from decisions.procedure.models import (
     CalendarOverride,
     CalendarYear,
@@ -158,13 +158,46 @@ _APPROVED_MEETING = Prepared(select(Meeting.id).where(
     Meeting.outcome == "approve").limit(1))
 
 
+_STAGE_STATUSES = Prepared(select(StageStatus.stage, StageStatus.status)
+                           .where(StageStatus.decision_id == bindparam("decision_id")))
+_EARLIER_EVIDENCE = Prepared(
+    select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename, Evidence.round)
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round < bindparam("round"))
+    .order_by(col(Evidence.id)))
+
+
+def carry_over(profile: Profile, state: str, statuses: dict[str, str], current: list[tuple],
+               earlier: Iterable[tuple]) -> tuple[frozenset[str], list[tuple]]:
+    """What a later round keeps of the earlier ones (procedure.md §8: a revised draft makes only the profile's
+    stale stages run again): the stages done and still ahead of `state` (the gates' ``carried``, passed over when
+    the decision moves on), and the evidence the gates see — this round's (`current`, rows id..filename) plus, for
+    every stage done but not run in this round, what was attached in it in the newest earlier round that ran it
+    (`earlier`: the same rows with their round last)."""
+    here = profile.stage_index(state) if state in profile.stages else len(profile.stage_order)
+    done = {st for st, status in statuses.items() if status == "done" and st in profile.stages}
+    carried = frozenset(st for st in done if profile.stage_index(st) > here)
+    ran_now = {row[3] for row in current}
+    rows = [row for row in earlier if row[3] in done and row[3] not in ran_now]
+    newest = {}
+    for row in rows:
+        newest[row[3]] = max(newest.get(row[3], 0), row[6])
+    kept = [tuple(row[:6]) for row in rows if row[6] == newest[row[3]]]
+    return carried, sorted([*kept, *current], key=lambda row: row[0])
+
+
 def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
-    """What the gates see of `d` now: its determinations and this round's evidence, read with statements
-    built once; the meeting, the calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
+    """What the gates see of `d` now: its determinations and this round's evidence (in a later round, with what
+    the stages it keeps carried over: ``carry_over``), read with statements built once; the meeting, the
+    calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
     session.flush()  # rows this transaction added are part of what the gates see
     key = {"decision_id": d.id, "round": d.round}
+    evidence = list(_ROUND_EVIDENCE.run(session, key))
+    carried: frozenset[str] = frozenset()
+    if d.round > 1:
+        statuses = dict(_STAGE_STATUSES.run(session, {"decision_id": d.id}).all())
+        carried, evidence = carry_over(profile, d.state, statuses, evidence, _EARLIER_EVIDENCE.run(session, key))
     return snapshot_from(
-        _TRIGGERS.run(session, key), _ROUND_EVIDENCE.run(session, key), meeting_date=meeting_date,
+        _TRIGGERS.run(session, key), evidence, meeting_date=meeting_date, carried=carried,
         approved_meeting=gates.Deferred(lambda: _APPROVED_MEETING.run(session, key).first() is not None),
         calendar=gates.Deferred(lambda: calendar_for(session, profile)),
         ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)),
@@ -563,7 +596,8 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d, actor), roles, f"{action}")
+        change = changes.rule_for(profile, action)  # Art 37: the profile's roles for a change in execution
+        role = authorize(actor, scope_of(s, d, actor), change.roles if change else roles, f"{action}")
         targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
         if not targets:
             raise Blocked([Unmet(f"{d.state}.{action}", article,
@@ -575,6 +609,7 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
                 raise Blocked([Unmet("execution.issue_report", "Art 35, 37",
                                      "中止执行须有执行中发现问题的报告（issue_report）（依据第35、37条）",
                                      "suspension requires an issue_report (Art 35)")])
+        cited = changes.organ_decision(s, d, profile, action)  # Art 37: the organ's recorded decision, not a reason alone
         if action == "resume" and d.state == "deferred":
             dest = "collective_discussion"
         else:
@@ -586,6 +621,7 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
             pause(s, d, f"{action}: {reason.strip()}", finished=action == "terminate")
         machine.fire(profile, d, trigger, dest)
         touch(d)
-        record_event(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip()})
+        record_event(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip(),
+                                                 **({**cited, "article": change.article} if cited and change else {})})
         uow.commit()
         return {"id": d.id, "from": source, "to": dest, "state": d.state}
