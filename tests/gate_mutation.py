@@ -1,6 +1,7 @@
 """Mutation check of the gates: remove each rule of the profile in turn and run the gate tests.
 
-Every rule must make at least one test fail when it is removed ("a test that cannot fail is a defect").
+Every rule must make at least one test fail when it is removed ("a test that cannot fail is a defect"); so must
+the rule tables ([changes.*] of Art 37, [revise] and its floor, procedure.md §8).
 Not collected by pytest (it runs pytest itself, once per rule); run it by hand:
 
     .venv/bin/python -m tests.gate_mutation            # every rule of state-council-2019
@@ -32,6 +33,25 @@ def rule_lines() -> list[tuple[int, str]]:
             if line.lstrip().startswith(("{ rule = ", "{ date = "))]
 
 
+#: profile tables that are rules too (procedure.md §8): each is removed whole, and a list in it emptied
+TABLES = ("[changes.", "[revise]", "[floor.revise]")
+
+
+def table_mutations(lines: list[str]) -> list[tuple[int, str, list[str]]]:
+    """(line number, label, mutated profile lines) for each rule table: the table removed (its header up to the next
+    blank line), and for `[revise]` its `stale` list emptied (a revised draft would then rerun nothing)."""
+    out = []
+    for i, line in enumerate(lines):
+        if not line.startswith(TABLES):
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if not lines[j].strip()), len(lines))
+        out.append((i, f"{line.strip()} removed", lines[:i] + lines[end:]))
+        for j in range(i + 1, end):
+            if line.startswith("[revise]") and lines[j].startswith("stale = "):
+                out.append((j, f"{line.strip()} {lines[j].strip()} emptied", [*lines[:j], "stale = []", *lines[j + 1:]]))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="only rules whose line contains this text")
@@ -44,13 +64,13 @@ def main() -> int:
         print("the gate tests fail on the unmutated profile; fix that first:\n" + base.stdout[-2000:])
         return 2
     survivors = []
-    for number, text in rule_lines():
+    mutations = [(n, text, lines[:n] + lines[n + 1:]) for n, text in rule_lines()] + table_mutations(lines)
+    for number, text, mutated in mutations:
         if (args.only and args.only not in text) or number + 1 < args.from_line:
             continue
         tmp = Path(tempfile.mkdtemp(prefix="juece-mut-"))
         for p in PROFILE.parent.glob("*.toml"):
             shutil.copy(p, tmp / p.name)
-        mutated = lines[:number] + lines[number + 1:]
         (tmp / PROFILE.name).write_text("\n".join(mutated) + "\n", encoding="utf-8")
         start = time.perf_counter()
         r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS],

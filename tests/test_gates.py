@@ -427,11 +427,12 @@ def test_meeting_outcomes(org):
     r = show(w.id)
     assert r["state"] == "drafting" and r["round"] == 2
     assert {s["key"]: s["status"] for s in r["stages"]}["legality_review"] == "pending"
-    # the second round must pass every later stage again, with new evidence
+    # the second round runs again what the profile's [revise] names stale (legality review), with new evidence;
+    # public participation keeps its evidence (tests/test_periods.py)
     w.ev("draft", version="v2")
     w.ev("legal_basis")
-    w.advance()
-    assert "Art 14" in articles(blocked(w.advance))
+    assert w.advance()["to"] == "legality_review"
+    assert "Art 26" in articles(blocked(w.advance))
     w.walk_to("collective_discussion")
     positions = [(m, "reject") for m in MEMBERS[1:]] + [("mayor", "reject")]
     w.meeting(outcome="reject", positions=positions)

@@ -36,7 +36,7 @@ from decisions.procedure.models import (
     StageStatus,
     TriggerDetermination,
 )
-from decisions.procedure.provenance import check_dates, current_draft_sha256
+from decisions.procedure.provenance import carry_over, check_dates, current_draft_sha256
 from decisions.procedure.scope import OfficeTree, decision_scope
 from decisions.records import audit, evidence_store, filetypes
 from decisions.storage.settings import get_settings
@@ -164,25 +164,6 @@ _EARLIER_EVIDENCE = Prepared(
     select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename, Evidence.round)
     .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round < bindparam("round"))
     .order_by(col(Evidence.id)))
-
-
-def carry_over(profile: Profile, state: str, statuses: dict[str, str], current: list[tuple],
-               earlier: Iterable[tuple]) -> tuple[frozenset[str], list[tuple]]:
-    """What a later round keeps of the earlier ones (procedure.md §8: a revised draft makes only the profile's
-    stale stages run again): the stages done and still ahead of `state` (the gates' ``carried``, passed over when
-    the decision moves on), and the evidence the gates see — this round's (`current`, rows id..filename) plus, for
-    every stage done but not run in this round, what was attached in it in the newest earlier round that ran it
-    (`earlier`: the same rows with their round last)."""
-    here = profile.stage_index(state) if state in profile.stages else len(profile.stage_order)
-    done = {st for st, status in statuses.items() if status == "done" and st in profile.stages}
-    carried = frozenset(st for st in done if profile.stage_index(st) > here)
-    ran_now = {row[3] for row in current}
-    rows = [row for row in earlier if row[3] in done and row[3] not in ran_now]
-    newest = {}
-    for row in rows:
-        newest[row[3]] = max(newest.get(row[3], 0), row[6])
-    kept = [tuple(row[:6]) for row in rows if row[6] == newest[row[3]]]
-    return carried, sorted([*kept, *current], key=lambda row: row[0])
 
 
 def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
