@@ -216,6 +216,8 @@ S: dict[str, tuple[str, str]] = {
     "out_defer": ("暂缓", "defer"),
     "out_rediscuss": ("再次讨论", "rediscuss"),
     "head_reason": ("决定与多数意见不一致的理由", "Reason the decision differs from the majority"),
+    "rerun_stages": ("修改后须重新进行的阶段（合法性审查总要重新进行）",
+                     "Stages the revised draft runs again (legality review always does)"),
     "head_reason_needed": ("行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。",
                            "The head's decision differs from the majority: a reason is required (Art 30¶2)."),
     "minutes": ("会议纪要", "Minutes"),

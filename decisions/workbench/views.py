@@ -510,6 +510,8 @@ def meeting_context(ident: str | int, username: str, *, meeting_date: str | None
                 "organ_name": organ.name, "meeting_types": profile.meeting_types_for(organ.level),
                 "members": members, "heads": heads, "checklist": checklist,
                 "package_complete": all(c["met"] is not False for c in checklist),
+                # outcome revise: the stages the meeting may order run again ([revise], procedure.md §8)
+                "rerun_choices": list(profile.revise.organ_may_rerun) if profile.revise else [],
                 "can_record": "secretary" in actor.roles and role_applies("secretary", actor, dscope)}
 
 
