@@ -34,7 +34,7 @@ from decisions.errors import NotPermitted
 from decisions.participation import service as participation
 from decisions.procedure import experts, registers, service
 from decisions.storage.db import get_engine
-from tests.helpers import PDF, Org, Walker
+from tests.helpers import COMMENT_PERIOD_OVER, PDF, Org, Walker
 
 runner = CliRunner()
 COMMAND = get_command(app)  # built once: typer's runner rebuilds it on every call
@@ -398,11 +398,11 @@ ACTIONS: dict[str, Action] = {
     "evidence.legality_opinion": _evidence("legality_opinion", "legality_review", conclusion="lawful"),
     "evidence.amendment_note": _evidence("amendment_note", "legality_review"),
     "evidence.legal_risk_disclosure": _evidence("legal_risk_disclosure", "legality_review"),
-    "evidence.party_committee_report": _evidence("party_committee_report", "party_report", reported="2026-03-02"),
-    "evidence.npc_report": _evidence("npc_report", "party_report", reported="2026-03-02"),
+    "evidence.party_committee_report": _evidence("party_committee_report", "party_report", reported=COMMENT_PERIOD_OVER),
+    "evidence.npc_report": _evidence("npc_report", "party_report", reported=COMMENT_PERIOD_OVER),
     "evidence.execution_assignment": _evidence("execution_assignment", "party_report", executing_unit="CITY-FIN"),
     "evidence.publication_record": _evidence("publication_record", "publication", channel="website",
-                                             date="2026-03-02"),
+                                             date=COMMENT_PERIOD_OVER),
     "evidence.adoption_explanation": _evidence("adoption_explanation", "publication"),
     "evidence.execution_report": _evidence("execution_report", "execution", period="2026H2"),
     "evidence.issue_report": _evidence("issue_report", "execution"),
