@@ -34,7 +34,7 @@ from decisions.errors import NotPermitted
 from decisions.participation import service as participation
 from decisions.procedure import experts, registers, service
 from decisions.storage.db import get_engine
-from tests.helpers import COMMENT_PERIOD_OVER, PDF, Org, Walker
+from tests.helpers import COMMENT_PERIOD_OVER, PDF, Org, Walker, at_least
 
 runner = CliRunner()
 COMMAND = get_command(app)  # built once: typer's runner rebuilds it on every call
@@ -251,9 +251,13 @@ class Action:
 
 
 def _evidence(kind: str, stage: str, **meta: str) -> Action:
-    return Action(lambda c: c.at(stage),
-                  lambda c, did, u: service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta,
-                                                         as_user=u))
+    def run(c: Ctx, did: object, u: str) -> object:
+        if COMMENT_PERIOD_OVER in meta.values():
+            at_least(COMMENT_PERIOD_OVER)  # dated after the walked meeting: recorded on or after that day (§8)
+        return service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta,  # type: ignore[arg-type]
+                                    as_user=u)
+
+    return Action(lambda c: c.at(stage), run)
 
 
 def _advance(stage: str) -> Action:
