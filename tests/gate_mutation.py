@@ -5,6 +5,8 @@ Besides whole rules, the provenance marks of procedure.md §8 that sit inside a 
 one at a time (``--marks``): the expert rule's `distinct` (files counted instead of experts), every `floor = true`
 and every [floor.params] / [floor.meeting] entry (the national floor), the [meeting] register rules (members of the
 organ, the head's role, quorum) and every kind's `pins_draft` (the draft version an act concerns).
+The rule tables ([changes.*] of Art 37, [revise] and its floor) are removed whole too, and
+[revise]'s `stale` emptied.
 Not collected by pytest (it runs pytest itself, once per mutant); run it by hand:
 
     .venv/bin/python -m tests.gate_mutation            # every rule of state-council-2019
@@ -27,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
 TESTS = ["tests/test_on_behalf.py", "tests/test_assessor.py",  # first: fast, and they catch the 代录 entries
-         "tests/test_gates.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
+         "tests/test_gates.py", "tests/test_periods.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
          "tests/test_registers.py", "tests/test_profiles.py", "tests/test_cli_walk_registers.py"]
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
 #: (label, what the line starts with or contains, the text replaced, its replacement) for the §8 marks
@@ -72,6 +74,25 @@ def mark_mutants(lines: list[str]) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+#: profile tables that are rules too (procedure.md §8): each is removed whole, and a list in it emptied
+TABLES = ("[changes.", "[revise]", "[floor.revise]")
+
+
+def table_mutations(lines: list[str]) -> list[tuple[int, str, list[str]]]:
+    """(line number, label, mutated profile lines) for each rule table: the table removed (its header up to the next
+    blank line), and for `[revise]` its `stale` list emptied (a revised draft would then rerun nothing)."""
+    out = []
+    for i, line in enumerate(lines):
+        if not line.startswith(TABLES):
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if not lines[j].strip()), len(lines))
+        out.append((i, f"{line.strip()} removed", lines[:i] + lines[end:]))
+        for j in range(i + 1, end):
+            if line.startswith("[revise]") and lines[j].startswith("stale = "):
+                out.append((j, f"{line.strip()} {lines[j].strip()} emptied", [*lines[:j], "stale = []", *lines[j + 1:]]))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="only rules whose line contains this text")
@@ -89,6 +110,7 @@ def main() -> int:
     else:
         mutants = [(n, text.strip()[:100], lines[:n] + lines[n + 1:]) for n, text in rule_lines()
                    if not args.only or args.only in text]
+        mutants += [(n, label, m) for n, label, m in table_mutations(lines) if not args.only or args.only in label]
     survivors = []
     for number, label, mutated in mutants:
         if number + 1 < args.from_line:

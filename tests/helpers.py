@@ -27,7 +27,13 @@ def at_least(day: str) -> None:
         set_now(f"{day}T09:00:00+08:00")
 
 
+COMMENT_PERIOD_OVER = "2026-04-03"  # the day after the walked open comment period (2026-03-03 to 2026-04-02)
 ANNOUNCED = {"participation_activity.start", "participation_activity.end", "participation_activity.hearing_date"}  # may lie ahead ([time] announced)
+
+
+def today() -> str:
+    """The clock's day as ISO text."""
+    return _today()
 
 
 def _today() -> str:
@@ -130,6 +136,7 @@ class Walker:
         if self.triggers.get("market_entities") == "yes":
             self.ev("participation_activity", form="enterprise_consultation")
         self.ev("opinion_register", received=10, adopted=4, partially_adopted=3, not_adopted=3)
+        at_least(COMMENT_PERIOD_OVER)  # the stage is left after the announced end (Art 15, procedure.md §8)
 
     def assign_experts(self, users: list[str] | None = None, user: str = "drafter") -> dict:
         """The undertaking unit picks the panel (Art 20); each expert then files by their own account."""

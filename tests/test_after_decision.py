@@ -17,7 +17,7 @@ from decisions.procedure import service
 from decisions.procedure.views import show
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
-from tests.helpers import PDF, Walker, set_now
+from tests.helpers import PDF, Walker, set_now, today
 
 
 def _executing(**triggers: str) -> Walker:
@@ -48,11 +48,13 @@ def test_reports_only_in_execution(org):
 
 
 def test_execution_report_cadence_reminds_and_escalates(org):
-    w = _executing()                        # execution since 2026-03-02; reports every 6 months
+    # execution since 2026-04-03 (the walk leaves public participation after its comment period); reports every
+    # 6 months: due 2026-10-03, in the National Day holiday, so the next working day
+    w = _executing()
     set_now("2026-08-10T09:00:00+08:00")
     scheduled.run_once()
     row = next(r for r in deadline_views.deadlines(w.id) if r["type"] == "execution_report")
-    assert row["due"] == "2026-09-02" and row["remind_on"] == "2026-08-19" and row["escalate_on"] == "2026-09-16"
+    assert row["due"] == "2026-10-08" and row["remind_on"] == "2026-09-17" and row["escalate_on"] == "2026-10-21"
     set_now(f"{row['remind_on']}T09:00:00+08:00")
     scheduled.run_once()
     assert [n["kind"] for n in deadline_views.inbox("executor")] == ["reminder"]
@@ -109,6 +111,9 @@ def test_issue_report_suspension_by_the_head_resume_terminate(org):
     service.side_transition(w.id, action="resume", reason="隐患已排除", as_user="mayor")
     assert show(w.id)["state"] == "execution"
     aftercare.suspend(w.id, urgency="再次发现重大问题", as_user="mayor")
+    with pytest.raises(Blocked):            # the organ's recorded decision, not a reason alone (Art 37)
+        aftercare.terminate(w.id, reason="经评估不再执行", as_user="organ")
+    w.ev("organ_decision", user="organ", change="terminate", date=today())
     aftercare.terminate(w.id, reason="经评估不再执行", as_user="organ")
     assert show(w.id)["state"] == "closed"
     with pytest.raises(Blocked):
@@ -154,6 +159,7 @@ def test_major_adjustment_is_a_new_decision_linked_to_its_parent(org):
     w = _executing()
     with pytest.raises(NotPermitted):
         aftercare.adjust(w.id, title="调整", reason="评估建议调整", as_user="drafter")
+    w.ev("organ_decision", user="organ", change="minor_adjustment", date=today())  # Art 37: the organ decided
     minor = aftercare.adjust(w.id, title="", reason="更正附件文字错误，不涉及实质内容（一般调整）", as_user="organ",
                              minor=True)
     assert minor["minor"] is True
@@ -167,6 +173,9 @@ def test_major_adjustment_is_a_new_decision_linked_to_its_parent(org):
     kid.id = child["id"]
     kid.walk_to("legality_review")
     assert {s["key"]: s["status"] for s in show(kid.id)["stages"]}["public_participation"] == "done"
+    out = CliRunner().invoke(app, ["decision", "adjust", str(w.id), "--reason", "x", "--minor", "--as", "organ"])
+    assert out.exit_code == 3  # the organ's decision served the first minor adjustment (Art 37)
+    w.ev("organ_decision", user="organ", change="minor_adjustment", date=today())
     out = CliRunner().invoke(app, ["decision", "adjust", str(w.id), "--reason", "x", "--minor", "--as", "organ"])
     assert out.exit_code == 0
 

@@ -90,6 +90,7 @@ def test_walk_proposed_to_execution_by_cli_alone(env, files):
     juece("advance", did, "--as", "drafter")
     ev("participation_activity", "drafter", "form=open_comment", "start=2026-03-03", "end=2026-04-02")
     ev("opinion_register", "drafter", "received=3", "adopted=1", "partially_adopted=1", "not_adopted=1")
+    at_least("2026-04-03")  # the comment period is over (Art 15)
     assert juece("advance", did, "--as", "drafter", "--json")["to"] == "expert_review"
     assert juece("expert", "assign", did, "e1", "e2", "e3", "--as", "drafter", "--json")["assigned"] == ["e1", "e2", "e3"]
     for e in ("e1", "e2", "e3"):

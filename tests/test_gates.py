@@ -11,7 +11,7 @@ import pytest
 from decisions.errors import Blocked, NotPermitted
 from decisions.procedure import service
 from decisions.procedure.views import show
-from tests.helpers import MEMBERS, Walker, at_least, set_now
+from tests.helpers import COMMENT_PERIOD_OVER, MEMBERS, Walker, at_least, set_now
 
 
 def blocked(fn, *args, **kwargs) -> list:
@@ -135,6 +135,7 @@ def test_exactly_30_days_is_enough(org):
     w = Walker().walk_to("public_participation")
     w.ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02")
     w.ev("opinion_register", received=1, adopted=1, partially_adopted=0, not_adopted=0)
+    at_least(COMMENT_PERIOD_OVER)  # the period itself must be over (Art 15; tests/test_periods.py)
     w.advance()
 
 
@@ -154,6 +155,7 @@ def test_specific_groups_need_group_consultation_art_14_3(org):
     w = Walker(triggers={"specific_groups": "yes"}).walk_to("public_participation")
     w.ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02")
     w.ev("opinion_register", received=1, adopted=1, partially_adopted=0, not_adopted=0)
+    at_least(COMMENT_PERIOD_OVER)
     assert requirement(blocked(w.advance), "form=group_consultation").article == "Art 14¶3"
     w.ev("participation_activity", form="group_consultation")
     w.advance()
@@ -163,6 +165,7 @@ def test_market_entities_need_enterprise_consultation(org):
     w = Walker(triggers={"market_entities": "yes"}).walk_to("public_participation")
     w.ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02")
     w.ev("opinion_register", received=1, adopted=1, partially_adopted=0, not_adopted=0)
+    at_least(COMMENT_PERIOD_OVER)
     assert requirement(blocked(w.advance), "form=enterprise_consultation").article == "优化营商环境条例 Art 62"
     w.ev("participation_activity", form="enterprise_consultation")
     assert w.advance()["to"] == "fair_competition_review"
@@ -424,11 +427,12 @@ def test_meeting_outcomes(org):
     r = show(w.id)
     assert r["state"] == "drafting" and r["round"] == 2
     assert {s["key"]: s["status"] for s in r["stages"]}["legality_review"] == "pending"
-    # the second round must pass every later stage again, with new evidence
+    # the second round runs again what the profile's [revise] names stale (legality review), with new evidence;
+    # public participation keeps its evidence (tests/test_periods.py)
     w.ev("draft", version="v2")
     w.ev("legal_basis")
-    w.advance()
-    assert "Art 14" in articles(blocked(w.advance))
+    assert w.advance()["to"] == "legality_review"
+    assert "Art 26" in articles(blocked(w.advance))
     w.walk_to("collective_discussion")
     positions = [(m, "reject") for m in MEMBERS[1:]] + [("mayor", "reject")]
     w.meeting(outcome="reject", positions=positions)

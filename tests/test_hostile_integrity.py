@@ -186,13 +186,13 @@ def record(org):  # noqa: ANN001, ANN201
     from decisions.aftercare import service as aftercare
     from decisions.participation import service as participation
 
-    w = Walker().walk_to("execution")          # published, an executing unit assigned
-    aftercare.add_feedback(w.id, channel="letter", content="收费标准过高", contact="张先生")
-    p = Walker().new("征求意见事项").walk_to("public_participation")
+    p = Walker().new("征求意见事项").walk_to("public_participation")   # first: its period opens 2026-03-03
     participation.open_consultation(p.id, start="2026-03-03", end="2026-04-02", explanation="起草说明",
                                     as_user="drafter")
     o = participation.add_opinion(p.id, channel="letter", content="来信：建议保留老街巷", name="李四", as_user="drafter")
     participation.dispose(p.id, [o["id"]], disposition="adopted", reason="已采纳", as_user="drafter")
+    w = Walker().walk_to("execution")          # published, an executing unit assigned (the clock: 2026-04-03)
+    aftercare.add_feedback(w.id, channel="letter", content="收费标准过高", contact="张先生")
     set_now("2026-04-03T09:00:00+08:00")   # the period over: the register, the next stage, the feedback
     participation.generate_register(p.id, as_user="drafter")
     p.advance()

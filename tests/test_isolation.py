@@ -38,7 +38,7 @@ from decisions.reporting import views as report
 from decisions.workbench import views as workbench
 from tests.apptest import open_app, shown
 from tests.conftest import NOW
-from tests.helpers import ALL_NO, PDF
+from tests.helpers import ALL_NO, COMMENT_PERIOD_OVER, PDF, at_least
 
 runner = CliRunner()
 SC, LN = "state-council-2019", "liaoning-2023"
@@ -151,6 +151,7 @@ def _walk(key: str) -> int:
     service.advance(did, as_user=drafter)
     _ev(did, "participation_activity", drafter, form="open_comment", start="2026-03-03", end="2026-04-02")
     _ev(did, "opinion_register", drafter, received="0", adopted="0", partially_adopted="0", not_adopted="0")
+    at_least(COMMENT_PERIOD_OVER)  # the stage is left after its comment period (Art 15)
     service.advance(did, as_user=drafter)
     assert views.show(did)["state"] == target
     return did

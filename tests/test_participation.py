@@ -154,7 +154,8 @@ def test_stage_refuses_to_end_with_undispositioned_opinions(org):
     # every opinion has a disposition, but the hand-typed register does not match the ledger
     with pytest.raises(Blocked) as exc:
         w.advance()
-    assert [u.requirement for u in exc.value.unmet] == ["public_participation.ledger.register"]
+    assert [u.requirement for u in exc.value.unmet] == ["public_participation.opinion_register.from_ledger",
+                                                         "public_participation.ledger.register"]
     participation.generate_register(w.id, as_user="drafter")
     assert w.advance()["from"] == "public_participation"
 
@@ -187,8 +188,10 @@ def test_generated_summary_counts_match_the_ledger(org, tmp_path):
     led = participation.ledger(w.id, as_user="drafter")
     n = led["counts"]
     assert reg["meta"] == {"received": n["received"], "adopted": n["adopted"],
-                           "partially_adopted": n["partially_adopted"], "not_adopted": n["not_adopted"]}
-    assert reg["meta"] == {"received": 4, "adopted": 1, "partially_adopted": 2, "not_adopted": 1}
+                           "partially_adopted": n["partially_adopted"], "not_adopted": n["not_adopted"],
+                           "generated_from": "ledger"}
+    assert reg["meta"] == {"received": 4, "adopted": 1, "partially_adopted": 2, "not_adopted": 1,
+                           "generated_from": "ledger"}
     assert led["register_current"] and led["opinions"][0]["draft_evidence_id"] == draft2
     ev = next(e for e in views.show(w.id)["evidence"] if e["id"] == reg["evidence_id"])
     assert ev["kind"] == "opinion_register" and ev["stage"] == "public_participation"
@@ -197,7 +200,8 @@ def test_generated_summary_counts_match_the_ledger(org, tmp_path):
     assert "修改稿" in text and "超出本决策范围" in text
     w.advance()
     fb = participation.generate_feedback(w.id, as_user="drafter")
-    assert fb["published"] and fb["counts"] == {**reg["meta"], "hidden": 0}
+    counts = {k: v for k, v in reg["meta"].items() if k != "generated_from"}
+    assert fb["published"] and fb["counts"] == {**counts, "hidden": 0}
     pub = public.public_feedback()
     assert pub[0]["counts"]["received"] == 4 and len(pub[0]["opinions"]) == 4
     _name, data = public.public_feedback_file(fb["id"])
@@ -357,7 +361,8 @@ def test_cli_commands(org):
     juece("opinion", "register", str(w.id), "--as", "drafter", code=3)  # the period is still running
     set_now("2026-04-03T09:00:00+08:00")
     reg = juece("opinion", "register", str(w.id), "--as", "drafter")
-    assert reg["meta"] == {"received": 2, "adopted": 2, "partially_adopted": 0, "not_adopted": 0}
+    assert reg["meta"] == {"received": 2, "adopted": 2, "partially_adopted": 0, "not_adopted": 0,
+                           "generated_from": "ledger"}
     service.advance(w.id, as_user="drafter")
     fb = juece("opinion", "feedback", str(w.id), "--as", "drafter")
     assert fb["published"]

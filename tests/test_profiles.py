@@ -275,7 +275,7 @@ def test_shipped_overlay_and_tightening_pass(profile_dir):
     stricter = stricter.replace("rules = [\n", 'rules = [\n  { rule = "evidence", kind = "participation_activity", '
                                                'where = { form = "hearing" }, article = "省规定" },\n', 1)
     p = profiles.load_file(overlay(profile_dir, stricter))
-    assert len(p.stages["public_participation"].rules) == 8
+    assert len(p.stages["public_participation"].rules) == 10  # 9 of the baseline (with period_over, from_ledger) + 1
 
 
 def test_cli_profile_check_refuses_an_overlay_below_the_floor(profile_dir):

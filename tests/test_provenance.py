@@ -91,10 +91,10 @@ def _ev_at_clock(w: Walker, kind: str, user: str = "drafter", **meta: str) -> di
 
 
 def test_meeting_before_the_legality_opinion_is_refused_art_25(org):
-    w = Walker().walk_to("collective_discussion")   # the legality opinion was recorded on 2026-03-02
+    w = Walker().walk_to("collective_discussion")   # the legality opinion was recorded on 2026-04-03 (after the comment period)
     before = record(w)
-    msg = refused(record_meeting, w.id, meeting_input("2026-03-01"), as_user="secretary")
-    assert "2026-03-01" in msg and "2026-03-02" in msg and "Art 25" in msg
+    msg = refused(record_meeting, w.id, meeting_input("2026-04-02"), as_user="secretary")
+    assert "2026-04-02" in msg and "2026-04-03" in msg and "Art 25" in msg
     assert record(w) == before
 
 
@@ -110,23 +110,23 @@ def test_legality_opinion_before_its_submission_is_refused_art_26(org):
 
 
 def test_party_report_dated_before_the_meeting_is_refused_art_31(org):
-    w = Walker().walk_to("party_report")            # the meeting was held on 2026-03-02
+    w = Walker().walk_to("party_report")            # the meeting was held on 2026-04-03 (after the comment period)
     before = record(w)
-    msg = refused(_ev_at_clock, w, "party_committee_report", user="organ", reported="2026-03-01")
-    assert "party_committee_report.reported=2026-03-01" in msg and "2026-03-02" in msg and "Art 31" in msg
+    msg = refused(_ev_at_clock, w, "party_committee_report", user="organ", reported="2026-04-02")
+    assert "party_committee_report.reported=2026-04-02" in msg and "2026-04-03" in msg and "Art 31" in msg
     assert record(w) == before
-    _ev_at_clock(w, "party_committee_report", user="organ", reported="2026-03-02")
+    _ev_at_clock(w, "party_committee_report", user="organ", reported="2026-04-03")
 
 
 def test_publication_dated_before_the_party_report_is_refused_art_32(org):
-    w = Walker().walk_to("party_report")            # the meeting was held on 2026-03-02
-    at_least("2026-03-04")
-    w.ev("party_committee_report", user="organ", reported="2026-03-04")
+    w = Walker().walk_to("party_report")            # the meeting was held on 2026-04-03 (after the comment period)
+    at_least("2026-04-07")
+    w.ev("party_committee_report", user="organ", reported="2026-04-07")
     w.ev("execution_assignment", user="organ", executing_unit="CITY-FIN")
     w.advance("organ")
     before = record(w)
-    msg = refused(_ev_at_clock, w, "publication_record", user="organ", channel="website", date="2026-03-03")
-    assert "publication_record.date=2026-03-03" in msg and "2026-03-04" in msg and "Art 32" in msg
+    msg = refused(_ev_at_clock, w, "publication_record", user="organ", channel="website", date="2026-04-06")
+    assert "publication_record.date=2026-04-06" in msg and "2026-04-07" in msg and "Art 32" in msg
     assert record(w) == before
 
 

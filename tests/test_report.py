@@ -69,7 +69,8 @@ def test_yearly_figures(org):
     assert days["legality_review"] == {"decisions": 1, "median_days": 26}
     assert days["collective_discussion"]["median_days"] == 14
     assert days["drafting"] == {"decisions": 2, "median_days": 3.5}   # d1 7 days, d2 0; d3 still drafting
-    assert days["public_participation"]["median_days"] == 14         # d1 28 days, d2 0
+    # d1 28 days; d2 32: it leaves only after its comment period ended (2026-03-02 to 04-03, Art 15)
+    assert days["public_participation"]["median_days"] == 30
     assert r["execution"]["decisions"] == 1
     stale = {x["decision"] for x in r["stale"]}
     assert stale == {codes[d2.id], codes[d3.id]}

@@ -35,7 +35,7 @@ from decisions.oa import service as oa
 from decisions.participation import service as participation
 from decisions.procedure import experts, registers, service, voiding
 from decisions.storage.db import get_engine
-from tests.helpers import PDF, Org, Walker
+from tests.helpers import COMMENT_PERIOD_OVER, PDF, Org, Walker, at_least
 
 runner = CliRunner()
 COMMAND = get_command(app)  # built once: typer's runner rebuilds it on every call
@@ -87,6 +87,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "evidence.execution_report": frozenset({"executor"}),
     "evidence.issue_report": frozenset({"executor"}),
     "void.evidence": DRAFTER,  # the uploader (the drafter here) or the undertaking unit's head (CITY-DRC has none)
+    "evidence.organ_decision": frozenset({"decision_organ", "head", "secretary"}),
     "advance.proposed": ORGAN,
     "advance.drafting": DRAFTER,
     "advance.public_participation": DRAFTER,
@@ -107,13 +108,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     "side.withdraw": ORGAN,
     "side.suspend": frozenset({"head"}),
     "side.resume": frozenset({"head", "decision_organ"}),
-    "side.terminate": ORGAN,
+    "side.terminate": ORGAN | {"head"},  # on the organ's recorded decision (Art 37, profile [changes])
     # working like an OA (decisions/oa): urging and the head's instruction
     "oa.urge": frozenset({"decision_organ", "head"}),
     "oa.instruct": frozenset({"head"}),
     # after the decision (aftercare.py)
     "aftercare.start_evaluation": ORGAN,
-    "aftercare.adjust": ORGAN,
+    "aftercare.adjust": ORGAN | {"head"},  # the minor one, on the organ's recorded decision (Art 37)
     # the annual catalog (catalog.py)
     "catalog.add_item": ORGAN_CATALOG,
     "catalog.consent": ORGAN_CATALOG,
@@ -269,9 +270,13 @@ class Action:
 
 
 def _evidence(kind: str, stage: str, **meta: str) -> Action:
-    return Action(lambda c: c.at(stage),
-                  lambda c, did, u: service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta,
-                                                         as_user=u))
+    def run(c: Ctx, did: object, u: str) -> object:
+        if COMMENT_PERIOD_OVER in meta.values():
+            at_least(COMMENT_PERIOD_OVER)  # dated after the walked meeting: recorded on or after that day (§8)
+        return service.add_evidence(did, kind=kind, filename=f"{kind}.pdf", data=PDF, meta=meta,  # type: ignore[arg-type]
+                                    as_user=u)
+
+    return Action(lambda c: c.at(stage), run)
 
 
 def _uploaded(c: Ctx) -> tuple[int, int]:
@@ -307,6 +312,14 @@ def _assessed(c: Ctx) -> int:
     did = c.at("risk_assessment")
     if "assessor1" not in experts.assigned_experts(did, "assessor"):
         experts.assign_assessors(did, ["assessor1"], as_user="drafter")
+    return did
+
+
+def _decided(did: int, change: str) -> int:
+    """The organ's recorded decision on a change in execution (Art 37), which the change rests on."""
+    from decisions import clock
+    service.add_evidence(did, kind="organ_decision", filename="决定.pdf", data=PDF,
+                         meta={"change": change, "date": clock.today().isoformat()}, as_user="organ")
     return did
 
 
@@ -427,14 +440,15 @@ ACTIONS: dict[str, Action] = {
     "evidence.legality_opinion": _evidence("legality_opinion", "legality_review", conclusion="lawful"),
     "evidence.amendment_note": _evidence("amendment_note", "legality_review"),
     "evidence.legal_risk_disclosure": _evidence("legal_risk_disclosure", "legality_review"),
-    "evidence.party_committee_report": _evidence("party_committee_report", "party_report", reported="2026-03-02"),
-    "evidence.npc_report": _evidence("npc_report", "party_report", reported="2026-03-02"),
+    "evidence.party_committee_report": _evidence("party_committee_report", "party_report", reported=COMMENT_PERIOD_OVER),
+    "evidence.npc_report": _evidence("npc_report", "party_report", reported=COMMENT_PERIOD_OVER),
     "evidence.execution_assignment": _evidence("execution_assignment", "party_report", executing_unit="CITY-FIN"),
     "evidence.publication_record": _evidence("publication_record", "publication", channel="website",
-                                             date="2026-03-02"),
+                                             date=COMMENT_PERIOD_OVER),
     "evidence.adoption_explanation": _evidence("adoption_explanation", "publication"),
     "evidence.execution_report": _evidence("execution_report", "execution", period="2026H2"),
     "evidence.issue_report": _evidence("issue_report", "execution"),
+    "evidence.organ_decision": _evidence("organ_decision", "execution", change="terminate", date="2026-03-02"),
     **{f"advance.{st}": _advance(st) for st in ("proposed", "drafting", "public_participation", "expert_review",
                                                 "risk_assessment", "fair_competition_review", "legality_review",
                                                 "party_report", "publication")},
@@ -452,14 +466,15 @@ ACTIONS: dict[str, Action] = {
     "side.withdraw": _side("withdraw", lambda c: Walker().new("拟撤回事项").id),
     "side.suspend": _side("suspend", _suspendable),
     "side.resume": _side("resume", _suspended),
-    "side.terminate": _side("terminate", _suspended),
+    "side.terminate": _side("terminate", lambda c: _decided(_suspended(c), "terminate")),
     "oa.urge": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.urge(did, message="请尽快办理", as_user=u)),
     "oa.instruct": Action(lambda c: c.at("drafting"), lambda c, did, u: oa.instruct(did, text="抓紧办理", as_user=u)),
     "aftercare.start_evaluation": Action(
         lambda c: c.fresh("execution", work=False),
         lambda c, did, u: aftercare.start_evaluation(did, trigger="organ_choice", evaluator="CITY-NR",
                                                      reason="组织评估", as_user=u), fresh=True),
-    "aftercare.adjust": Action(lambda c: c.at("execution"), lambda c, did, u: aftercare.adjust(
+    "aftercare.adjust": Action(lambda c: _decided(c.fresh("execution", work=False), "minor_adjustment"),
+                               fresh=True, run=lambda c, did, u: aftercare.adjust(
         did, title="", reason="一般调整：文字修改", as_user=u, minor=True)),
     "catalog.add_item": Action(_catalog_draft, lambda c, year, u: catalog.add_item(
         "CITY", year, item_name=f"新增事项{c.n()}", as_user=u)),

@@ -93,8 +93,8 @@ def test_a_year_of_deadlines(org, smtp):
     a.advance()
     a.ev("participation_activity", form="open_comment", start="2026-03-03", end="2026-04-02")
     b = Walker().new("B 停车收费调整")
-    b.walk_to("legality_review")
-    stale_b = cal.add_workdays(date(2026, 3, 2), 120)[0]
+    b.walk_to("legality_review")  # entered 2026-04-03: the walk leaves public participation after its period
+    stale_b = cal.add_workdays(date(2026, 4, 3), 120)[0]
     stale_c = cal.add_workdays(date(2026, 4, 1), 120)[0]
 
     c = Walker()
@@ -163,7 +163,7 @@ def test_a_year_of_deadlines(org, smtp):
         f"d{a.id}:comment_period_end:ev{_ev(a.id, 'participation_activity')}:remind": {"drafter"},
         f"d{b.id}:legality_review_window:ev{_ev(b.id, 'legality_submission')}:remind": {"drafter", "reviewer"},
         f"d{b.id}:legality_review_window:ev{_ev(b.id, 'legality_submission')}:escalate": ORGAN_PEOPLE,
-        f"d{b.id}:stale:legality_review:2026-03-02T09:00:00+08:00:remind": ORGAN_PEOPLE,
+        f"d{b.id}:stale:legality_review:2026-04-03T09:00:00+08:00:remind": ORGAN_PEOPLE,
         f"d{c.id}:stale:proposed:2026-04-01T09:00:00+08:00:remind": ORGAN_PEOPLE,
         f"d{a.id}:execution_report:p1:remind": {"executor"},
         f"d{a.id}:issue_report:ev{_ev(a.id, 'issue_report')}:remind": ORGAN_PEOPLE,
@@ -172,7 +172,7 @@ def test_a_year_of_deadlines(org, smtp):
     assert fired_on[f"d{a.id}:comment_period_end:ev{_ev(a.id, 'participation_activity')}:remind"] == "2026-03-30"
     assert fired_on[f"d{b.id}:legality_review_window:ev{_ev(b.id, 'legality_submission')}:remind"] == "2026-05-12"
     assert fired_on[f"d{b.id}:legality_review_window:ev{_ev(b.id, 'legality_submission')}:escalate"] == "2026-05-15"
-    assert fired_on[f"d{b.id}:stale:legality_review:2026-03-02T09:00:00+08:00:remind"] == stale_b.isoformat()
+    assert fired_on[f"d{b.id}:stale:legality_review:2026-04-03T09:00:00+08:00:remind"] == stale_b.isoformat()
     assert fired_on[f"d{c.id}:stale:proposed:2026-04-01T09:00:00+08:00:remind"] == stale_c.isoformat()
     assert fired_on[f"d{a.id}:execution_report:p1:remind"] == "2026-10-19"   # caught up after the missed runs
     # the decision's own trail says so, once each

@@ -33,7 +33,7 @@ from decisions.procedure.models import (
     TriggerDetermination,
 )
 from decisions.storage.unit_of_work import UnitOfWork
-from tests.helpers import ALL_NO, MEMBERS, Walker, at_least
+from tests.helpers import ALL_NO, COMMENT_PERIOD_OVER, MEMBERS, Walker, at_least
 from tests.stateful_shortcuts import CHINA_TZ, SHORTCUTS, Shortcuts, state_of
 from workflow import gates, profiles
 
@@ -86,7 +86,8 @@ def stage_actions(w: Walker, state: str) -> list[tuple]:
                             materials_delivered="2026-03-18")),
                 (lambda: ev("participation_activity", form="group_consultation"), None),
                 (lambda: ev("participation_activity", form="enterprise_consultation"), None),
-                (lambda: ev("opinion_register", received=2, adopted=1, partially_adopted=0, not_adopted=1), None)]
+                (lambda: ev("opinion_register", received=2, adopted=1, partially_adopted=0, not_adopted=1), None),
+                (lambda: at_least(COMMENT_PERIOD_OVER), None)]  # the period over: the stage may be left (Art 15)
     if state == "expert_review":
         return [*[(lambda i=i: ev("expert_opinion", user=f"expert{i}", expert=f"e{i}", signed="yes",
                                   direct_interest="no"),
@@ -124,8 +125,14 @@ def stage_actions(w: Walker, state: str) -> list[tuple]:
 def independent_expectations(s, d: Decision) -> list[str]:
     """The decree's core duties, written out by hand (not read from the profile)."""
     problems = []
-    ev = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round)
-                .order_by(Evidence.id)).all()
+    # this round's evidence, and after a revised draft (meeting outcome revise) what the stages not run again
+    # attached in an earlier round: participation and the assessments before the meeting (legality review is
+    # always run again, procedure.md §8)
+    every = s.exec(select(Evidence).where(Evidence.decision_id == d.id).order_by(Evidence.id)).all()
+    ran_now = {e.stage for e in every if e.round == d.round}
+    kept = {"public_participation", "expert_review", "risk_assessment", "fair_competition_review"} - ran_now
+    newest = {e.stage: e.round for e in every if e.stage in kept}
+    ev = [e for e in every if e.round == d.round or (e.stage in kept and e.round == newest[e.stage])]
     kinds = [e.kind for e in ev]
     trig = {t.name: t.value for t in s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id))}
     if set(trig) != set(TRIGGERS):

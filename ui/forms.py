@@ -29,7 +29,7 @@ ENUM_LABELS = {
         "pass": "通过", "fail": "不通过", "lawful": "合法", "lawful_with_amendments": "修改后合法",
         "unlawful": "不合法", "returned": "退回补充", "gazette": "政府公报", "website": "政府网站",
         "newspaper": "报刊", "problem": "执行问题", "major_change": "客观情况重大变化", "force_majeure": "不可抗力",
-        "yes": "是", "no": "否",
+        "yes": "是", "no": "否", "terminate": "终止执行", "minor_adjustment": "一般调整",
     },
 }
 

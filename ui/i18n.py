@@ -247,6 +247,8 @@ S: dict[str, tuple[str, str]] = {
     "out_defer": ("暂缓", "defer"),
     "out_rediscuss": ("再次讨论", "rediscuss"),
     "head_reason": ("决定与多数意见不一致的理由", "Reason the decision differs from the majority"),
+    "rerun_stages": ("修改后须重新进行的阶段（合法性审查总要重新进行）",
+                     "Stages the revised draft runs again (legality review always does)"),
     "head_reason_needed": ("行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。",
                            "The head's decision differs from the majority: a reason is required (Art 30¶2)."),
     "minutes": ("会议纪要", "Minutes"),
@@ -409,7 +411,7 @@ ENUM_NAMES = {
         "defer": "暂缓", "rediscuss": "再次讨论", "executive": "常务会议", "plenary": "全体会议", "office": "办公会议",
         "done": "已完成", "current": "当前", "skipped": "跳过", "pending": "未开始", "blocked": "受阻",
         "signed": "署名", "unsigned": "未署名", "adopted": "采纳", "partially_adopted": "部分采纳",
-        "not_adopted": "未采纳",
+        "not_adopted": "未采纳", "terminate": "终止执行", "minor_adjustment": "一般调整", "ledger": "意见台账",
     },
 }
 
@@ -428,7 +430,8 @@ KEY_LABELS = {
     "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "评估方法", "submitted": "报送日期",
     "short_review_reason": "审查期缩短理由", "adviser": "顾问", "authority": "权限", "procedure": "程序",
     "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
-    "period": "报告期", "nature": "性质", "doc_number": "文号",
+    "period": "报告期", "nature": "性质", "doc_number": "文号", "change": "决定事项", "basis": "会议或文件",
+    "generated_from": "生成自",
 }
 
 

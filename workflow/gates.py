@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from decisions import clock
 from decisions.errors import Unmet
 from workflow.calendar import WorkCalendar
 from workflow.profiles import Profile, Rule, eval_expr
@@ -56,6 +57,11 @@ class Snapshot:
     meeting_date: date | None = None
     ledger: dict[str, int] | None = None  # opinion ledger counts of the round (received, adopted, ..., pending)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # the round's online consultation (公开征求意见, participation concept): {"start", "end", "shortened_reason"}
+    consultation: dict[str, str] | None = None
+    today: date | None = None  # the clock's day (JUECE_NOW); None: read the clock
+    # stages done in an earlier round that this round keeps (a revised draft does not make them stale, §8)
+    carried: frozenset[str] = frozenset()
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
@@ -308,11 +314,52 @@ def _r_ledger_complete(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unm
     return out
 
 
+def _r_period_over(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    """Art 15 (procedure.md §8 "Periods"): the stage is not left before the announced end (`key`, inclusive) of an
+    open comment period — each `kind` item matching `where` and the round's online consultation — unless the
+    notice carried the `unless` reason (a shortened period, stated when the comments were invited)."""
+    today = s.today or clock.today()
+    periods = [(i.meta.get(r.key or ""), i.meta.get(r.unless or "", ""), i.filename) for i in s.of(r.kinds, r.where)]
+    if s.consultation:
+        c = s.consultation
+        periods.append((c.get("end"), c.get("shortened_reason", ""), "网上公开征求意见"))
+    out = []
+    for end_value, reason, source in periods:
+        end = _as_date(end_value)
+        if end is None or end < today or (r.unless and str(reason or "").strip()):
+            continue
+        out.append(_unmet(p, stage, r, f"{_req(r)}.{r.key}.{end.isoformat()}",
+                          "公开征求意见期至{end}（含当日）尚未届满（{source}），不得提前结束",
+                          "the comment period announced until {end} ({source}) has not ended",
+                          end=end.isoformat(), today=today.isoformat(), source=source))
+    return list({u.requirement: u for u in out}.values())
+
+
+#: the metadata mark of an opinion register generated from the online ledger (participation.service sets it; the
+#: kind's schema has no such key, so a typed register cannot carry it)
+FROM_LEDGER = ("generated_from", "ledger")
+
+
+def _r_from_ledger(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
+    """Art 18: once the round has an online consultation, its opinions are in the ledger, and the newest register
+    (`kind`) must be the one generated from that ledger: a hand-typed register cannot replace it."""
+    if not s.consultation:
+        return []
+    pool = s.of(r.kinds)
+    if not pool or str(pool[-1].meta.get(FROM_LEDGER[0], "")) == FROM_LEDGER[1]:
+        return []
+    return [_unmet(p, stage, r, f"{r.kinds[0]}.from_ledger",
+                   "本轮已网上公开征求意见（{end}截止）：{names}须由意见台账生成，不得以手工填写的登记（{file}）代替",
+                   "the round has an online consultation: the {names_en} must be generated from the opinion ledger, "
+                   "not typed ({file})", names=_kind_names(p, r.kinds, "zh"), names_en=_kind_names(p, r.kinds, "en"),
+                   end=s.consultation.get("end", ""), file=pool[-1].filename)]
+
+
 RULES: dict[str, Callable[[Profile, str, Rule, Snapshot], list[Unmet]]] = {
     "evidence": _r_evidence, "forbid": _r_forbid, "interval": _r_interval, "newest": _r_newest,
     "revision": _r_revision, "triggers_determined": _r_triggers, "meeting_window": _r_meeting_window,
     "meeting_approved": _r_meeting_approved, "ledger_complete": _r_ledger_complete,
-    "reviewed_version": _r_reviewed_version,
+    "reviewed_version": _r_reviewed_version, "period_over": _r_period_over, "from_ledger": _r_from_ledger,
 }
 
 
@@ -354,6 +401,8 @@ def plan_next(profile: Profile, stage: str, snapshot: Snapshot) -> tuple[str, li
     order = profile.stage_order
     skipped: list[tuple[str, str]] = []
     for nxt in order[order.index(stage) + 1:]:
+        if nxt in snapshot.carried:
+            continue  # done in an earlier round and kept (a revised draft does not make it stale)
         applies, reason = applicability(profile, nxt, snapshot)
         if applies:
             return nxt, skipped

@@ -102,7 +102,8 @@ class Exception_(_Strict):
 
 class Rule(_Strict):
     rule: Literal["evidence", "forbid", "interval", "newest", "revision", "triggers_determined",
-                  "meeting_window", "meeting_approved", "ledger_complete", "reviewed_version"]
+                  "meeting_window", "meeting_approved", "ledger_complete", "reviewed_version", "period_over",
+                  "from_ledger"]
     article: str
     kind: str | list[str] | None = None
     where: dict[str, str] = {}
@@ -134,7 +135,8 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Rule:
-        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window", "reviewed_version"}
+        needs_kind = {"evidence", "forbid", "interval", "newest", "revision", "meeting_window", "reviewed_version",
+                      "period_over", "from_ledger"}
         if self.rule in needs_kind and not self.kinds:
             raise ValueError(f"rule '{self.rule}' needs 'kind'")
         if self.rule == "interval" and not (self.from_ and self.to and self.min_days is not None):
@@ -145,6 +147,8 @@ class Rule(_Strict):
             raise ValueError("rule 'revision' needs 'requires_newer'")
         if self.rule == "reviewed_version" and not self.newer:
             raise ValueError("rule 'reviewed_version' needs 'newer'")
+        if self.rule == "period_over" and not self.key:
+            raise ValueError("rule 'period_over' needs 'key' (the date the period ends)")
         if self.rule == "meeting_window" and not (self.key and self.min_days is not None):
             raise ValueError("rule 'meeting_window' needs 'key' and 'min_days'")
         return self
@@ -189,6 +193,7 @@ class Floor(_Strict):
 
     params: dict[str, str] = {}
     meeting: dict[str, str] = {}
+    revise: dict[str, str] = {}   # "stale" = article: an overlay's [revise] stale keeps every stage the baseline names
 
 
 class ReturnRole(_Strict):
@@ -203,6 +208,25 @@ class ReturnRules(_Strict):
 
     earliest: str = "drafting"           # no stage before this one can be a target
     roles: dict[str, ReturnRole] = {}
+
+
+class ReviseRules(_Strict):
+    """[revise]: a meeting outcome `revise` returns the decision to drafting in a new round; the later stages named
+    `stale` are run again on the revised draft, those in `organ_may_rerun` when the meeting orders it, every other
+    stage done before the meeting keeps its evidence and counts as done (procedure.md §8 "Sending back")."""
+
+    article: str
+    stale: list[str]
+    organ_may_rerun: list[str] = []
+
+
+class ChangeRule(_Strict):
+    """[changes.NAME]: a change of a decision in execution (Art 37: termination, a minor adjustment) is taken only on
+    the organ's recorded decision — an item of `requires` not cited by an earlier change — with a reason, by `roles`."""
+
+    article: str
+    roles: list[str]
+    requires: KindRef
 
 
 class Disclosure(_Strict):
@@ -320,6 +344,8 @@ class Profile(_Strict):
     sending_back: ReturnRules | None = Field(default=None, alias="return")
     time: TimeRules = TimeRules()
     archive: ArchiveRules = ArchiveRules()
+    changes: dict[str, ChangeRule] = {}
+    revise: ReviseRules | None = None
 
     @field_validator("params")
     @classmethod
@@ -401,6 +427,23 @@ class Profile(_Strict):
                 if not ok:
                     errors.append(f"time.order[{i}]: {ref!r} is not KIND.KEY with a date key, KIND.@recorded or "
                                   "meeting.date")
+        if self.revise is not None and "drafting" in self.stage_order and "collective_discussion" in self.stage_order:
+            between = self.stage_order[self.stage_order.index("drafting") + 1:
+                                       self.stage_order.index("collective_discussion")]
+            for group in ("stale", "organ_may_rerun"):
+                for st in getattr(self.revise, group):
+                    if st not in between:
+                        errors.append(f"revise.{group}: {st!r} is not a stage between drafting and the meeting")
+        for name, ch in self.changes.items():
+            if ch.requires.kind not in self.kinds:
+                errors.append(f"changes.{name}.requires: unknown kind {ch.requires.kind!r}")
+            else:
+                for key in ch.requires.where:
+                    if key not in self.kinds[ch.requires.kind].meta:
+                        errors.append(f"changes.{name}.requires: kind {ch.requires.kind!r} has no metadata key {key!r}")
+            for role in ch.roles:
+                if role not in ROLES:
+                    errors.append(f"changes.{name}.roles: unknown role {role!r}")
         for group in ("filer_roles", "checker_roles"):
             for role in getattr(self.archive, group):
                 if role not in ROLES:
@@ -748,6 +791,11 @@ def floor_violations(base: Profile, over: Profile) -> list[str]:
             if m.required and not (key in ok.meta and ok.meta[key].required):
                 out.append(f"national floor: kinds.{k}.meta.{key} no longer required, read by rule "
                            f"'{_rule_label(r)}' ({r.article}) — {tail}")
+    if base.revise is not None and base.floor.revise.get("stale"):
+        kept = set(over.revise.stale) if over.revise is not None else set()
+        if missing := [st for st in base.revise.stale if st not in kept]:
+            out.append(f"national floor: revise.stale no longer names {missing} ({base.floor.revise['stale']}): a revised "
+                       f"draft must be reviewed again — {tail}")
     for key, art in base.floor.params.items():
         b, o = base.params[key], over.params.get(key)
         why = _loosened_value(b, o)

@@ -19,7 +19,7 @@ from decisions.accounts.permissions import authorize
 from decisions.accounts.service import actor_for, office_by_code
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
 from decisions.errors import BadInput, Blocked, NotPermitted, Unmet
-from decisions.procedure import scope
+from decisions.procedure import changes, scope
 from decisions.procedure.models import Decision, Evidence, StageStatus
 from decisions.procedure.service import (
     advance,
@@ -249,7 +249,10 @@ def adjust(ident: str | int, *, title: str, reason: str, as_user: str, minor: bo
         s = uow.session
         parent = get_decision(s, ident)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, parent, actor), ["decision_organ"], "调整决策 / adjust a decision")
+        profile = profile_of(parent)
+        rule = changes.rule_for(profile, "minor_adjustment") if minor else None
+        role = authorize(actor, scope_of(s, parent, actor), rule.roles if rule else ["decision_organ"],
+                         "调整决策 / adjust a decision")
         if parent.state not in AFTER_STATES:
             raise Blocked([Unmet("adjust.state", "Art 37", f"决策尚未作出并执行（当前 {parent.state}），无需调整程序",
                                  f"a decision in {parent.state} has not been made yet")])
@@ -257,10 +260,13 @@ def adjust(ident: str | int, *, title: str, reason: str, as_user: str, minor: bo
         undertaker = s.get(Office, parent.undertaker_id)
         assert organ is not None and undertaker is not None
         if minor:
+            cited = changes.organ_decision(s, parent, profile, "minor_adjustment")  # Art 37: the organ's decision
             touch(parent)
-            record_event(s, parent, actor, role, "minor_adjustment", {"reason": reason.strip(), "title": title.strip()})
+            record_event(s, parent, actor, role, "minor_adjustment",
+                         {"reason": reason.strip(), "title": title.strip(),
+                          **({**cited, "article": rule.article} if cited and rule else {})})
             uow.commit()
-            return {"id": parent.id, "minor": True, "reason": reason.strip()}
+            return {"id": parent.id, "minor": True, "reason": reason.strip(), **(cited or {})}
         spec = {"organ": organ.code, "undertaker": undertaker.code, "category": parent.category,
                 "source": parent.source, "catalog": parent.catalog_item_id, "parent_code": parent.code}
     child = new_decision(title=title or f"{spec['parent_code']} 调整", organ=spec["organ"],

@@ -141,7 +141,10 @@ def meeting_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
                 position: Annotated[list[str], typer.Option("--position")], head: Annotated[str, typer.Option("--head")],
                 outcome: Annotated[str, typer.Option("--outcome")], as_user: AsOpt,
                 members: Annotated[str | None, typer.Option("--members")] = None,
-                reason: Annotated[str, typer.Option("--reason")] = "", json_: JsonOpt = False) -> None:
+                reason: Annotated[str, typer.Option("--reason")] = "",
+                rerun: Annotated[list[str] | None, typer.Option(
+                    "--rerun", help="修改后须重新进行的阶段（--outcome revise）/ a stage the revised draft runs again")
+                ] = None, json_: JsonOpt = False) -> None:
     """记录集体讨论决定（第30条）/ record the collective discussion."""
     from decisions.procedure import metadata
 
@@ -155,7 +158,8 @@ def meeting_cmd(ident: Annotated[str, typer.Argument(metavar="ID")],
         from decisions.procedure.meeting import MeetingInput, record_meeting
 
         m = MeetingInput(type=type_, date=date, minutes_filename=minutes.name, minutes=data, members=total,
-                                 positions=pairs, head=head, outcome=outcome, reason=reason)
+                                 positions=pairs, head=head, outcome=outcome, reason=reason,
+                                 rerun=tuple(rerun or ()))
         return record_meeting(ident, m, as_user=as_user)
 
     run(go, json_, lambda r: f"#{r['id']}: 会议已记录 / meeting recorded, outcome={r['outcome']}, state={r['state']}")

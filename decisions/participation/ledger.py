@@ -32,3 +32,11 @@ def counts(by: Mapping[str, int]) -> dict[str, int]:
     return {"received": sum(by.values()), "adopted": by.get("adopted", 0),
             "partially_adopted": by.get("partially_adopted", 0), "not_adopted": by.get("not_adopted", 0),
             "pending": by.get("", 0)}
+
+
+def consultation_of(session: Session, decision_id: int, round_: int) -> dict[str, str] | None:
+    """The round's online consultation as the `period_over` and `from_ledger` gates read it (its announced end and
+    the shortening reason its notice carried), None when the round has none."""
+    row = session.exec(select(Consultation.start, Consultation.end, Consultation.shortened_reason).where(
+        Consultation.decision_id == decision_id, Consultation.round == round_)).first()
+    return None if row is None else {"start": row[0], "end": row[1], "shortened_reason": row[2]}

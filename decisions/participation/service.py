@@ -51,6 +51,7 @@ from decisions.procedure.service import (
     touch,
 )
 from decisions.storage.unit_of_work import UnitOfWork
+from workflow.gates import FROM_LEDGER
 
 VIEW_ROLES = ["drafter", "decision_organ", "head", "secretary", "legality_reviewer", "legal_adviser", "archivist"]
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -400,6 +401,7 @@ def generate_register(ident: str | int, *, as_user: str) -> dict:
         meta = metadata.validate("opinion_register", profile.kinds["opinion_register"],
                                  {k: str(counts[k]) for k in ("received", "adopted", "partially_adopted",
                                                               "not_adopted")}, lambda _c: True)
+        meta[FROM_LEDGER[0]] = FROM_LEDGER[1]  # generated from the ledger: what the `from_ledger` gate looks for
         ev = store_evidence(s, d, actor, role, "opinion_register", "意见采纳情况登记表.pdf", "application/pdf", data,
                              meta)
         touch(d)

@@ -58,6 +58,7 @@ class MeetingInput:
     head: str
     outcome: str
     reason: str = ""
+    rerun: tuple[str, ...] = ()  # outcome revise: stages the organ orders run again besides the profile's stale ones
 
 
 def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
@@ -84,6 +85,8 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
     if m.outcome in ("approve", "reject") and head_pos is not None and head_pos != m.outcome:
         raise BadInput(f"行政首长 {m.head} 的意见为 {head_pos}，与决定 --outcome {m.outcome} 不一致 / "
                        "the head's position contradicts the outcome")
+    if m.rerun and m.outcome != "revise":
+        raise BadInput(f"--rerun {m.rerun[0]}: 仅用于 --outcome revise / only with --outcome revise")
     content_type, problem = filetypes.check(m.minutes_filename, m.minutes)
     if not m.minutes or content_type is None:
         raise BadInput(f"--minutes {m.minutes_filename!r}: {problem or '文件为空 / file is empty'}")
@@ -100,6 +103,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         scope = scope_of(s, d)
         role = authorize(actor, scope, ["secretary"], "记录集体讨论 / record the meeting")
         require_state(profile, d, ["collective_discussion"], "记录集体讨论决定", "Art 30")
+        rerun = rerun_stages(profile, m.rerun)
         late = check_dates(s, d, profile, "meeting", {"date": meeting_day})  # §8 Time: not ahead, not out of order
         organ = s.get(Office, d.organ_id)
         assert organ is not None
@@ -164,6 +168,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                 {"meeting_id": meeting.id, "type": m.type, "date": meeting.date, "members": total,
                  "present": present, "positions": [{"user": u, "position": p} for u, p in m.positions],
                  "head": m.head, "majority": majority, "outcome": m.outcome, "reason": meeting.reason,
+                 **({"rerun": list(rerun)} if rerun else {}),
                  "minutes_sha256": minutes["sha256"],
                  **({"draft_sha256": minutes["draft_sha256"]} if minutes["draft_sha256"] else {}),
                  **({"late_entry": True} if late else {})})
@@ -172,7 +177,7 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         else:
             trigger = "advance" if m.outcome == "approve" else m.outcome
             if m.outcome == "revise":
-                restart_drafting(s, d, profile, actor)
+                kept = restart_drafting(s, d, profile, actor, rerun)
             elif m.outcome == "approve":
                 enter_stage(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
             else:
@@ -180,21 +185,43 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
                                                                           else ""), finished=m.outcome == "reject")
             machine.fire(profile, d, trigger, dest)
             record_event(s, d, actor, role, "transition", {"from": source, "to": dest, "by": f"meeting:{m.outcome}",
-                                                      "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
+                                                      "skipped": [{"stage": k, "reason": r} for k, r in skipped],
+                                                      **({"kept": kept} if m.outcome == "revise" else {})})
         touch(d)
         uow.commit()
         return {"id": d.id, "meeting_id": meeting.id, "outcome": m.outcome, "majority": majority,
                 "present": present, "state": d.state}
 
 
-def restart_drafting(s: Session, d: Decision, profile: Profile, actor: Actor) -> None:
-    """Outcome `revise`: back to drafting in a new round; every later stage must be passed again."""
+def rerun_stages(profile: Profile, rerun: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The stages the meeting orders run again (``--rerun``), checked against the profile's ``[revise]``."""
+    allowed = [*profile.revise.stale, *profile.revise.organ_may_rerun] if profile.revise else []
+    for st in rerun:
+        if st not in allowed:
+            raise BadInput(f"--rerun {st!r}: 不是可由会议决定重新进行的阶段 / not a stage the meeting may order run "
+                           f"again; expected one of: {', '.join(allowed) or '（无 / none）'}")
+    return tuple(dict.fromkeys(rerun))
+
+
+def restart_drafting(s: Session, d: Decision, profile: Profile, actor: Actor, rerun: tuple[str, ...] = ()) -> list[str]:
+    """Outcome `revise`: back to drafting in a new round. The later stages the profile's ``[revise]`` names stale,
+    those the meeting orders (`rerun`), the skipped ones (the triggers may change) and the meeting on are pending
+    again; every other stage done before the meeting keeps its evidence and stays done (procedure.md §8). Without
+    a ``[revise]`` table every later stage is run again. Returns the stages kept."""
     stamp = now_iso()
     drafting_pos = profile.stage_index("drafting")
-    for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id)):
+    meeting_pos = profile.stage_index("collective_discussion")
+    again = set(profile.revise.stale if profile.revise else profile.stage_order) | set(rerun)
+    article = profile.revise.article if profile.revise else ""
+    kept = []
+    for r in sorted(s.exec(select(StageStatus).where(StageStatus.decision_id == d.id)), key=lambda r: r.position):
         if r.position == drafting_pos:
             r.status, r.entered_at, r.left_at, r.user_id, r.note = "current", stamp, "", actor.user_id, ""
+        elif drafting_pos < r.position < meeting_pos and r.status == "done" and r.stage not in again:
+            r.note = f"沿用第{d.round}轮：修改稿不使本阶段失效（依据{gates.cite(profile, article)}）"
+            kept.append(r.stage)
         elif r.position > drafting_pos:
             r.status, r.entered_at, r.left_at, r.note = "pending", "", "", ""
     d.round += 1
     d.state_entered_at = stamp
+    return kept

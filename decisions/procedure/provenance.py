@@ -1,8 +1,10 @@
 """Provenance of the procedure's record (procedure.md §8): dates checked against the clock and the order of the
-procedure (late entries, 补录), and the draft version an act concerns (its SHA-256, pinned when recorded)."""
+procedure (late entries, 补录), the draft version an act concerns (its SHA-256, pinned when recorded), and what a
+later round keeps of the earlier ones (``carry_over``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
@@ -80,3 +82,22 @@ def check_dates(s: Session, d: Decision, profile: Profile, subject: str, dates: 
                            f"{rule.message_en or 'dates out of order'} ({rule.article}): {rule.date} {day} is before "
                            f"{rule.not_before} {ref.isoformat()}")
     return any(day < today for day in dates.values())
+
+
+def carry_over(profile: Profile, state: str, statuses: dict[str, str], current: list[tuple],
+               earlier: Iterable[tuple]) -> tuple[frozenset[str], list[tuple]]:
+    """What a later round keeps of the earlier ones (procedure.md §8: a revised draft makes only the profile's
+    stale stages run again): the stages done and still ahead of `state` (the gates' ``carried``, passed over when
+    the decision moves on), and the evidence the gates see — this round's (`current`, rows id..filename) plus, for
+    every stage done but not run in this round, what was attached in it in the newest earlier round that ran it
+    (`earlier`: the same rows with their round last)."""
+    here = profile.stage_index(state) if state in profile.stages else len(profile.stage_order)
+    done = {st for st, status in statuses.items() if status == "done" and st in profile.stages}
+    carried = frozenset(st for st in done if profile.stage_index(st) > here)
+    ran_now = {row[3] for row in current}
+    rows = [row for row in earlier if row[3] in done and row[3] not in ran_now]
+    newest = {}
+    for row in rows:
+        newest[row[3]] = max(newest.get(row[3], 0), row[6])
+    kept = [tuple(row[:6]) for row in rows if row[6] == newest[row[3]]]
+    return carried, sorted([*kept, *current], key=lambda row: row[0])

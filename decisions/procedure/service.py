@@ -24,8 +24,8 @@ from decisions.accounts.permissions import Actor, DecisionScope, authorize
 from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogItem
 from decisions.errors import BadInput, Blocked, NotFound, Unmet
-from decisions.participation.ledger import ledger_counts
-from decisions.procedure import metadata, registers
+from decisions.participation.ledger import consultation_of, ledger_counts
+from decisions.procedure import changes, metadata, registers
 from decisions.procedure.models import (
     CalendarOverride,
     CalendarYear,
@@ -37,7 +37,7 @@ from decisions.procedure.models import (
     StageStatus,
     TriggerDetermination,
 )
-from decisions.procedure.provenance import check_dates, current_draft_sha256
+from decisions.procedure.provenance import carry_over, check_dates, current_draft_sha256
 from decisions.procedure.scope import OfficeTree, decision_scope
 from decisions.records import audit, evidence_store, filetypes
 from decisions.storage.settings import get_settings
@@ -160,22 +160,39 @@ _APPROVED_MEETING = Prepared(select(Meeting.id).where(
     Meeting.outcome == "approve").limit(1))
 
 
+_STAGE_STATUSES = Prepared(select(StageStatus.stage, StageStatus.status)
+                           .where(StageStatus.decision_id == bindparam("decision_id")))
+_EARLIER_EVIDENCE = Prepared(
+    select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename, Evidence.round)
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round < bindparam("round"))
+    .order_by(col(Evidence.id)))
+
+
 def snapshot_of(session: Session, d: Decision, profile: Profile, meeting_date: date | None = None) -> gates.Snapshot:
-    """What the gates see of `d` now: its determinations and this round's evidence, read with statements
-    built once; the meeting, the calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
+    """What the gates see of `d` now: its determinations and this round's evidence (in a later round, with what
+    the stages it keeps carried over: ``carry_over``), read with statements built once; the meeting, the
+    calendar and the opinion ledger only if a rule asks (``gates.Deferred``)."""
     session.flush()  # rows this transaction added are part of what the gates see
     key = {"decision_id": d.id, "round": d.round}
+    evidence = list(_ROUND_EVIDENCE.run(session, key))
+    carried: frozenset[str] = frozenset()
+    if d.round > 1:
+        statuses = dict(_STAGE_STATUSES.run(session, {"decision_id": d.id}).all())
+        carried, evidence = carry_over(profile, d.state, statuses, evidence, _EARLIER_EVIDENCE.run(session, key))
     return snapshot_from(
-        _TRIGGERS.run(session, key), _ROUND_EVIDENCE.run(session, key), meeting_date=meeting_date,
+        _TRIGGERS.run(session, key), evidence, meeting_date=meeting_date, carried=carried,
         approved_meeting=gates.Deferred(lambda: _APPROVED_MEETING.run(session, key).first() is not None),
         calendar=gates.Deferred(lambda: calendar_for(session, profile)),
-        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)))
+        ledger=gates.Deferred(lambda: ledger_counts(session, d.id or 0, d.round)),
+        consultation=gates.Deferred(lambda: consultation_of(session, d.id or 0, d.round)), today=clock.today())
 
 
 def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
                   evidence: Iterable[tuple[int, str, dict | None, str, str, str]], *,
                   approved_meeting: bool | gates.Deferred, calendar: WorkCalendar | gates.Deferred,
-                  ledger: dict[str, int] | gates.Deferred, meeting_date: date | None = None) -> gates.Snapshot:
+                  ledger: dict[str, int] | gates.Deferred, meeting_date: date | None = None,
+                  consultation: dict[str, str] | None | gates.Deferred = None, today: date | None = None,
+                  carried: frozenset[str] = frozenset()) -> gates.Snapshot:
     """The gates' snapshot from rows: determinations (name, value, reason) and this round's evidence (id, kind,
     meta, stage, role, filename), oldest first. ``snapshot_of`` reads one decision's rows; the workbench's page
     reads a whole page's and builds each decision's snapshot here, so both see the same."""
@@ -183,7 +200,8 @@ def snapshot_from(triggers: Iterable[tuple[str, bool, str]],
         triggers={name: gates.Determination(bool(value), reason) for name, value, reason in triggers},
         items=[gates.Item(eid, kind, dict(meta or {}), stage, role, filename)
                for eid, kind, meta, stage, role, filename in evidence],
-        meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger)
+        meeting_date=meeting_date, approved_meeting=approved_meeting, calendar=calendar, ledger=ledger,
+        consultation=consultation, today=today, carried=carried)
 
 
 def require_writable(d: Decision) -> None:
@@ -593,7 +611,8 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        role = authorize(actor, scope_of(s, d, actor), roles, f"{action}")
+        change = changes.rule_for(profile, action)  # Art 37: the profile's roles for a change in execution
+        role = authorize(actor, scope_of(s, d, actor), change.roles if change else roles, f"{action}")
         targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
         if not targets:
             raise Blocked([Unmet(f"{d.state}.{action}", article,
@@ -605,6 +624,7 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
                 raise Blocked([Unmet("execution.issue_report", "Art 35, 37",
                                      "中止执行须有执行中发现问题的报告（issue_report）（依据第35、37条）",
                                      "suspension requires an issue_report (Art 35)")])
+        cited = changes.organ_decision(s, d, profile, action)  # Art 37: the organ's recorded decision, not a reason alone
         if action == "resume" and d.state == "deferred":
             dest = "collective_discussion"
         else:
@@ -616,6 +636,7 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
             pause(s, d, f"{action}: {reason.strip()}", finished=action == "terminate")
         machine.fire(profile, d, trigger, dest)
         touch(d)
-        record_event(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip()})
+        record_event(s, d, actor, role, action, {"from": source, "to": dest, "reason": reason.strip(),
+                                                 **({**cited, "article": change.article} if cited and change else {})})
         uow.commit()
         return {"id": d.id, "from": source, "to": dest, "state": d.state}

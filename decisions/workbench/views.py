@@ -25,9 +25,10 @@ from decisions.deadlines import views as deadline_views
 from decisions.errors import NotFound, Unmet
 from decisions.oa.rules import fixers, next_roles
 from decisions.participation.ledger import counts as ledger_counts_from
-from decisions.participation.models import Opinion
+from decisions.participation.models import Consultation, Opinion
 from decisions.procedure import registers, scope
-from decisions.procedure.models import Decision, Evidence, Meeting, TriggerDetermination
+from decisions.procedure.models import Decision, Evidence, Meeting, StageStatus, TriggerDetermination
+from decisions.procedure.provenance import carry_over
 from decisions.procedure.service import (
     SIDE_ACTIONS,
     calendar_from,
@@ -111,6 +112,10 @@ class Page:
         rounds = {d.id or 0: d.round for d in rows}
         self.triggers: dict[int, list[tuple[str, bool, str]]] = {i: [] for i in ids}
         self.evidence: dict[int, list[Evidence]] = {i: [] for i in ids}   # current round, oldest first
+        self.earlier: dict[int, list[Evidence]] = {i: [] for i in ids}    # earlier rounds (what a round keeps)
+        self.statuses: dict[int, dict[str, str]] = {i: {} for i in ids}   # stage rows of decisions past round 1
+        self.consultations: dict[int, dict[str, str]] = {}                # the current round's online consultation
+        self.states = {d.id or 0: d.state for d in rows}
         self.approved: set[int] = set()
         self.ledger: dict[tuple[int, str], int] = {}
         self.items: dict[int, CatalogItem] = {}
@@ -125,6 +130,17 @@ class Page:
         for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
             if e.round == rounds[e.decision_id] and e.id not in void:
                 self.evidence[e.decision_id].append(e)
+            elif e.round < rounds[e.decision_id]:
+                self.earlier[e.decision_id].append(e)
+        later = [i for i in ids if rounds[i] > 1]
+        if later:
+            for did, stage, status in s.exec(select(StageStatus.decision_id, StageStatus.stage, StageStatus.status)
+                                             .where(col(StageStatus.decision_id).in_(later))):
+                self.statuses[did][stage] = status
+        for c in s.exec(select(Consultation).where(col(Consultation.decision_id).in_(ids))):
+            if c.round == rounds[c.decision_id]:
+                self.consultations[c.decision_id] = {"start": c.start, "end": c.end,
+                                                     "shortened_reason": c.shortened_reason}
         for did, rnd in s.exec(select(Meeting.decision_id, Meeting.round)
                                .where(col(Meeting.decision_id).in_(ids), Meeting.outcome == "approve")):
             if rnd == rounds[did]:
@@ -151,8 +167,14 @@ class Page:
         did = d.id or 0
         ledger = ledger_counts_from({k: n for (i, k), n in self.ledger.items() if i == did})
         evidence = [(e.id or 0, e.kind, e.meta, e.stage, e.role, e.filename) for e in self.evidence[did]]
+        carried: frozenset[str] = frozenset()
+        if self.statuses[did]:
+            carried, evidence = carry_over(profile, self.states[did], self.statuses[did], evidence,
+                                           [(e.id or 0, e.kind, e.meta, e.stage, e.role, e.filename, e.round)
+                                            for e in self.earlier[did]])
         return snapshot_from(self.triggers[did], evidence, approved_meeting=did in self.approved,
-                             calendar=self.calendar(profile), ledger=ledger)
+                             calendar=self.calendar(profile), ledger=ledger, carried=carried,
+                             consultation=self.consultations.get(did), today=clock.today())
 
     def blocking(self, d: Decision) -> list[Unmet]:
         """``service.blocking`` from the page's rows."""
@@ -498,6 +520,8 @@ def meeting_context(ident: str | int, username: str, *, meeting_date: str | None
                 "organ_name": organ.name, "meeting_types": profile.meeting_types_for(organ.level),
                 "members": members, "heads": heads, "checklist": checklist,
                 "package_complete": all(c["met"] is not False for c in checklist),
+                # outcome revise: the stages the meeting may order run again ([revise], procedure.md §8)
+                "rerun_choices": list(profile.revise.organ_may_rerun) if profile.revise else [],
                 "can_record": "secretary" in actor.roles and role_applies("secretary", actor, dscope)}
 
 

@@ -75,6 +75,9 @@ default_outcome = OUTCOMES.index(head_pos) if head_pos in ("approve", "reject") 
 outcome = st.selectbox(t("outcome"), OUTCOMES, index=default_outcome, format_func=lambda o: t(f"out_{o}"),
                        key=f"mt_{did}_outcome")
 differs = maj in ("approve", "reject") and (outcome if outcome in ("approve", "reject") else "other") != maj
+rerun: list[str] = []
+if outcome == "revise" and ctx.get("rerun_choices"):
+    rerun = st.multiselect(t("rerun_stages"), ctx["rerun_choices"], format_func=common.name, key=f"mt_{did}_rerun")
 reason = st.text_area(t("head_reason") + (" *" if differs else ""), key=f"mt_{did}_reason")
 reason_slot = st.empty()
 if differs and not reason.strip():
@@ -106,7 +109,8 @@ if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
         errors = True
     if not errors:
         m = MeetingInput(type=mtype, date=meeting_day.isoformat(), minutes_filename=name, minutes=data,
-                         members=int(total), positions=positions, head=head, outcome=outcome, reason=reason.strip())
+                         members=int(total), positions=positions, head=head, outcome=outcome, reason=reason.strip(),
+                         rerun=tuple(rerun))
         ok, res = common.call(record_meeting, did, m, as_user=user["username"])
         if ok:
             common.flash(t("meeting_recorded", state=res["state"]))
