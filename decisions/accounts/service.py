@@ -307,14 +307,20 @@ def _authenticate_from(username: str, password: str, client: str) -> Actor | Non
         return None
 
 
+def _existing_user(s: Session, username: str) -> User:
+    """The account an admin acts on (after ``operator_of`` checked the admin), or exit 5 naming it."""
+    user = s.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"未知用户 / unknown user: {username!r}")
+    return user
+
+
 def unlock_user(username: str, as_user: str | None = None) -> dict:
     """Admin: open a locked account now and reset its failure count (recorded on the system chain)."""
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         was = {"failures": user.failed_logins, "locked_until": user.locked_until}
         locked = bool(user.locked_until) and clock.now() < clock.parse_datetime(user.locked_until, "locked_until")
         user.failed_logins, user.locked_until = 0, ""
@@ -384,9 +390,7 @@ def link_identity(username: str, issuer: str, subject: str, as_user: str | None 
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         taken = s.exec(select(UserIdentity).where(UserIdentity.issuer == issuer,
                                                   UserIdentity.subject == subject)).first()
         if taken is not None:
@@ -405,9 +409,7 @@ def set_password(username: str, password: str, as_user: str | None = None) -> di
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         user.password_hash = hash_password(password)
         user.failed_logins, user.locked_until = 0, ""
         sessions.revoke_user_sessions(s, username, "passwd")  # signed-in browsers must sign in again
@@ -422,9 +424,7 @@ def disable_user(username: str, as_user: str | None = None) -> dict:
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         if who == username:
             raise BadInput("不能停用自己的账户 / you cannot disable your own account")
         was = user.active
@@ -441,9 +441,7 @@ def enable_user(username: str, as_user: str | None = None) -> dict:
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         was = user.active
         user.active = True
         audit.record(s, decision_id=None, actor=who, role=role, office=office_code, action="user_enable",
@@ -462,9 +460,7 @@ def set_roles(username: str, roles: list[str], as_user: str | None = None) -> di
     with UnitOfWork() as uow:
         s = uow.session
         who, role, office_code = operator_of(s, as_user)
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound(f"未知用户 / unknown user: {username!r}")
+        user = _existing_user(s, username)
         rows = list(s.exec(select(UserRole).where(UserRole.user_id == user.id)))
         before = sorted(r.role for r in rows)
         after = sorted(set(roles))
