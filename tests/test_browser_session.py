@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from decisions import demo
 from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, juece_environ, streamlit_server
 
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
+# the demo's first decision, created on its story's 2022-04-06 moved to NOW's time line (decisions.demo.shift)
+CODE = f"HD-{(date(2022, 4, 6) + timedelta(days=demo.shift(date(2026, 3, 2))[2022])).year}-00001"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
 
@@ -93,7 +97,7 @@ def test_refresh_keeps_the_sign_in_and_sign_out_revokes_it(server: str) -> None:
             tab = context.new_page()
             tab.goto(f"{server}/decision?d=1", wait_until="networkidle")
             idle(tab)
-            tab.get_by_text("HD-2022-00001", exact=False).first.wait_for(timeout=20000)
+            tab.get_by_text(CODE, exact=False).first.wait_for(timeout=20000)
             tab.close()
 
             # an address opened before signing in (a link sent by a colleague) opens after the sign-in
@@ -103,7 +107,7 @@ def test_refresh_keeps_the_sign_in_and_sign_out_revokes_it(server: str) -> None:
             idle(other)
             assert not signed_in(other, False)
             login(other, "hd_organ")
-            other.get_by_text("HD-2022-00001", exact=False).first.wait_for(timeout=20000)
+            other.get_by_text(CODE, exact=False).first.wait_for(timeout=20000)
             fresh.close()
 
             stolen = cookie["value"]

@@ -16,7 +16,7 @@ from decisions.procedure import service
 from decisions.procedure.sending_back import return_decision
 from decisions.procedure.views import show
 from decisions.workbench import oa as oa_views
-from tests.helpers import Walker, set_now
+from tests.helpers import Walker, set_now, today
 from workflow import profiles
 
 runner = CliRunner()
@@ -226,10 +226,10 @@ def test_the_heads_escalations_are_tasks_until_read(org):
     from decisions.deadlines import scheduled
 
     w = Walker().walk_to("legality_review")
-    w.ev("legality_submission", submitted="2026-03-02")
+    w.ev("legality_submission", submitted=today())  # the walk left public participation after its period
     scheduled.run_once(full=True)
     assert w.id not in todo_ids("mayor")
-    set_now("2026-04-20T09:00:00+08:00")
+    set_now("2026-05-20T09:00:00+08:00")
     scheduled.run_once(full=True)
     row = next(r for r in oa_views.worklist("mayor")["rows"] if r["id"] == w.id)
     assert row["flags"] == ["escalation"] and row["task"] == "notice" and row["roles"] == []

@@ -57,7 +57,8 @@ def test_shipped_profiles_load():
     ('rule = "newest", kind = "fair_competition_review"', 'rule = "newst", kind = "fair_competition_review"',
      "stages.fair_competition_review.rules", "newst"),
     ('version = "1.0.0"', 'version = "latest"', "version", "1.0.0"),
-    ('roles = ["legality_reviewer"]', 'roles = ["judge"]', "kinds.legality_opinion.roles", "unknown role 'judge'"),
+    ('roles = ["legality_reviewer"]\npins_draft', 'roles = ["judge"]\npins_draft', "kinds.legality_opinion.roles",
+     "unknown role 'judge'"),
     ('meta.conclusion = { type = "enum", values = ["pass", "fail"], required = true }',
      'meta.conclusion = { type = "enum", required = true }', "kinds.fair_competition_review.meta.conclusion",
      "enum field needs 'values'"),
@@ -90,7 +91,7 @@ def test_cli_profile_check(profile_dir):
     from decisions.cli import app
     ok = CliRunner().invoke(app, ["profile", "check", str(profile_dir / "liaoning-2023.toml")])
     assert ok.exit_code == 0 and "liaoning-2023" in ok.stdout
-    bad = mutate(profile_dir, 'roles = ["legality_reviewer"]', 'roles = ["judge"]')
+    bad = mutate(profile_dir, 'roles = ["legality_reviewer"]\npins_draft', 'roles = ["judge"]\npins_draft')
     r = CliRunner().invoke(app, ["profile", "check", str(bad)])
     assert r.exit_code == 2 and "judge" in r.stderr and "kinds.legality_opinion.roles" in r.stderr
 
