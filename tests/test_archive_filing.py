@@ -160,3 +160,21 @@ def test_a_code_rule_from_the_deployment(org, monkeypatch):
     with UnitOfWork() as uow:
         rec = archive.build_record(uow.session, get_decision(uow.session, w.id))
     assert dossier.volume_label(rec).startswith(r["code"])
+
+
+def test_the_archive_page_offers_filing_to_a_filer_of_an_ended_decision_only(org):
+    from decisions.archive import filing
+
+    w = Walker().walk_to("execution")
+    w.ev("execution_report", user="executor", period="final")
+    before = filing.filing_choices(w.id, "archivist")
+    assert not before["may"] and before["filed"] is None  # not ended yet
+    aftercare.close(w.id, as_user="organ")
+    assert not filing.filing_choices(w.id, "drafter")["may"]  # not a filer
+    offer = filing.filing_choices(w.id, "archivist")
+    names = {c["username"] for c in offer["checkers"]}
+    assert offer["may"] and "organ" in names and "archivist" not in names and "drafter" not in names
+    assert offer["article"] == "Art 33"
+    r = archive.file_decision(w.id, as_user="archivist", checker="organ")
+    after = filing.filing_choices(w.id, "archivist")
+    assert not after["may"] and after["filed"] == r["code"]

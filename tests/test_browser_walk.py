@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -164,9 +163,17 @@ class Browser:
             else:
                 self.fill(field(key), str(value))
         self.upload(file)
+        self.save_evidence()
+
+    def save_evidence(self) -> None:
+        """Press 保存材料 and wait for the saved note, answering the duplicate question if the page asks it."""
+        from playwright.sync_api import expect
+
         self.button("保存材料")
-        # the walk attaches one sample file for several kinds of a stage: the page asks first (same SHA-256)
+        # the walk attaches one sample file for several kinds of a stage: the page asks first (same SHA-256);
+        # wait for either outcome (on a busy machine the rerun may start after idle() has returned)
         again = self.main().get_by_role("button", name="仍要上传")
+        expect(self.main().get_by_text("材料已保存").or_(again).first).to_be_visible(timeout=30000)
         if again.count():
             self.expect_text("此文件已上传过，仍要再次上传吗？")
             self.button("仍要上传")
@@ -195,8 +202,9 @@ def test_walk_one_decision_from_proposal_to_publication(server: str, tmp_path: P
     from playwright.sync_api import sync_playwright
 
     out = Path(os.environ.get("JUECE_TEST_OUTPUT", ROOT / "test-output")) / "browser"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):  # this walk's screenshots only (archive-walk/ is the other walk's)
+        old.unlink()
     doc = tmp_path / "材料.pdf"
     doc.write_bytes(PDF)
     bad = tmp_path / "恶意.exe"
@@ -272,7 +280,9 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
     b.expect_text("须填写缩短理由")
     b.expect_text("不支持的文件类型")
     b.shot("validation-errors")
-    b.date(field("end"), "2026-04-02")
+    # a period of 38 days that has ended by today: the participation stage may not be left before its end (Art 15)
+    b.date(field("start"), "2026-01-20")
+    b.date(field("end"), "2026-02-27")
     b.upload(doc)
     b.button("保存材料")
     b.expect_text("材料已保存")

@@ -7,6 +7,7 @@ import inspect
 
 import streamlit as st
 
+from decisions.archive import filing
 from decisions.archive import service as archive
 from decisions.workbench import views as workbench
 from ui import common
@@ -25,6 +26,28 @@ if not rows:
 did = common.pick_decision(rows, key="archive_pick")
 chosen = next(r for r in rows if r["id"] == did)
 st.text(f"{chosen['code']} · {common.name(chosen['state'])} · {chosen['title']}")
+ok, choices = common.call(filing.filing_choices, did, user["username"])
+if ok and choices["filed"]:
+    st.success(t("filed_as", code=escape(choices["filed"])), icon=":material/inventory_2:")
+elif ok and choices["may"]:
+    st.subheader(t("file_title"))
+    st.caption(t("file_caption", article=common.art(choices["article"])))
+    people = {c["username"]: c["name"] for c in choices["checkers"]}
+    checker = st.selectbox(t("file_checker") + " *", list(people), index=None, key=f"file_checker_{did}",
+                           format_func=lambda u: f"{people[u]}（{u}）")
+    sure = common.confirmed(f"file_sure_{did}")
+    slot = st.empty()
+    if st.button(t("file_button"), type="primary", key=f"file_{did}"):
+        if checker is None:
+            slot.error(t("required"))
+        elif not sure:
+            slot.error(t("confirm_first"), icon=":material/warning:")
+        else:
+            ok, res = common.call(archive.file_decision, did, as_user=user["username"], checker=checker, where=slot)
+            if ok:
+                common.flash(t("file_done", code=escape(res["code"]), filer=escape(user["name"]),
+                                   checker=escape(people[checker])))
+                st.rerun()
 
 generate = archive.generate_dossier
 if generate is None:
