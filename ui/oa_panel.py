@@ -66,7 +66,7 @@ def _forms(did: int, acts: dict, user: dict) -> None:
                 else:
                     ok, res = common.call(oa_service.urge, did, message=message, as_user=user["username"], where=slot)
                     if ok:
-                        common.flash(t("urged", users="、".join(res["to"])))
+                        common.flash(t("urged", users=common.escape("、".join(res.get("to_names") or res["to"]))))
                         st.rerun()
 
 

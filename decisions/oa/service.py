@@ -123,7 +123,7 @@ def urge(ident: str | int, *, message: str, as_user: str) -> dict:
                article=ARTICLE, decision_id=d.id)
         uow.commit()
         return {"id": d.id, "code": d.code, "state": d.state, "by": actor.username, "role": role,
-                "message": message, "to": to, "to_roles": nxt["roles"]}
+                "message": message, "to": to, "to_names": [u.name for u in users], "to_roles": nxt["roles"]}
 
 
 def instruct(ident: str | int, *, text: str, as_user: str) -> dict:

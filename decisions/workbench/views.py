@@ -245,7 +245,7 @@ def my_tasks(username: str, *, lang: str = "zh", limit: int = 25, offset: int = 
             st = profile.stages.get(d.state)
             tasks.append({
                 "id": d.id, "code": d.code, "title": d.title, "state": d.state,
-                "state_name": getattr(st, f"name_{lang}") if st else d.state,
+                "state_name": getattr(st, f"name_{lang}") if st else SIDE_STATE_NAMES.get(lang, {}).get(d.state, d.state),
                 "article": st.article if st else "", "entered_at": d.state_entered_at,
                 "days_in_stage": (today - entered).days, "roles": mine, "action": action,
                 "blocking": [u.to_json() for u in unmet], "yours": [u.to_json() for u in yours],

@@ -32,10 +32,10 @@ acts = page["actions"]
 
 st.header(escape(page["title"]))
 if common.lang() == "zh":
-    st.caption(f"{page['code']} · {escape(page['state_name'])} · {escape(page['organ']['name'])} · "
+    st.caption(f"{page['code']} · {escape(common.name(page['state']))} · {escape(page['organ']['name'])} · "
                f"{t('undertaker')}：{escape(page['undertaker']['name'])} · {escape(page['law'])}")
 else:
-    st.caption(f"{page['code']} · {escape(page['state_name'])} ({page['state']}) · {escape(page['organ']['name'])} · "
+    st.caption(f"{page['code']} · {escape(common.name(page['state']))} · {escape(page['organ']['name'])} · "
                f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
 
 IRREVERSIBLE_ADVANCE = ("collective_discussion", "execution")
