@@ -144,7 +144,7 @@ class Deployment:
         csv.write_text("item_name,undertaking_unit,procedures,hearing,legal_basis,planned_time,seq\n" + "".join(
             f"示例市年度事项{k},市发展改革委,,,,2026年{1 + k % 12}月,{k}\n" for k in range(1, 21)), encoding="utf-8")
         catalog.import_csv("CITY", 2026, csv, published_at="2026-01-20", party_consent_at="2026-01-15")
-        with clock.frozen(clock.parse_datetime("2026-03-02T09:00:00+08:00")):
+        with clock.frozen(clock.parse_datetime("2026-04-03T09:00:00+08:00")):  # after the walked comment period (Art 15)
             review = Walker()
             review.new("示例市公共停车设施建设管理办法")
             review.walk_to("legality_review")
