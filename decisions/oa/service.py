@@ -99,18 +99,25 @@ def _text(value: str, what: str) -> str:
 
 
 # ----------------------------------------------------------------- urging and instructions
+def _leader_act(s: Session, ident: str | int, as_user: str, roles: tuple[str, ...],
+                what: str) -> tuple[Decision, Actor, str, dict, list[User]]:
+    """What 催办 and 批示 share: the decision, the acting leader and their role (exit 4 otherwise; an archived
+    decision exit 3), who acts next and those users other than the leader."""
+    d = get_decision(s, ident)
+    actor = actor_for(s, as_user)
+    scope = scope_of(s, d, actor)   # an archived decision refuses here (exit 3)
+    role = leader_role(actor, scope, roles, what, d)
+    nxt = next_of(s, d)
+    return d, actor, role, nxt, [u for u in next_users(s, d, nxt["roles"]) if u.id != actor.user_id]
+
+
 def urge(ident: str | int, *, message: str, as_user: str) -> dict:
     """催办: the organ or the undertaking unit's head presses the users who act next (a notice in their inbox,
     an event in the 流转记录). Blocked (exit 3) when nobody acts next (a finished decision)."""
     message = _text(message, "--message")
     with UnitOfWork() as uow:
         s = uow.session
-        d = get_decision(s, ident)
-        actor = actor_for(s, as_user)
-        scope = scope_of(s, d, actor)   # an archived decision refuses here (exit 3)
-        role = leader_role(actor, scope, URGE_ROLES, "催办 / urge", d)
-        nxt = next_of(s, d)
-        users = [u for u in next_users(s, d, nxt["roles"]) if u.id != actor.user_id]
+        d, actor, role, nxt, users = _leader_act(s, ident, as_user, URGE_ROLES, "催办 / urge")
         if not users:
             raise Blocked([Unmet(f"{d.state}.urge", ARTICLE,
                                  f"决策 {d.code} 当前没有待办理的人员，无需催办（依据第三十八条督查要求）",
@@ -132,12 +139,7 @@ def instruct(ident: str | int, *, text: str, as_user: str) -> dict:
     text = _text(text, "--text")
     with UnitOfWork() as uow:
         s = uow.session
-        d = get_decision(s, ident)
-        actor = actor_for(s, as_user)
-        scope = scope_of(s, d, actor)   # an archived decision refuses here (exit 3)
-        role = leader_role(actor, scope, INSTRUCT_ROLES, "批示 / instruct on", d)
-        nxt = next_of(s, d)
-        users = [u for u in next_users(s, d, nxt["roles"]) if u.id != actor.user_id]
+        d, actor, role, nxt, users = _leader_act(s, ident, as_user, INSTRUCT_ROLES, "批示 / instruct on")
         to = [u.username for u in users]
         record_event(s, d, actor, role, INSTRUCTION, {"text": text, "state": d.state, "to": to})
         notify(s, users, dedupe=f"instruction:{d.id}:{secrets.token_hex(6)}", kind=INSTRUCTION,
