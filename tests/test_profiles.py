@@ -56,7 +56,7 @@ def test_shipped_profiles_load():
     ('min = "expert_panel_size"', 'min = "panel"', "stages.expert_review.rules[0]", "unknown parameter 'panel'"),
     ('rule = "newest", kind = "fair_competition_review"', 'rule = "newst", kind = "fair_competition_review"',
      "stages.fair_competition_review.rules", "newst"),
-    ('version = "1.0.0"', 'version = "latest"', "version", "1.0.0"),
+    ('version = "1.1.0"', 'version = "latest"', "version", "1.0.0"),
     ('roles = ["legality_reviewer"]\npins_draft', 'roles = ["judge"]\npins_draft', "kinds.legality_opinion.roles",
      "unknown role 'judge'"),
     ('meta.conclusion = { type = "enum", values = ["pass", "fail"], required = true }',
@@ -114,20 +114,49 @@ def test_machine_has_no_auto_transitions_and_follows_the_stage_order():
 
 def test_decision_keeps_its_profile_version(org, profile_dir):
     w = Walker().new()
-    mutate(profile_dir, 'version = "1.0.0"', 'version = "1.1.0"')
+    mutate(profile_dir, 'version = "1.1.0"', 'version = "1.2.0"')
     profiles._load_cached.cache_clear()
-    with pytest.raises(BadInput, match="1.0.0"):
+    with pytest.raises(BadInput, match="1.1.0"):
         service.advance(w.id, as_user="organ")
     archive = profile_dir / "archive"
-    archive.mkdir()
-    shutil.copy(SOURCE / "state-council-2019.toml", archive / "state-council-2019-1.0.0.toml")
+    archive.mkdir(exist_ok=True)
+    shutil.copy(SOURCE / "state-council-2019.toml", archive / "state-council-2019-1.1.0.toml")
     from decisions.errors import Blocked
-    with pytest.raises(Blocked):  # evaluated under its own 1.0.0 rules again
+    with pytest.raises(Blocked):  # evaluated under its own 1.1.0 rules again
         service.advance(w.id, as_user="organ")
     r = service.new_decision(title="新决策", organ="CITY", undertaker="CITY-DRC", category=1, source="leader",
                              as_user="organ")
-    assert r["profile_version"] == "1.1.0"
+    assert r["profile_version"] == "1.2.0"
     profiles._load_cached.cache_clear()
+
+
+def _expert_rules(p: profiles.Profile) -> list:
+    return [r for st in p.stages.values() for r in st.rules if r.kind == "expert_opinion" and r.rule == "evidence"]
+
+
+@pytest.mark.parametrize("name", ["state-council-2019", "liaoning-2023"])
+def test_decisions_started_before_provenance_keep_the_1_0_0_rules(name):
+    """procedure.md §1: the §8 rules came as version 1.1.0; a decision started under 1.0.0 is evaluated under the
+    archived 1.0.0 file (an overlay with the baseline it was written against), a new one under 1.1.0."""
+    old, new = profiles.load_version(name, "1.0.0"), profiles.load(name)
+    assert (old.version, new.version) == ("1.0.0", "1.1.0")
+    assert [r.distinct for r in _expert_rules(old)] == [None]  # 1.0.0 counted files
+    assert [r.distinct for r in _expert_rules(new)] == ["expert_account"]  # 1.1.0 counts experts (§8 Registers)
+    if name == "liaoning-2023":  # the overlay's own values kept on top of the 1.0.0 baseline
+        assert old.params["expert_panel_size"] == new.params["expert_panel_size"] == 5
+
+
+def test_archived_overlay_without_its_baseline_version_is_refused(profile_dir, tmp_path):
+    archive = profile_dir / "archive"
+    archive.mkdir(exist_ok=True)
+    text = (SOURCE / "archive" / "liaoning-2023-1.0.0.toml").read_text(encoding="utf-8")
+    (archive / "liaoning-2023-0.9.0.toml").write_text(
+        text.replace('version = "1.0.0"', 'version = "0.9.0"', 1).replace('extends_version = "1.0.0"',
+                                                                           'extends_version = "0.8.0"'),
+        encoding="utf-8")
+    profiles._load_cached.cache_clear()
+    with pytest.raises(profiles.ProfileError, match="archive/state-council-2019-0.8.0.toml"):
+        profiles.load_version("liaoning-2023", "0.9.0")
 
 
 # ---------------------------------------------------------------- national floor (procedure.md §8)

@@ -660,18 +660,34 @@ def load_version(name: str, version: str) -> Profile:
     if profile.version != version:
         archived = _find(f"{name}-{version}", tuple(d / "archive" for d in _search_path()))
         if archived is not None:
-            return load_file_archived(archived, name)
+            return _archived_cached(archived, name, _search_path())
         raise ProfileError(
             f"profile {name!r} is now version {profile.version}, the decision started under {version}: "
             f"keep the old file as archive/{name}-{version}.toml in JUECE_PROFILE_DIR or data/procedures")
     return profile
 
 
+@lru_cache(maxsize=32)
+def _archived_cached(path: Path, name: str, dirs: tuple[Path, ...]) -> Profile:
+    """Archived versions never change (their header says so): read once per process and search path."""
+    return load_file_archived(path, name)
+
+
 def load_file_archived(path: Path, name: str) -> Profile:
+    """An archived profile version (``archive/<name>-<version>.toml``). An archived overlay names the baseline
+    version it was written against (``extends_version``): it is merged with that version, archived too when the
+    shipped baseline has moved on, so a decision keeps the whole set of rules it started under."""
     data = _read(path)
     parent = data.get("extends")
+    parent_version = data.pop("extends_version", None)
     if parent:
         base, _ = _raw(parent, _search_path())
+        if parent_version and base.get("version") != parent_version:
+            old = _find(f"{parent}-{parent_version}", tuple(d / "archive" for d in _search_path()))
+            if old is None:
+                raise ProfileError(f"{path}: extends {parent} {parent_version}, which is neither the current "
+                                   f"{parent} nor kept as archive/{parent}-{parent_version}.toml")
+            base = _read(old)
         base.pop("extends", None)
         data = _deep_merge(base, data)
     try:
