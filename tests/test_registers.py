@@ -90,17 +90,39 @@ def test_a_position_by_a_non_member_is_refused(org):
 
 
 
-def test_a_registered_member_from_outside_the_organ_is_refused(org):
-    """A register cannot bring in someone of another office: the meeting's members are the organ's own (Art 30,
-    [meeting] members_from_organ, a national floor)."""
+def test_a_member_from_outside_the_organ_is_refused_by_the_register(org):
+    """The register takes only whom the meeting would count: a user of another office is refused when entered
+    (exit 3, Art 30, [meeting] members_from_organ), nothing written."""
+    before = registers.list_members("CITY")["size"]
+    u = hit(unmet(registers.register_member, "CITY", "executor", from_date="2026-01-01", as_user="admin"),
+            "register.member")
+    assert u.article == "Art 30" and "executor" in u.message and "示例市财政局" in u.message
+    out = juece("register", "member", "CITY", "executor", "--from", "2026-01-01", "--as", "admin", code=3)
+    assert "executor" in out and "Art 30" in out
+    assert registers.list_members("CITY")["size"] == before
+
+
+def test_an_outsider_in_an_older_register_is_refused_at_the_meeting(org):
+    """A register row of another office (entered before the register checked it) still does not count at the
+    meeting: its members are the organ's own (Art 30, [meeting] members_from_organ, a national floor)."""
+    from decisions.accounts.models import Office, User
+    from decisions.procedure.models import OrganMember
+
     w = Walker().walk_to("collective_discussion")
     at_least("2026-05-20")  # the meeting below is held on 2026-05-20
-    registers.register_member("CITY", "executor", from_date="2026-01-01", title="组成人员", as_user="admin")
+    with UnitOfWork() as uow:
+        s = uow.session
+        organ = s.exec(select(Office).where(Office.code == "CITY")).one()
+        executor = s.exec(select(User).where(User.username == "executor")).one()
+        s.add(OrganMember(organ_id=organ.id, user_id=executor.id, from_date="2026-01-01", title="组成人员",
+                          at="2026-01-01T09:00:00+08:00"))
+        uow.commit()
     positions = [("vm1", "approve"), ("vm2", "approve"), ("executor", "approve"), ("vm3", "approve"), ("mayor", "approve")]
     u = hit(unmet(w.meeting, positions=positions, members=8), "collective_discussion.members")
     assert u.article == "Art 30" and "executor" in u.message
     assert not [x for x in unmet(w.meeting, positions=positions, members=8) if ".member." in x.requirement]
     assert w.state() == "collective_discussion"
+
 
 def test_a_head_who_is_not_the_head_on_the_meeting_date_is_refused(org):
     w = Walker().walk_to("collective_discussion")

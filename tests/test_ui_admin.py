@@ -133,11 +133,14 @@ def test_non_admin_is_not_offered_the_admin_pages_and_the_use_cases_refuse(org):
 def test_an_organs_office_keeps_the_member_register_but_not_the_review_office(org):
     at = open_app("organ", "admin_registers")
     assert "登记合法性审查机构" not in [b.label for b in at.button]  # the admin's task, not offered
-    at.selectbox(key="reg_user").select("drafter2")
+    offered = at.selectbox(key="reg_user").options
+    assert any("（archivist）" in o for o in offered)
+    assert not any("（drafter2）" in o for o in offered)  # another office's staff is not offered
+    at.selectbox(key="reg_user").select("archivist")
     at.text_input(key="reg_title").input("秘书长")
     at.date_input(key="reg_from").set_value(date(2026, 3, 1))
     click(at, "登记组成人员")
-    entry = next(m for m in registers.list_members("CITY")["members"] if m["user"] == "drafter2")
+    entry = next(m for m in registers.list_members("CITY")["members"] if m["user"] == "archivist")
     assert entry["from"] == "2026-03-01" and entry["title"] == "秘书长" and not entry["head"]
 
 

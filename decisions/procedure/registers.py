@@ -73,6 +73,22 @@ def member_view(m: OrganMember, username: str, name: str) -> dict:
             "title": m.title, "head": m.is_head}
 
 
+def _require_eligible(s: Session, organ: Office, u: User) -> None:
+    """The register takes only whom the meeting would count (the organ's profile, [meeting] members_from_organ):
+    a user of another office is refused here, exit 3 naming the article, not at the meeting months later."""
+    from workflow import profiles
+
+    profile = profiles.load(organ.profile)
+    rules = profile.meeting
+    office = s.get(Office, u.office_id)
+    if rules.members_from_organ and u.office_id != organ.id:
+        raise Blocked([Unmet("register.member", rules.members_article,
+                             f"{u.name}（{u.username}）属于{office.name if office else u.office_id}，不是{organ.name}的人员，"
+                             f"不能登记为其会议组成人员（{gates.cite(profile, rules.members_article)}）",
+                             f"{u.username} belongs to {office.code if office else u.office_id}, not {organ.code}: "
+                             "not a member of its body")])
+
+
 # ----------------------------------------------------------------- use cases
 def register_member(organ: str, username: str, *, from_date: str | None = None, to_date: str | None = None,
                     title: str = "", head: bool = False, as_user: str) -> dict:
@@ -102,6 +118,7 @@ def register_member(organ: str, username: str, *, from_date: str | None = None, 
             _record(s, actor, "register_member_leave", {"organ": organ, "user": username, "from": m.from_date,
                                                          "to": m.to_date})
         else:
+            _require_eligible(s, o, u)
             for m in entries:
                 if m.user_id == u.id and _overlaps(start, end or "", m.from_date, m.to_date):
                     raise BadInput(f"{username} 在 {m.from_date}–{m.to_date or '至今'} 已登记为 {organ} 的组成人员 / "

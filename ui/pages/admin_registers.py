@@ -39,7 +39,9 @@ with tab_members:
                  hide_index=True, width="stretch")
     st.subheader(t("add_member"))
     with st.form("reg_member_add"):
-        who = st.selectbox(t("username") + " *", list(people), index=None, key="reg_user",
+        # the organ's own staff: the register refuses anyone else (Art 30, the profile's members_from_organ)
+        staff = [n for n, u in people.items() if u["office"] == organ]
+        who = st.selectbox(t("username") + " *", staff, index=None, key="reg_user",
                            format_func=lambda n: f"{people[n]['name']}（{n}）· {people[n]['office_name']}")
         title = st.text_input(t("member_title"), key="reg_title")
         start = st.date_input(t("from_date") + " *", value=None, key="reg_from", format="YYYY-MM-DD")
