@@ -90,7 +90,47 @@ def test_every_page_in_chinese(demo_deployment, user: str | None, pages: list[st
             assert text.strip(), f"{page} ({lang}) shows nothing"
             if lang == "zh":
                 problems += [f"{page}: {v}" for v in violations(text, keys, codes, usernames)]
+            else:
+                problems += [f"{page} (en): {v}" for v in english_violations(text, keys, usernames)]
     assert not problems, "\n".join(problems)
+
+
+def english_violations(text: str, keys: set[str], usernames: set[str]) -> list[str]:
+    """The English UI names things too: no snake_case key (a stage, kind, field or enum value: English prose never
+    has one) and no JSON."""
+    for u in sorted(usernames, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(u)}(?![\w-])", "", text)
+    snake = {k for k in keys | metadata_keys() if "_" in k}
+    found = []
+    for line in text.splitlines():
+        if re.search(r'\{\s*"', line):
+            found.append(f"JSON: {line}")
+        found += [f"raw {w!r}: {line}" for w in re.findall(r"(?<![\w\-./])[a-z][a-z0-9]*_[a-z0-9_]+", line)
+                  if w in snake]
+    return found
+
+
+def metadata_keys() -> set[str]:
+    return {key for name in profiles.available() for k in profiles.load(name).kinds.values() for key in k.meta}
+
+
+def test_every_field_and_value_of_every_profile_has_a_name_in_both_languages() -> None:
+    """A form or table shows a field's name and a value's name, never the key: every metadata key and enum value
+    of every shipped profile (the archived versions too) is named in Chinese and English."""
+    from pathlib import Path
+
+    shipped = Path(profiles.__file__).resolve().parent.parent / "data" / "procedures" / "archive"
+    loaded = [profiles.load(n) for n in profiles.available()]
+    loaded += [profiles.load_file_archived(p, p.stem.rsplit("-", 1)[0]) for p in sorted(shipped.glob("*.toml"))]
+    missing = []
+    for p in loaded:
+        for kind, k in p.kinds.items():
+            for key, f in k.meta.items():
+                missing += [f"{p.name} {kind}.{key} ({lang})" for lang, table in
+                            (("zh", i18n.KEY_LABELS), ("en", i18n.KEY_LABELS_EN)) if key not in table]
+                missing += [f"{p.name} {kind}.{key}={v} ({lang})" for v in f.values for lang in ("zh", "en")
+                            if v not in i18n.ENUM_NAMES[lang]]
+    assert not missing, sorted(set(missing))
 
 
 def test_article_numbering() -> None:

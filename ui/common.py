@@ -470,7 +470,7 @@ def plain(text: object) -> str:
     or key=value pairs (the name is already there), the " / English" half of a message dropped."""
     out = str(text or "")
     if lang() != "zh":
-        return out
+        return _plain_en(out)
     out = in_language(out)
     out = _EN_HALF.sub("", out)  # an English half inside a sentence: 「决策草案」/ attach draft；…
     out = _KEY_PAIR.sub(lambda m: f"（{name(m.group(1))}，{name(m.group(2))}）", out)
@@ -481,14 +481,29 @@ def plain(text: object) -> str:
     return art(out)
 
 
+def _plain_en(text: str) -> str:
+    """The English UI's generated text: its English half, and the Chinese text stored by the procedure (a stage's
+    note) without the keys it cites — a "（key）" aside dropped, key=value named — where the word is a key."""
+    def is_key(word: str) -> bool:
+        return "_" in word or word in names()
+
+    out = in_language(text)
+    out = _KEY_IN_PARENS.sub(lambda m: "" if is_key(m.group(0).strip(" （）()\\").split("=")[0]) else m.group(0), out)
+    out = _KEY_EQ.sub(lambda m: f"{name(m.group(1))}: {name(m.group(2))}" if is_key(m.group(1)) else m.group(0), out)
+    out = re.sub(r"\b([a-z][a-z0-9]*_[a-z0-9_]+)：", lambda m: f"{i18n.key_label(m.group(1), 'en')}: ", out)  # key：value
+    return re.sub(r"「([a-z][a-z0-9_]*)」", lambda m: f"「{name(m.group(1))}」", out)
+
+
 def cell(value: object) -> object:
-    """One table cell in the Chinese UI: a key becomes its name, a timestamp a Chinese date, a citation Chinese
-    numbering; any other text unchanged."""
-    if lang() != "zh" or value is None or isinstance(value, bool | int | float):
+    """One table cell: a key becomes its name (in either language); in the Chinese UI a timestamp a Chinese date
+    and a citation Chinese numbering; any other text unchanged."""
+    if value is None or isinstance(value, bool | int | float):
         return value
     v = str(value)
     if v in names():
         return names()[v]
+    if lang() != "zh":
+        return value
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?", v):
         return when(v)
     if v.startswith("Art"):
@@ -502,12 +517,9 @@ def table(rows: list[dict], **kwargs: Any) -> Any:
 
 
 def meta_text(meta: dict) -> str:
-    """An evidence item's metadata as 名称：值 pairs (keys and enum values named), never JSON, in Chinese."""
-    import json
-
-    if lang() != "zh":
-        return json.dumps(meta, ensure_ascii=False)
-    return "；".join(f"{i18n.KEY_LABELS.get(k, name(k))}：{cell(name(v) if isinstance(v, str) else v)}"
+    """An evidence item's metadata as 名称：值 pairs (keys and enum values named), never JSON."""
+    colon, sep = ("：", "；") if lang() == "zh" else (": ", "; ")
+    return sep.join(f"{i18n.key_label(k, lang())}{colon}{cell(name(v) if isinstance(v, str) else v)}"
                     for k, v in meta.items())
 
 

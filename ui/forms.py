@@ -15,33 +15,16 @@ import streamlit as st
 from decisions.procedure import service, voiding
 from decisions.records import filetypes
 from decisions.storage.settings import get_settings
-from ui import common
+from ui import common, i18n
 from ui.common import t
-from ui.i18n import KEY_LABELS
-
-ENUM_LABELS = {
-    "zh": {
-        "leader": "领导提出", "department": "部门提出", "npc_cppcc": "人大代表、政协委员建议", "public": "公众提出",
-        "symposium": "座谈会", "hearing": "听证会", "field_visit": "实地走访", "written": "书面征求意见",
-        "open_comment": "向社会公开征求意见", "questionnaire": "问卷调查", "poll": "民意调查",
-        "group_consultation": "与特定群体沟通协商", "enterprise_consultation": "听取市场主体意见",
-        "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
-        "pass": "通过", "fail": "不通过", "lawful": "合法", "lawful_with_amendments": "修改后合法",
-        "unlawful": "不合法", "returned": "退回补充", "gazette": "政府公报", "website": "政府网站",
-        "newspaper": "报刊", "problem": "执行问题", "major_change": "客观情况重大变化", "force_majeure": "不可抗力",
-        "yes": "是", "no": "否", "terminate": "终止执行", "minor_adjustment": "一般调整",
-    },
-}
 
 
 def enum_label(value: str) -> str:
-    return ENUM_LABELS.get(common.lang(), {}).get(value, value)
+    return i18n.enum_name(value, common.lang())
 
 
 def key_label(key: str) -> str:
-    if common.lang() == "zh":
-        return KEY_LABELS.get(key) or common.name(key)
-    return key
+    return i18n.key_label(key, common.lang())
 
 
 def _conditional(schema: dict) -> dict[str, list[dict]]:

@@ -290,7 +290,7 @@ S: dict[str, tuple[str, str]] = {
     "median_days_as_of": ("中位数统计于 {at}（定时及每次期限扫描后重新计算）",
                           "medians as of {at} (recomputed periodically and after each deadline scan)"),
     "overdue_items": ("逾期事项", "Overdue items"),
-    "risk_rate": ("风险评估率（涉稳决策）", "Risk-assessment rate (stability_risk)"),
+    "risk_rate": ("风险评估率（涉稳决策）", "Risk-assessment rate (decisions that may affect stability)"),
     "decisions_total": ("决策总数", "Decisions"),
     "no_data": ("暂无数据。", "No data."),
     "public_title": ("公开信息", "Public information"),
@@ -424,8 +424,34 @@ ENUM_NAMES = {
 }
 
 
+ENUM_NAMES["en"] = {
+    "leader": "Proposed by a leader", "department": "Proposed by a department",
+    "npc_cppcc": "Suggested by NPC deputies or CPPCC members", "public": "Proposed by the public",
+    "symposium": "Symposium", "hearing": "Hearing", "field_visit": "Field visit", "written": "Written consultation",
+    "open_comment": "Public comment", "questionnaire": "Questionnaire", "poll": "Opinion poll",
+    "group_consultation": "Consultation with the groups concerned", "enterprise_consultation": "Hearing market entities",
+    "controllable": "Controllable", "uncontrollable": "Not controllable", "low": "Low", "medium": "Medium",
+    "high": "High", "pass": "Passed", "fail": "Not passed", "lawful": "Lawful",
+    "lawful_with_amendments": "Lawful after amendments", "unlawful": "Unlawful", "returned": "Returned for more",
+    "gazette": "Government gazette", "website": "Government website", "newspaper": "Newspaper",
+    "problem": "Problem in execution", "major_change": "Major change of circumstances", "force_majeure": "Force majeure",
+    "yes": "Yes", "no": "No", "approve": "Approve", "reject": "Reject", "abstain": "Abstain",
+    "revise": "Revise and discuss again", "defer": "Defer", "rediscuss": "Discuss again", "executive": "Executive meeting",
+    "plenary": "Plenary meeting", "office": "Office meeting", "done": "Done", "current": "Current", "skipped": "Skipped",
+    "pending": "Not started", "blocked": "Blocked", "signed": "Signed", "unsigned": "Unsigned", "adopted": "Adopted",
+    "partially_adopted": "Partly adopted", "not_adopted": "Not adopted", "terminate": "Terminate execution",
+    "minor_adjustment": "Minor adjustment", "ledger": "Opinion ledger",
+}
+
+
 def enum_name(value: str, lang: str = "zh") -> str:
-    return ENUM_NAMES.get(lang, {}).get(value, value)
+    """An enum value of the profile in words (forms, tables); the key itself only for a value no table names."""
+    return ENUM_NAMES.get(lang, ENUM_NAMES["en"]).get(value, value)
+
+
+def key_label(key: str, lang: str = "zh") -> str:
+    """A metadata field's name (the evidence forms' labels, the tables' details), never the key on screen."""
+    return (KEY_LABELS if lang == "zh" else KEY_LABELS_EN).get(key) or key.replace("_", " ").capitalize()
 
 
 #: names of the evidence metadata fields (the forms' labels, the tables' details)
@@ -440,6 +466,20 @@ KEY_LABELS = {
     "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
     "period": "报告期", "nature": "性质", "doc_number": "文号", "change": "决定事项", "basis": "会议或文件",
     "generated_from": "生成自",
+}
+KEY_LABELS_EN = {
+    "source": "Source", "date": "Date", "version": "Version", "alternative": "Alternatives", "laws": "Legal basis",
+    "consensus": "Agreement reached", "units": "Units consulted", "reference": "Number of the existing assessment",
+    "form": "Form", "start": "Start date", "end": "End date", "shortened_reason": "Reason for a shorter period",
+    "hearing_date": "Hearing date", "materials_delivered": "Materials delivered on", "participants": "Participants",
+    "received": "Opinions received", "adopted": "Adopted", "partially_adopted": "Partly adopted",
+    "not_adopted": "Not adopted", "expert": "Expert", "signed": "Signed", "direct_interest": "Direct interest",
+    "institution": "Institution", "conclusion": "Conclusion", "level": "Risk level", "method": "Method",
+    "submitted": "Submitted on", "short_review_reason": "Reason for a shorter review", "adviser": "Adviser",
+    "authority": "Authority", "procedure": "Procedure", "content": "Content", "reported": "Reported on",
+    "channel": "Channel", "url": "Web address", "executing_unit": "Executing unit", "period": "Reporting period",
+    "nature": "Nature", "doc_number": "Document number", "change": "What the organ decided",
+    "basis": "Meeting or document", "generated_from": "Generated from",
 }
 
 

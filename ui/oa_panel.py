@@ -35,7 +35,7 @@ def render(did: int, user: dict) -> None:
     common.table([{t("flow_time"): common.when(x["at"]), t("flow_who"): x["who"], t("flow_role"): x["role"],
                    t("flow_office"): x["office"], t("flow_action"): x["action_name"],
                    t("flow_comment"): common.plain(x["comment"]) if x["action"] not in ("urge", "instruction")
-                   and common.lang() == "zh" else x["comment"]} for x in reversed(flow["rows"])],
+                   else x["comment"]} for x in reversed(flow["rows"])],
                  hide_index=True, width="stretch")
     if flow["raw"] is not None:
         with st.expander(t("flow_raw")):

@@ -227,12 +227,13 @@ def _stale(ctx: Ctx, name: str, rule: TimeRule) -> Iterator[Spec]:
     n = ctx.profile.param(rule.days)  # type: ignore[arg-type]
     due, prov = ctx.cal.add_workdays(since, n) if rule.unit == "working" else \
         (date.fromordinal(since.toordinal() + n), False)
-    stage = ctx.profile.stages[d.state].name_zh if d.state in ctx.profile.stages else d.state
+    st = ctx.profile.stages.get(d.state)
+    stage, stage_en = (st.name_zh, st.name_en) if st else ("暂缓", "deferred")
     yield Spec(f"d{d.id}:{name}:{d.state}:{d.state_entered_at}", name, rule.type, rule.name_zh, rule.article, due,
                due, None, False, prov, rule.notify,
                f"{_label(d)}：自 {since} 起停留在「{stage}」已超过{n}个{'工作日' if rule.unit == 'working' else '日'}，"
                f"未作出决策（久拖不决，{rule.article}：依法应当及时作出决策而久拖不决的，倒查责任、终身追究）"
-               f" / in {d.state} since {since}, more than {n} {'working ' if rule.unit == 'working' else ''}days"
+               f" / in {stage_en} since {since}, more than {n} {'working ' if rule.unit == 'working' else ''}days"
                + _provisional_note(ctx.cal, due), d.id)
 
 

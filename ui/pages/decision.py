@@ -161,9 +161,7 @@ with tab_ev:
     if not kinds:
         st.caption(t("no_kinds"))
     else:
-        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda k: kinds[k]["name"] if common.lang() == "zh"
-                            else f"{kinds[k]['name']} ({k})",
-                            key=f"ev_kind_{did}")
+        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda k: kinds[k]["name"], key=f"ev_kind_{did}")
         schema = kinds[kind]
         offices = [o["code"] for o in workbench.offices()] if any(
             f["type"] == "office" for f in schema["meta"].values()) else []
