@@ -495,17 +495,17 @@ def _plain_en(text: str) -> str:
 
 
 def cell(value: object) -> object:
-    """One table cell: a key becomes its name (in either language); in the Chinese UI a timestamp a Chinese date
-    and a citation Chinese numbering; any other text unchanged."""
+    """One table cell: a key becomes its name and a timestamp a date (2026年3月2日 09:00 / 2026-03-02 09:00) in
+    either language; in the Chinese UI a citation Chinese numbering; any other text unchanged."""
     if value is None or isinstance(value, bool | int | float):
         return value
     v = str(value)
     if v in names():
         return names()[v]
-    if lang() != "zh":
-        return value
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?", v):
         return when(v)
+    if lang() != "zh":
+        return value
     if v.startswith("Art"):
         return art(v)
     return value  # user text stays as written (plain() is for generated text only)

@@ -246,17 +246,17 @@ def _r_triggers(p: Profile, stage: str, r: Rule, s: Snapshot) -> list[Unmet]:
         if det is None:
             out.append(Unmet(f"{stage}.trigger.{name}", trig.article,
                              f"未作出「{trig.name_zh}」（{name}）的是/否判定（{cite(p, trig.article)}）",
-                             f"no yes/no determination for {name}"))
+                             f"no yes/no determination for “{trig.name_en}”"))
         elif not det.value and not det.reason.strip():
             out.append(Unmet(f"{stage}.trigger.{name}.reason", trig.article,
                              f"「{trig.name_zh}」（{name}）判定为否，须说明理由（--reason {name}=...）"
                              f"（{cite(p, trig.article)}）",
-                             f"{name}=no needs a reason"))
+                             f"“{trig.name_en}” determined no: give the reason"))
         elif det.value and trig.yes_needs_reason and not det.reason.strip():
             out.append(Unmet(f"{stage}.trigger.{name}.basis", trig.article,
                              f"「{trig.name_zh}」（{name}）判定为是，须写明法律依据（--reason {name}=...）"
                              f"（{cite(p, trig.article)}）",
-                             f"{name}=yes needs its legal basis"))
+                             f"“{trig.name_en}” determined yes: give its legal basis"))
     return out
 
 

@@ -98,7 +98,8 @@ def _external_rows(rows: list[dict]) -> list[dict] | None:
         due = iso_day(str(r.get("due", "")))
         if due is None:
             continue
-        out.append({"what": r.get("title") or r.get("rule", ""), "due": due.isoformat(), "article": r.get("article", ""),
+        out.append({"what": r.get("title") or r.get("rule", ""), "rule": r.get("rule", ""), "due": due.isoformat(),
+                    "article": r.get("article", ""),
                     "overdue": due < today, "days_left": (due - today).days, "source": "scheduler",
                     "provisional": bool(r.get("provisional"))})
     return out or None
@@ -138,6 +139,9 @@ def upcoming(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: 
                 end, "Art 26¶2", False, workdays_left=max(need - used, 0), workdays_total=need,
                 provisional=provisional)
     if external is not None:
+        if lang != "zh":  # the worker keeps the rule's Chinese title; the profile names it in English too
+            external = [{**x, "what": profile.deadlines[x["rule"]].name_en} if x.get("rule") in profile.deadlines
+                        else x for x in external]
         return sorted(out + external, key=lambda o: o["due"])
     if d.state == "public_participation":
         if page is not None:

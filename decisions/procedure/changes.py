@@ -37,14 +37,15 @@ def organ_decision(s: Session, d: Decision, profile: Profile, change: str) -> di
     free = [e for e in fits if e.id not in cited]
     if not free:
         kind = profile.kinds[rule.requires.kind]
-        what = {"terminate": "终止执行", "minor_adjustment": "一般调整"}.get(change, change)
+        what, what_en = {"terminate": ("终止执行", "termination"),
+                         "minor_adjustment": ("一般调整", "a minor adjustment")}.get(change, (change, change))
         used = "（已有的决定已用于此前的变更）" if fits else ""
         raise Blocked([Unmet(
             f"{d.state}.{change}.{rule.requires.kind}", rule.article,
             f"依法作出的重大行政决策，未经法定程序不得随意变更或者停止执行：{what}须有决策机关的决定记录"
-            f"（「{kind.name_zh}」，change={rule.requires.where.get('change', change)}，写明日期）{used}，"
+            f"（「{kind.name_zh}」，决定事项为「{what}」，写明日期）{used}，"
             f"仅有理由不够（{gates.cite(profile, rule.article)}）",
-            f"{change} needs the organ's recorded decision ({rule.requires.kind} with "
-            f"{', '.join(f'{k}={v}' for k, v in rule.requires.where.items())}), not a reason alone{' (each serves one change)' if fits else ''}")])
+            f"{what_en} needs the organ's recorded decision (“{kind.name_en}” deciding {what_en}, with its date), "
+            f"not a reason alone{' (each decision serves one change)' if fits else ''}")])
     e = free[-1]
     return {CITES: e.id, "date": str((e.meta or {}).get("date", "")), "filename": e.filename}

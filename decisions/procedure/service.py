@@ -241,9 +241,9 @@ def stage_rows(session: Session, decision_id: int) -> list[list[str]]:
         .where(StageStatus.decision_id == decision_id).order_by(col(StageStatus.position)))]
 
 
-def _stage_name(profile: Profile, state: str) -> str:
+def _stage_name(profile: Profile, state: str, lang: str = "zh") -> str:
     st = profile.stages.get(state)
-    return st.name_zh if st else state
+    return getattr(st, f"name_{lang}") if st else state
 
 
 def require_state(profile: Profile, d: Decision, allowed: list[str], action: str, article: str) -> None:
@@ -599,11 +599,18 @@ SIDE_ACTIONS = {
 }
 
 
+def side_roles(profile: Profile, action: str) -> list[str]:
+    """Who may take a side action: the profile's [changes] roles for a change in execution (Art 37), else
+    SIDE_ACTIONS' — one rule for the service and for the page that offers the action."""
+    change = changes.rule_for(profile, action)
+    return list(change.roles) if change else list(SIDE_ACTIONS[action][1])
+
+
 def side_transition(ident: str | int, *, action: str, reason: str, as_user: str) -> dict:
     """Exclude (Art 3¶2), withdraw, suspend (Art 37, head only, with urgency reason), resume, terminate."""
     if action not in SIDE_ACTIONS:
         raise BadInput(f"未知操作 / unknown action {action!r}")
-    trigger, roles, article = SIDE_ACTIONS[action]
+    trigger, _roles, article = SIDE_ACTIONS[action]
     if not reason.strip():
         raise BadInput(f"{action}: 须说明理由或依据 --reason / a reason is required")
     with UnitOfWork() as uow:
@@ -611,19 +618,20 @@ def side_transition(ident: str | int, *, action: str, reason: str, as_user: str)
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        change = changes.rule_for(profile, action)  # Art 37: the profile's roles for a change in execution
-        role = authorize(actor, scope_of(s, d, actor), change.roles if change else roles, f"{action}")
+        change = changes.rule_for(profile, action)  # Art 37: the profile's rule for a change in execution
+        role = authorize(actor, scope_of(s, d, actor), side_roles(profile, action), f"{action}")
         targets = {t.dest for t in machine.build(profile).get_transitions(trigger=trigger, source=d.state)}
         if not targets:
             raise Blocked([Unmet(f"{d.state}.{action}", article,
                                  f"决策处于「{_stage_name(profile, d.state)}」，不能{action}（依据{profile.law_zh}）",
-                                 f"{action} is not possible from {d.state}")])
+                                 f"{action} is not possible from {_stage_name(profile, d.state, 'en')}")])
         if action == "suspend":
             snap = snapshot_of(s, d, profile)
             if not snap.of(["issue_report"]):
                 raise Blocked([Unmet("execution.issue_report", "Art 35, 37",
                                      "中止执行须有执行中发现问题的报告（issue_report）（依据第35、37条）",
-                                     "suspension requires an issue_report (Art 35)")])
+                                     f"suspension requires an {profile.kinds['issue_report'].name_en.lower()} "
+                                     "from the executing unit (Art 35)")])
         cited = changes.organ_decision(s, d, profile, action)  # Art 37: the organ's recorded decision, not a reason alone
         if action == "resume" and d.state == "deferred":
             dest = "collective_discussion"

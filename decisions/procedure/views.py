@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import exists
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from decisions.accounts.models import Office, User
 from decisions.errors import BadInput, IntegrityFailure, NotFound
@@ -24,12 +24,6 @@ from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
-
-
-def _names(session: Session, model: type, ids: set[int], attr: str) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {r.id: getattr(r, attr) for r in session.exec(select(model).where(col(model.id).in_(ids)))}
 
 
 def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> dict:
@@ -55,7 +49,9 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
         positions = {m.id: s.exec(select(MeetingPosition).where(MeetingPosition.meeting_id == m.id)
                                   .order_by(col(MeetingPosition.seq))).all() for m in meetings}
         user_ids |= {p.user_id for ps in positions.values() for p in ps}
-        users = _names(s, User, user_ids, "username")
+        accounts = list(s.exec(select(User.id, User.username, User.name).where(col(User.id).in_(user_ids)))) \
+            if user_ids else []
+        users, people = {i: u for i, u, _ in accounts}, {i: n for i, _, n in accounts}
         office_ids = {d.organ_id, d.undertaker_id, *co, *(e.office_id for e in evidence)}
         if d.executing_unit_id:
             office_ids.add(d.executing_unit_id)
@@ -95,8 +91,9 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           "reason": m.reason,
                           "draft_sha256": (recorded.get(m.minutes_evidence_id) or {}).get("draft_sha256"),
                           "late_entry": bool((recorded.get(m.minutes_evidence_id) or {}).get("late_entry")),
-                          "positions": [{"seq": p.seq, "user": users.get(p.user_id), "position": p.position,
-                                         "is_head": p.is_head} for p in positions[m.id]]} for m in meetings],
+                          "positions": [{"seq": p.seq, "user": users.get(p.user_id), "name": people.get(p.user_id),
+                                         "position": p.position, "is_head": p.is_head} for p in positions[m.id]]}
+                         for m in meetings],
             "blocked": [u.to_json() for u in unmet],
             "returns": returns_of(s, d.id or 0),
             "audit": [{"seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "office": e.office,

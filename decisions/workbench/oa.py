@@ -211,9 +211,11 @@ def flow_record(ident: str | int, username: str, *, lang: str = "zh") -> dict:
 
         names = prose.Names(stage=stage, trigger=lambda k: getattr(profile.triggers.get(k), f"name_{lang}", k),
                             kind=lambda k: getattr(profile.kinds.get(k), f"name_{lang}", k))
-        system = {"zh": "系统", "en": "System"}[lang if lang in ("zh", "en") else "en"]
-        rows = [{"seq": e.seq, "who": people.get(e.actor) or (system if e.actor in ("worker", "system") else e.actor),
-                 "username": e.actor, "role": roles.get(e.role, e.role) if e.role not in ("system", "") else "",
+        zh = lang == "zh"
+        nobody = {"worker": "系统" if zh else "System", "system": "系统" if zh else "System",
+                  "public": "公众" if zh else "The public"}  # actors without an account
+        rows = [{"seq": e.seq, "who": people.get(e.actor) or nobody.get(e.actor, e.actor),
+                 "username": e.actor, "role": roles.get(e.role, e.role) if e.role not in ("system", "public", "") else "",
                  "office": offices.get(e.office, e.office), "action": e.action,
                  "action_name": action_name(e.action, lang), "comment": _comment(e.action, e.detail or {}, names),
                  "at": e.at} for e in events]

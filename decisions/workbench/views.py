@@ -35,6 +35,7 @@ from decisions.procedure.service import (
     calendar_overrides,
     get_decision,
     profile_of,
+    side_roles,
     snapshot_from,
     snapshot_of,
 )
@@ -346,8 +347,8 @@ def decision_page(ident: str | int, username: str, *, lang: str = "zh") -> dict:
         entered = enterable_kinds(profile, d.state, mine)
         side = []
         m = machine.build(profile)
-        for action, (trigger, roles, article) in SIDE_ACTIONS.items():
-            if set(roles) & set(mine) and m.get_transitions(trigger=trigger, source=d.state):
+        for action, (trigger, _roles, article) in SIDE_ACTIONS.items():
+            if set(side_roles(profile, action)) & set(mine) and m.get_transitions(trigger=trigger, source=d.state):
                 side.append({"action": action, "article": article})
         adv_roles = _advance_roles(profile, d.state) if d.state in profile.stages else []
         if d.state in profile.stages and not adv_roles and d.state != "collective_discussion":

@@ -178,8 +178,8 @@ with tab_other:
             st.text(f"{common.when(m['date'])} {common.name(m['type'])} · {m['present']}/{m['members']} · "
                     f"{t('outcome')}: {common.name(m['outcome'])}"
                     + (f" · {t('reason')}: {m['reason']}" if m["reason"] else ""))
-            common.table([{"#": p["seq"], t("head"): "✓" if p["is_head"] else "", t("actor"): p["user"],
-                           t("position"): p["position"]} for p in m["positions"]], hide_index=True)
+            common.table([{"#": p["seq"], t("head"): "✓" if p["is_head"] else "", t("actor"): f"{p['name']}（{p['user']}）" if p.get("name") else p["user"],
+                           t("position"): common.name(p["position"])} for p in m["positions"]], hide_index=True)
     side = {s["action"]: s for s in acts["side"]}
     if not side:
         st.caption(t("side_none"))
