@@ -176,17 +176,19 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
             machine.fire(profile, d, "rediscuss", None)
         else:
             trigger = "advance" if m.outcome == "approve" else m.outcome
+            stages = None  # the rows as enter_stage wrote them; otherwise record_event reads them back
             if m.outcome == "revise":
                 kept = restart_drafting(s, d, profile, actor, rerun)
             elif m.outcome == "approve":
-                enter_stage(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
+                stages = enter_stage(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
             else:
                 pause(s, d, f"会议决定 / meeting outcome: {m.outcome}" + (f" — {m.reason.strip()}" if m.reason.strip()
                                                                           else ""), finished=m.outcome == "reject")
             machine.fire(profile, d, trigger, dest)
             record_event(s, d, actor, role, "transition", {"from": source, "to": dest, "by": f"meeting:{m.outcome}",
                                                       "skipped": [{"stage": k, "reason": r} for k, r in skipped],
-                                                      **({"kept": kept} if m.outcome == "revise" else {})})
+                                                      **({"kept": kept} if m.outcome == "revise" else {}),
+                                                      **({"stages": stages} if stages is not None else {})})
         touch(d)
         uow.commit()
         return {"id": d.id, "meeting_id": meeting.id, "outcome": m.outcome, "majority": majority,
