@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from decisions import clock
 from decisions.accounts.models import Office, User
@@ -95,7 +95,9 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        members = {u: s.exec(select(User).where(User.username == u)).first() for u, _ in m.positions}
+        # the members present, in one query (not one per --position)
+        found = {u.username: u for u in s.exec(select(User).where(col(User.username).in_([u for u, _ in m.positions])))}
+        members = {u: found.get(u) for u, _ in m.positions}
         for u, row in members.items():
             if row is None:
                 raise NotFound(f"未知用户 / unknown user in --position: {u!r}")
