@@ -10,6 +10,9 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from decisions import clock
@@ -69,14 +72,27 @@ def demo_password_active() -> bool:
         return False
 
 
-_OFFICE_BY_CODE = select(Office).where(Office.code == bindparam("b_code"))
+_OFFICE_FIELDS = [c.key for c in Office.__table__.columns]
+_OFFICE_BY_CODE = Prepared(select(*Office.__table__.columns).where(Office.__table__.c.code == bindparam("b_code")))
+_OFFICE_CLASS = manager_of_class(Office)
 
 
 def office_by_code(session: Session, code: str) -> Office:
-    office = session.exec(_OFFICE_BY_CODE, params={"b_code": code}).first()
-    if office is None:
+    """The office by its code; NotFound names it. Creating a decision looks up two or more, so the row is read with
+    a statement built once and becomes the session's persistent object as the ORM's loading makes one (as
+    ``procedure.service.get_decision`` does); an office the session holds already is that object."""
+    session.flush()  # an office this transaction added or changed is found, as the ORM's autoflush made it
+    row = _OFFICE_BY_CODE.run(session, {"b_code": code}).first()
+    if row is None:
         raise NotFound(f"未知单位 / unknown office: {code!r}")
-    return office
+    held = session.identity_map.get(identity_key(Office, row[0]))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    office = _OFFICE_CLASS.new_instance()
+    office.__dict__.update(zip(_OFFICE_FIELDS, row, strict=True))
+    make_transient_to_detached(office)
+    session.add(office)
+    return office  # type: ignore[no-any-return]
 
 
 _ACTOR = Prepared(select(User.id, User.active, Office.id, Office.code, UserRole.role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from decisions import clock
 from decisions.accounts.models import Office, User
@@ -95,7 +95,9 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
         d = get_decision(s, ident)
         profile = profile_of(d)
         actor = actor_for(s, as_user)
-        members = {u: s.exec(select(User).where(User.username == u)).first() for u, _ in m.positions}
+        # the members present, in one query (not one per --position)
+        found = {u.username: u for u in s.exec(select(User).where(col(User.username).in_([u for u, _ in m.positions])))}
+        members = {u: found.get(u) for u, _ in m.positions}
         for u, row in members.items():
             if row is None:
                 raise NotFound(f"未知用户 / unknown user in --position: {u!r}")
@@ -176,17 +178,19 @@ def record_meeting(ident: str | int, m: MeetingInput, *, as_user: str) -> dict:
             machine.fire(profile, d, "rediscuss", None)
         else:
             trigger = "advance" if m.outcome == "approve" else m.outcome
+            stages = None  # the rows as enter_stage wrote them; otherwise record_event reads them back
             if m.outcome == "revise":
                 kept = restart_drafting(s, d, profile, actor, rerun)
             elif m.outcome == "approve":
-                enter_stage(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
+                stages = enter_stage(s, d, profile, actor, dest, skipped)  # type: ignore[arg-type]
             else:
                 pause(s, d, f"会议决定 / meeting outcome: {m.outcome}" + (f" — {m.reason.strip()}" if m.reason.strip()
                                                                           else ""), finished=m.outcome == "reject")
             machine.fire(profile, d, trigger, dest)
             record_event(s, d, actor, role, "transition", {"from": source, "to": dest, "by": f"meeting:{m.outcome}",
                                                       "skipped": [{"stage": k, "reason": r} for k, r in skipped],
-                                                      **({"kept": kept} if m.outcome == "revise" else {})})
+                                                      **({"kept": kept} if m.outcome == "revise" else {}),
+                                                      **({"stages": stages} if stages is not None else {})})
         touch(d)
         uow.commit()
         return {"id": d.id, "meeting_id": meeting.id, "outcome": m.outcome, "majority": majority,

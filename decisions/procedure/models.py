@@ -28,7 +28,7 @@ class Decision(SQLModel, table=True):
     catalog_item_id: int | None = Field(default=None, foreign_key="catalogitem.id", index=True)
     profile_name: str
     profile_version: str
-    state: str = Field(index=True, max_length=40)
+    state: str = Field(max_length=40)  # indexed by ix_decision_state_entered (state, state_entered_at, id)
     round: int = Field(default=1)
     executing_unit_id: int | None = Field(default=None, foreign_key="office.id")
     parent_id: int | None = Field(default=None, foreign_key="decision.id")
@@ -67,9 +67,9 @@ class TriggerDetermination(SQLModel, table=True):
 class StageStatus(SQLModel, table=True):
     """Where each stage of a decision stands: pending, current, done, skipped (with its reason)."""
 
-    __table_args__ = (UniqueConstraint("decision_id", "stage"),)
+    __table_args__ = (UniqueConstraint("decision_id", "stage"),)  # also the index by decision (0016)
     id: int | None = Field(default=None, primary_key=True)
-    decision_id: int = Field(foreign_key="decision.id", index=True)
+    decision_id: int = Field(foreign_key="decision.id")
     stage: str = Field(max_length=40)
     position: int
     status: str = Field(default="pending", max_length=16)
@@ -83,9 +83,9 @@ class StageStatus(SQLModel, table=True):
 class Evidence(SQLModel, table=True):
     """An attached file (stored by SHA-256) with its kind, metadata, uploader and stage."""
 
-    __table_args__ = (Index("ix_evidence_decision_kind", "decision_id", "kind"),)
+    __table_args__ = (Index("ix_evidence_decision_kind", "decision_id", "kind"),)  # also the index by decision (0016)
     id: int | None = Field(default=None, primary_key=True)
-    decision_id: int = Field(foreign_key="decision.id", index=True)
+    decision_id: int = Field(foreign_key="decision.id")
     stage: str = Field(max_length=40)
     round: int = 1
     kind: str = Field(max_length=40)

@@ -38,16 +38,23 @@ def _recorded_day(at: str) -> date:
     return datetime.fromisoformat(at).astimezone(clock.CHINA).date()
 
 
+_MEETING_DATE = Prepared(select(Meeting.date).where(
+    Meeting.decision_id == bindparam("decision_id"), Meeting.round == bindparam("round"))
+    .order_by(col(Meeting.id).desc()).limit(1))
+_NEWEST_OF_KIND = Prepared(select(Evidence.meta, Evidence.at).where(
+    Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"),
+    Evidence.kind == bindparam("kind")).order_by(col(Evidence.id).desc()).limit(1))
+
+
 def reference_date(s: Session, d: Decision, ref: str) -> date | None:
-    """The date "KIND.KEY" of the decision's current round (the newest such item), None if none is recorded."""
+    """The date "KIND.KEY" of the decision's current round (the newest such item), None if none is recorded.
+    (Statements built once: every attached file with a date runs this for each [time] order rule it is under.)"""
     kind, key = profiles.OrderRule.split(ref)
+    s.flush()  # an item this transaction added counts, as the ORM's autoflush made it count
     if kind == "meeting":
-        day = s.exec(select(Meeting.date).where(Meeting.decision_id == d.id, Meeting.round == d.round)
-                     .order_by(col(Meeting.id).desc()).limit(1)).first()
-        return date.fromisoformat(day) if day else None
-    row = s.exec(select(Evidence.meta, Evidence.at).where(Evidence.decision_id == d.id, Evidence.round == d.round,
-                                                          Evidence.kind == kind)
-                 .order_by(col(Evidence.id).desc()).limit(1)).first()
+        day = _MEETING_DATE.run(s, {"decision_id": d.id, "round": d.round}).first()
+        return date.fromisoformat(day[0]) if day and day[0] else None
+    row = _NEWEST_OF_KIND.run(s, {"decision_id": d.id, "round": d.round, "kind": kind}).first()
     if row is None:
         return None
     meta, at = row

@@ -518,8 +518,8 @@ def stage_days(entered_at: str, left_at: str) -> float | None:
         return None
 
 
-_STAGES = Prepared(select(StageStatus.stage, StageStatus.status, StageStatus.entered_at)
-                   .where(StageStatus.decision_id == bindparam("decision_id")))
+_STAGES = Prepared(select(StageStatus.stage, StageStatus.status, StageStatus.entered_at, StageStatus.note)
+                   .where(StageStatus.decision_id == bindparam("decision_id")).order_by(col(StageStatus.position)))
 _STAGE_ROW = (StageStatus.decision_id == bindparam("b_decision")) & (StageStatus.stage == bindparam("b_stage"))
 _STAGE_DONE = Prepared(update(StageStatus).where(_STAGE_ROW).values(status="done", left_at=bindparam("stamp"),
                                                                     days=bindparam("b_days")))
@@ -530,20 +530,32 @@ _STAGE_CURRENT = Prepared(update(StageStatus).where(_STAGE_ROW).values(
     status="current", entered_at=bindparam("stamp"), left_at="", user_id=bindparam("b_user"), note=""))
 
 
-def enter_stage(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str, skipped: list[tuple[str, str]]) -> None:
+def enter_stage(s: Session, d: Decision, profile: Profile, actor: Actor, dest: str,
+                skipped: list[tuple[str, str]]) -> list[list[str]]:
     """Mark the current stage done, the skipped ones skipped (with their reasons) and `dest` current
-    (statements built once: one read of the decision's stage rows, one update per row that changes)."""
+    (statements built once: one read of the decision's stage rows, one update per row that changes).
+
+    Returns the stage rows as they now stand, [[stage, status, note], …] in position order — what the
+    transition's audit event records (``stages``), built from the rows read and the updates made here instead of
+    read back (a flush and a query per transition)."""
+    if any(isinstance(o, StageStatus) for o in (*s.new, *s.dirty, *s.deleted)):
+        s.flush()  # a stage row the ORM still holds goes first: the rows read here are then the table's
     stamp = now_iso()
-    rows = {stage: (status, entered) for stage, status, entered in _STAGES.run(s, {"decision_id": d.id})}
+    rows = {stage: [status, entered, note] for stage, status, entered, note
+            in _STAGES.run(s, {"decision_id": d.id})}
     key = {"b_decision": d.id, "stamp": stamp, "b_user": actor.user_id}
     if d.state in rows and rows[d.state][0] == "current":
         _STAGE_DONE.run(s, {**key, "b_stage": d.state, "b_days": stage_days(rows[d.state][1], stamp)}).close()
+        rows[d.state][0] = "done"
     for stage, reason in skipped:
-        _STAGE_SKIPPED.run(s, {**key, "b_stage": stage, "b_note": reason}).close()
+        if _STAGE_SKIPPED.run(s, {**key, "b_stage": stage, "b_note": reason}).close():
+            rows[stage][0], rows[stage][2] = "skipped", reason
     if dest in rows:
         _STAGE_CURRENT.run(s, {**key, "b_stage": dest}).close()
+        rows[dest][0], rows[dest][2] = "current", ""
     mark_changed(s, d.id)
     d.state_entered_at = stamp
+    return [[stage, status, note] for stage, (status, _entered, note) in rows.items()]
 
 
 def pause(s: Session, d: Decision, note: str, *, finished: bool = False) -> None:
@@ -579,11 +591,12 @@ def advance(ident: str | int, *, as_user: str) -> dict:
         if unmet:
             raise Blocked(unmet)
         source = d.state
-        enter_stage(s, d, profile, actor, dest, skipped)
+        stages = enter_stage(s, d, profile, actor, dest, skipped)
         machine.fire(profile, d, "advance", dest)
         touch(d)
         record_event(s, d, actor, role, "advance",
-                {"from": source, "to": dest, "skipped": [{"stage": k, "reason": r} for k, r in skipped]})
+                     {"from": source, "to": dest, "skipped": [{"stage": k, "reason": r} for k, r in skipped],
+                      "stages": stages})
         uow.commit()
         return {"id": d.id, "from": source, "to": dest, "state": d.state,
                 "skipped": [{"stage": k, "reason": r} for k, r in skipped]}

@@ -13,7 +13,7 @@ class AuditEvent(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("chain", "seq"),)
     id: int | None = Field(default=None, primary_key=True)
-    chain: int = Field(default=0, index=True)  # decision id, 0 for the system chain
+    chain: int = Field(default=0)  # decision id, 0 for the system chain (indexed by the unique (chain, seq))
     decision_id: int | None = Field(default=None, foreign_key="decision.id", index=True)
     seq: int
     at: str
