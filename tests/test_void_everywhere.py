@@ -178,3 +178,27 @@ def test_the_dossier_marks_a_voided_upload_and_notes_it(org, tmp_path: Path):
     assert r["pages"] > 0
     assert f"第{entry['no']}件决策草案「错误的草案.pdf」" in text and "理由：误传他案草案" in text   # the 备考表
     assert f"第{entry['no']}件（已作废）" in text   # the stamp on the voided file's own pages
+
+
+def test_a_later_round_carries_over_no_voided_item(org):
+    """A revised draft starts round 2; the stages it keeps carry their evidence over (procedure.md §8) — never a
+    voided item of theirs, in the gates' snapshot nor in the workbench's page loader."""
+    from decisions.procedure.service import get_decision, profile_of, snapshot_of
+    from decisions.storage.unit_of_work import UnitOfWork
+
+    w = Walker().walk_to("public_participation")
+    w.do_public_participation()
+    bad = w.ev("opinion_register", received=99, adopted=0, partially_adopted=0, not_adopted=99)
+    voiding.void_evidence(w.id, bad["id"], "登记表数字错误", as_user="drafter")
+    w.advance()
+    w.walk_to("collective_discussion")
+    w.meeting(outcome="revise", reason="根据讨论意见修改实施范围")
+    assert views.show(w.id)["round"] == 2
+    with UnitOfWork() as uow:
+        d = get_decision(uow.session, w.id)
+        profile = profile_of(d)
+        kept = [i for i in snapshot_of(uow.session, d, profile).items if i.kind == "opinion_register"]
+        paged = [i for i in workbench.Page(uow.session, [d]).snapshot(d, profile).items
+                 if i.kind == "opinion_register"]
+    assert kept and bad["id"] not in [i.id for i in kept]      # the live register is carried, the voided not
+    assert [i.id for i in paged] == [i.id for i in kept]
