@@ -338,8 +338,8 @@ def ledger(ident: str | int, *, as_user: str, round_: int | None = None) -> dict
             "counts": counts, "register_current": current, "stage_status": pp or "",
             "feedback": {"id": fb.id, "filename": fb.filename, "published": fb.published, "at": fb.generated_at}
             if fb else None,
-            "drafts": [{"id": i, "filename": f, "version": str(m.get("version", "")), "at": a, "voided": i not in live_drafts}
-                       for i, f, m, a in drafts],
+            "drafts": [{"id": i, "filename": f, "version": str(m.get("version", "")), "at": a,
+                        "voided": i not in live_drafts} for i, f, m, a in drafts],
             "opinions": [_opinion_view(o) for o in rows],
         }
 

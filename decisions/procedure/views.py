@@ -88,7 +88,8 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
                           "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
-                          "office": offices[e.office_id].code, "at": e.at, "void": (void.get(e.id or 0) or {}).get("reason", ""),
+                          "office": offices[e.office_id].code, "at": e.at,
+                          "void": (void.get(e.id or 0) or {}).get("reason", ""),
                           "voided": void.get(e.id or 0),
                           **provenance(recorded.get(e.id), users.get(e.user_id), users.get(e.on_behalf_id or 0))}
                          for e in evidence],

@@ -4,9 +4,9 @@ disabled.
 
 The record of a decision refuses UPDATE and DELETE (and on PostgreSQL TRUNCATE): audit events and their SM3
 links, evidence rows and their void records (作废), meetings and each member's position; opinions refuse DELETE
-(their disposition is filled in later, their rows never go). An intruder with database access can drop a trigger, edit rows and put it back;
-the rows are then caught by verify's checks against the trail. A trigger left dropped, replaced by one that does
-nothing, or disabled (PostgreSQL) is caught here.
+(their disposition is filled in later, their rows never go). An intruder with database access can drop a trigger,
+edit rows and put it back; the rows are then caught by verify's checks against the trail. A trigger left dropped,
+replaced by one that does nothing, or disabled (PostgreSQL) is caught here.
 """
 
 from __future__ import annotations

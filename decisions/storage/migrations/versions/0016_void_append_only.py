@@ -35,7 +35,8 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER {TABLE}_append_only_truncate BEFORE TRUNCATE ON {TABLE} "
                    "FOR EACH STATEMENT EXECUTE FUNCTION juece_append_only()")
     else:  # pragma: no cover
-        raise RuntimeError(f"juece supports SQLite and PostgreSQL only; append-only triggers for {dialect!r} are not defined")
+        raise RuntimeError(f"juece supports SQLite and PostgreSQL only; append-only triggers for {dialect!r} "
+                           "are not defined")
 
 
 def downgrade() -> None:
