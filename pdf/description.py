@@ -201,13 +201,13 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     if proxied:
         out.append("代录的材料（纸质原件经扫描、由他人代为录入）：" + "；".join(
             f"第{e['no']}件：{e['on_behalf']}代{e.get('author_name') or e.get('author')}录入" for e in proxied))
-    drafts = [p.entry for p in parts if p.entry.get("kind") == "draft"]
+    drafts = [p.entry for p in parts if p.entry.get("kind") == "draft" and not p.entry.get("voided")]
     if len(drafts) > 1:
         out.append("被新稿取代的决策草案（仍在卷内）：" + "；".join(
             f"第{e['no']}件由第{drafts[i + 1]['no']}件取代" for i, e in enumerate(drafts[:-1])))
     voided = arc.get("voided") or []
-    out.append("作废的上传：" + ("；".join(str(v) for v in voided) if voided else
-                                "无（材料只增不改，每件上传均在卷内）"))
+    out.append("作废的上传（仍在卷内，不作为有效材料）：" + "；".join(voided_note(v) for v in voided) if voided else
+               "作废的上传：无（材料只增不改，每件上传均在卷内）")
     out += [plain_words(n) for n in arc.get("notes", [])]
     for p in parts:
         for n in p.notes:
@@ -217,6 +217,14 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     if rec["decision"]["interim"]:
         out.append("本卷为阶段性案卷，决策程序尚未完成。")
     return out
+
+
+def voided_note(v: dict | str) -> str:
+    """One voided upload in the 备考表: its 件号, what it was, who voided it, when and why."""
+    if not isinstance(v, dict):
+        return str(v)
+    return (f"第{v['no']}件{v['kind_name']}「{v['filename']}」，{v['by']}于{zh_date(v['at'])}作废，"
+            f"理由：{v['reason']}")
 
 
 def _zh_half(note: str) -> str:

@@ -767,7 +767,7 @@ def evidence_stamp(code: str, p: Part, i: int, page: pikepdf.Page, total: int, c
 
 
 def evidence_label(code: str, p: Part, chain: fonts.FontChain) -> str:
-    return chain.plain(f"{code} · 第{p.entry['no']}件")
+    return chain.plain(f"{code} · 第{p.entry['no']}件" + ("（已作废）" if p.entry.get("voided") else ""))
 
 
 def evidence_footer(page: int, total: int) -> str:

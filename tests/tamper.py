@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from decisions.storage.db import get_engine
 
-APPEND_ONLY = ("auditevent", "auditsm3", "evidence", "meeting", "meetingposition")
+APPEND_ONLY = ("auditevent", "auditsm3", "evidence", "meeting", "meetingposition", "evidence_void")
 
 
 def tamper(*statements: str, **params: object) -> None:

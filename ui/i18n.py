@@ -173,7 +173,7 @@ S: dict[str, tuple[str, str]] = {
     "void_button": ("作废", "Void"),
     "void_done": ("材料 {name} 已作废。", "{name} is void."),
     "void_state": ("状态", "Status"),
-    "void_mark": ("作废：{reason}", "void: {reason}"),
+    "void_mark": ("作废：{reason}（{by}，{when}）", "void: {reason} ({by}, {when})"),
     "void_none": ("本阶段没有可作废的材料。", "No file of this stage can be voided."),
     "uploader_drop": ("拖放文件到此处，或点击选择文件", "Drag and drop a file here, or click to choose"),
     "uploader_button": ("选择文件", "Choose file"),

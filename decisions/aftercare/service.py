@@ -20,7 +20,7 @@ from decisions.accounts.service import actor_for, office_by_code
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
 from decisions.errors import BadInput, Blocked, NotPermitted, Unmet
 from decisions.procedure import changes, scope
-from decisions.procedure.models import Decision, Evidence, StageStatus
+from decisions.procedure.models import Decision, Evidence, StageStatus, live_evidence
 from decisions.procedure.service import (
     advance,
     get_decision,
@@ -122,7 +122,8 @@ def suspend(ident: str | int, *, urgency: str, as_user: str) -> dict:
 def assessors(s: Session, d: Decision) -> dict[int, list[str]]:
     """Offices that did the main pre-decision review or assessment work, with what they did."""
     out: dict[int, list[str]] = {}
-    for e in s.exec(select(Evidence).where(Evidence.decision_id == d.id, col(Evidence.kind).in_(ASSESSMENT_KINDS))):
+    for e in s.exec(select(Evidence).where(Evidence.decision_id == d.id, col(Evidence.kind).in_(ASSESSMENT_KINDS),
+                                           live_evidence())):  # a voided upload is no work done
         out.setdefault(e.office_id, [])
         if e.kind not in out[e.office_id]:
             out[e.office_id].append(e.kind)
@@ -155,8 +156,8 @@ def start_evaluation(ident: str | int, *, trigger: str, evaluator: str, reason: 
                                    f"{count} public opinions, fewer than the threshold {threshold}"))
         if trigger == "missed_targets":
             reports = s.exec(select(Evidence.id).where(Evidence.decision_id == d.id,
-                                                       col(Evidence.kind).in_(["execution_report", "issue_report"]))
-                             ).first()
+                                                       col(Evidence.kind).in_(["execution_report", "issue_report"]),
+                                                       live_evidence())).first()
             if reports is None:
                 unmet.append(Unmet("post_evaluation.missed_targets", "Art 36(1)",
                                    "「明显未达到预期效果」须有执行情况报告或问题报告为据",
@@ -315,7 +316,8 @@ def status(ident: str | int, *, as_user: str | None = None) -> dict:
             scope.require_read(s, r, d, "查看决策作出后的情况 / read the life after the decision of")
         ex = s.get(Office, d.executing_unit_id) if d.executing_unit_id else None
         ev = list(s.exec(select(Evidence).where(Evidence.decision_id == d.id,
-                                                col(Evidence.kind).in_(["execution_report", "issue_report"]))
+                                                col(Evidence.kind).in_(["execution_report", "issue_report"]),
+                                                live_evidence())  # a voided report is no report
                          .order_by(col(Evidence.id))))
         parent = s.get(Decision, d.parent_id) if d.parent_id else None
         children = s.exec(select(Decision).where(Decision.parent_id == d.id)).all()

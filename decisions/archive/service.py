@@ -43,7 +43,7 @@ from decisions.procedure.models import (
 )
 from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, touch
 from decisions.procedure.views import provenance
-from decisions.procedure.voiding import void_reasons
+from decisions.procedure.voiding import void_records
 from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.settings import get_settings
@@ -158,20 +158,26 @@ def build_record(s: Session, d: Decision) -> dict:
         return u.name if u else str(value)
 
     ev_list = []
-    void = void_reasons(s, d.id or 0)  # a voided upload stays in the dossier, marked 作废 with its reason
+    # a voided upload stays in the dossier (evidence is append-only), but never as valid evidence: its 题名 says
+    # 【作废】 wherever it is listed, its pages are stamped 已作废, and the 备考表 says who voided it, when and why
+    void = void_records(s, d.id or 0)
+    voided_notes = []
     for e in evidence:
         kind = profile.kinds.get(e.kind)
         up = users.get(e.user_id)
         kind_name = kind.name_zh if kind else e.kind
-        if e.id in void:
-            kind_name = f"【作废】{kind_name}（作废理由：{void[e.id]}）"
+        v = void.get(e.id or 0)
+        if v is not None:
+            voided_notes.append({"no": ev_no[e.id], "kind_name": kind_name, "filename": e.filename, "at": v["at"],
+                                 "by": person(by_name.get(v["by"]), v["by"]), "reason": v["reason"]})
+            kind_name = f"【作废】{kind_name}（作废理由：{v['reason']}）"
         prov = provenance(sealed.get(e.id), person(up, str(e.user_id)))
         ev_list.append({"no": ev_no[e.id], "id": e.id, "kind": e.kind, "kind_name": kind_name,
                         "stage": e.stage, "stage_name": stage_name(e.stage), "round": e.round, "filename": e.filename,
                         "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "meta": dict(e.meta),
                         "uploader": person(up, str(e.user_id)), "role": e.role,
                         "role_name": ROLE_NAMES_ZH.get(e.role, e.role), "office": offices[e.office_id].code,
-                        "office_name": offices[e.office_id].name, "at": e.at,
+                        "office_name": offices[e.office_id].name, "at": e.at, **({"voided": True} if v else {}),
                         **prov, "author_name": up.name if up else str(e.user_id),
                         # 代录 (procedure.md §8): who entered the author's scanned signed original
                         "on_behalf": (person(users.get(e.on_behalf_id), str(e.on_behalf_id)) if e.on_behalf_id
@@ -206,6 +212,8 @@ def build_record(s: Session, d: Decision) -> dict:
     organ, undertaker = office_ref(d.organ_id), office_ref(d.undertaker_id)
     archive = describe(s, d, profile, organ or {"code": "", "name": ""}, triggers, person)
     archive["late"] = _late_entries(ev_list, stage_list)
+    if voided_notes:  # absent otherwise: the record (and its digest) of a decision without one is as before
+        archive["voided"] = voided_notes
     archive["notes"] = [f"{st['name']}依法跳过：{st['note']}（{st['article']}）" for st in stage_list
                         if st["status"] == "skipped" and st["note"]]
     return {

@@ -26,7 +26,7 @@ from decisions.accounts.service import actor_for, office_by_code
 from decisions.catalog.models import CatalogClosure, CatalogItem, CatalogVersion
 from decisions.errors import BadInput, Blocked, NotFound, NotPermitted, Unmet
 from decisions.procedure import scope
-from decisions.procedure.models import Decision, Evidence, StageStatus
+from decisions.procedure.models import Decision, Evidence, StageStatus, live_evidence
 from decisions.procedure.service import get_decision, profile_of, record_event, scope_of, subtree, touch
 from decisions.records import audit
 from decisions.storage.unit_of_work import UnitOfWork
@@ -498,7 +498,8 @@ def compare_in(s: Session, d: Decision) -> dict:
     profile = profile_of(d)
     status = {r.stage: r for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
     item = s.get(CatalogItem, d.catalog_item_id) if d.catalog_item_id else None
-    proposal = s.exec(select(Evidence.id).where(Evidence.decision_id == d.id, Evidence.kind == "proposal")).first()
+    proposal = s.exec(select(Evidence.id).where(Evidence.decision_id == d.id, Evidence.kind == "proposal",
+                                                live_evidence())).first()
     out: dict = {"id": d.id, "code": d.code, "title": d.title, "state": d.state, "in_catalog": item is not None,
                  "catalog_item": None, "proposal_evidence": proposal,
                  "catalog_required": bool(profile.params.get("catalog_required", False)), "stages": [],
@@ -543,7 +544,8 @@ def compare_in(s: Session, d: Decision) -> dict:
                          "message": "目录未列明该事项的决策程序，无法比对", "message_en": "the catalog lists no procedures"})
     if hearing_declared(item.hearing):
         held = any(e.meta.get("form") == "hearing" for e in s.exec(
-            select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == "participation_activity")))
+            select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == "participation_activity",
+                                 live_evidence())))
         past = d.state not in profile.stages or profile.stage_index(d.state) > profile.stage_index(
             "public_participation")
         if not held and past:

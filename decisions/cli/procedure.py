@@ -190,7 +190,8 @@ def _show_human(r: dict) -> str:
     for e in r["evidence"]:
         entered = f" (代录 / entered by {e['on_behalf']})" if e.get("on_behalf") else ""
         lines.append(f"    #{e['id']} [{e['stage']}] {e['kind_name']} {e['filename']} {e['uploader']}{entered} {e['at']} "
-                     f"sha256={e['sha256'][:16]}…" + (f" 作废 / void: {e['void']}" if e.get("void") else ""))
+                     f"sha256={e['sha256'][:16]}…"
+                     + (f" 作废 / void: {e['void']}（{e['voided']['by']} {e['voided']['at']}）" if e.get("voided") else ""))
     if r["blocked"]:
         lines.append("  尚缺 / blocking:")
         lines += [f"    - [{b['article']}] {b['message']}" for b in r["blocked"]]

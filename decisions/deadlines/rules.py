@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from decisions.accounts.models import Office
 from decisions.aftercare.models import PostEvaluation, PublicFeedback
 from decisions.catalog.models import CatalogItem
-from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
+from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination, live_evidence
 from decisions.procedure.service import calendar_for, profile_of
 from workflow import profiles
 from workflow.calendar import WorkCalendar, add_months
@@ -246,7 +246,8 @@ def specs_for_decision(s: Session, d: Decision, today: date) -> list[Spec]:
     profile = profile_of(d)
     if not profile.deadlines or d.state in TERMINAL:
         return []
-    ev = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round)
+    # a voided report satisfies no due date: the cadence runs from the last live one
+    ev = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round, live_evidence())
                 .order_by(col(Evidence.id))).all()
     stages = {r.stage: r for r in s.exec(select(StageStatus).where(StageStatus.decision_id == d.id))}
     ctx = Ctx(s, d, profile, calendar_for(s, profile), today, list(ev), stages)

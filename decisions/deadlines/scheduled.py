@@ -98,14 +98,16 @@ def _apply(s: Session, specs: list[Spec], existing: dict[str, Deadline], stats: 
             s.flush()
             existing[sp.key] = row
             stats.created += 1
-        elif row.status != "done":
+        elif row.status != "done" or (not sp.done and not sp.info_only and row.type != "stale"):
+            # a row the record closed opens again when the record no longer meets it: what satisfied it was
+            # declared void (作废); its markers are kept (nothing fires twice)
             # dates follow the record (a corrected submission date, a new calendar override) until it fires
             values: dict = {"due": iso_date(sp.due), "provisional": sp.provisional, "title": sp.title}
             if not row.reminded_at:
                 values["remind_on"] = iso_date(sp.remind_on)
             if not row.escalated_at:
                 values["escalate_on"] = iso_date(sp.escalate_on) if sp.escalate_on else ""
-            if row.status == "cancelled":
+            if row.status in ("cancelled", "done"):
                 values.update(status="open", done_at="")
             for name, value in values.items():
                 if getattr(row, name) != value:   # set only what changed: an unchanged pass writes nothing

@@ -12,7 +12,7 @@ from decisions import clock
 from decisions.accounts.service import actor_for
 from decisions.catalog.models import CatalogItem
 from decisions.deadlines.models import Deadline, Notification
-from decisions.procedure.models import Decision, Evidence
+from decisions.procedure.models import Decision, Evidence, live_evidence
 from decisions.procedure.service import calendar_for
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow.calendar import add_months
@@ -122,7 +122,7 @@ def upcoming(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: 
         if page is not None:
             return next((e for e in reversed(page.evidence.get(d.id or 0, [])) if e.kind == kind), None)
         return s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == kind,
-                                             Evidence.round == d.round)
+                                             Evidence.round == d.round, live_evidence())
                       .order_by(col(Evidence.id).desc()).limit(1)).first()
 
     if d.state == "legality_review":
@@ -149,7 +149,7 @@ def upcoming(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: 
         else:
             acts = s.exec(select(Evidence).where(Evidence.decision_id == d.id,
                                                  Evidence.kind == "participation_activity",
-                                                 Evidence.round == d.round)).all()
+                                                 Evidence.round == d.round, live_evidence())).all()
         for a in acts:
             end = iso_day(str(a.meta.get("end", "")))
             if a.meta.get("form") == "open_comment" and end:

@@ -15,7 +15,11 @@ the trail gives and the value found:
 * public feedback's channel (``feedback``; its text, SHA-256 and length, and received time since this release);
 * the participation feedback (意见采纳情况说明): its file's SHA-256 and size, whether published, the figures
   (``participation_feedback``);
-* an office's name, level, parent and procedure profile (``office_add``; offices never change after it).
+* an office's name, level, parent and procedure profile (``office_add``; offices never change after it);
+* a void record (作废, ``evidence_void``): one row per ``evidence_void`` event and one event per row, the same
+  evidence of the same decision, its reason, who voided it (the event's actor) and when (``at``, since this
+  release): a void slipped into the database would silently take a file out of every gate, a deleted one put it
+  back.
 
 What older trails do not carry cannot be checked, and the result says so (``unchecked``): the stage rows of a
 decision created before transitions recorded them, the title and explanation of a consultation opened before,
@@ -29,12 +33,12 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
 
 from decisions.accounts.models import Office, User, UserRole
 from decisions.aftercare.models import PublicFeedback
 from decisions.participation.models import Consultation, Opinion, ParticipationFeedback
-from decisions.procedure.models import CoUndertaker, Decision, StageStatus
+from decisions.procedure.models import CoUndertaker, Decision, EvidenceVoid, StageStatus
 
 _D = Decision.__table__  # type: ignore[attr-defined]
 _O = Office.__table__  # type: ignore[attr-defined]
@@ -46,6 +50,7 @@ _OP = Opinion.__table__  # type: ignore[attr-defined]
 _C = Consultation.__table__  # type: ignore[attr-defined]
 _PF = PublicFeedback.__table__  # type: ignore[attr-defined]
 _LF = ParticipationFeedback.__table__  # type: ignore[attr-defined]
+_EVV = EvidenceVoid.__table__  # type: ignore[attr-defined]
 
 RETURNED = "returned"  # decisions.procedure.sending_back.ACTION (a higher module's constant, spelt here)
 
@@ -83,6 +88,7 @@ def check_rows(conn: Connection, by_chain: dict[int, list[dict[str, Any]]], deci
         _consultations(conn, by_chain, ids, problems, unchecked)
         _public_feedback(conn, by_chain, ids, problems, unchecked)
         _ledger_feedback(conn, by_chain, ids, problems)
+        _voids(conn, by_chain, ids, problems, unchecked)
     if system:
         _users(conn, by_chain.get(0, []), codes, problems)
         _offices(conn, by_chain.get(0, []), codes, problems)
@@ -358,3 +364,45 @@ def _offices(conn: Connection, events: list[dict[str, Any]], codes: dict[int, st
         for field in found:
             if field in det and (det[field] or None) != (found[field] or None):
                 problems.append(_differs(what, field, det["_ev"], det[field], found[field]))
+
+
+VOID = "evidence_void"  # decisions.procedure.voiding's action (a higher module's constant, spelt here)
+
+
+def _voids(conn: Connection, by_chain: dict[int, list[dict[str, Any]]], ids: list[int], problems: list[str],
+           unchecked: list[str]) -> None:
+    """Each void row against the ``evidence_void`` event naming its evidence, and each such event against a row."""
+    if not inspect(conn).has_table(_EVV.name):  # a deployment older than voiding (migration 0014): none to check
+        return
+    voided: dict[int, dict[str, Any]] = {}
+    for did in ids:
+        for ev in by_chain.get(did, []):
+            det = _detail(ev)
+            if ev["action"] == VOID and "evidence_id" in det:
+                voided[int(det["evidence_id"])] = {**det, "_ev": ev, "_chain": did}
+    rows = conn.execute(select(_EVV.c.id, _EVV.c.evidence_id, _EVV.c.decision_id, _EVV.c.reason, _EVV.c.at,
+                               _U.c.username).join_from(_EVV, _U, _U.c.id == _EVV.c.user_id, isouter=True)
+                        .where(_EVV.c.decision_id.in_(ids))).all()
+    for v in rows:
+        what = f"evidence_void #{v.id} (evidence #{v.evidence_id}, decision {v.decision_id})"
+        det = voided.get(v.evidence_id)
+        if det is None:
+            problems.append(f"{what}: expected an '{VOID}' audit event naming evidence #{v.evidence_id}, found none "
+                            "(a void not made through juece)")
+            continue
+        ev = det["_ev"]
+        want = {"decision": det["_chain"], "reason": det.get("reason"), "voided by": ev["actor"]}
+        found = {"decision": v.decision_id, "reason": v.reason, "voided by": v.username}
+        if "at" in det:
+            want["at"], found["at"] = det["at"], v.at
+        else:
+            unchecked.append(f"{what}: time — voided before the trail carried it")
+        for field, value in want.items():
+            if found[field] != value:
+                problems.append(_differs(what, field, ev, value, found[field]))
+    have = {v.evidence_id for v in rows}
+    for eid, det in voided.items():
+        if eid not in have:
+            problems.append(f"audit chain {det['_chain']}: event seq {det['_ev']['seq']} voids evidence #{eid} "
+                            f"({det.get('filename')}) — expected its evidence_void row, found none (the void "
+                            "removed: the file counts again)")

@@ -13,7 +13,7 @@ What is checked (each break is named with what was expected and what was found):
   trigger determination against the last ``triggers`` event naming it;
 * every other row the trail describes, replayed from its events (``decisions.integrity.replay``: a decision's
   organ, undertakers, executing unit, catalog item and parent, its stage rows, users and their roles, opinions,
-  consultations, public feedback); what an older trail does not carry is listed under ``unchecked``;
+  consultations, public feedback, void records (作废)); what an older trail does not carry is listed under ``unchecked``;
 * the append-only triggers (``decisions.storage.append_only``): present, unchanged, enabled;
 * SQLite's own page check (``PRAGMA integrity_check``): a damaged file is reported and nothing else is read.
 

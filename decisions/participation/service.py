@@ -39,7 +39,7 @@ from decisions.participation.models import (  # noqa: F401  (for the pages)
     ParticipationFeedback,
 )
 from decisions.procedure import metadata, scope
-from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination
+from decisions.procedure.models import Decision, Evidence, StageStatus, TriggerDetermination, live_evidence
 from decisions.procedure.service import (
     get_decision,
     now_iso,
@@ -153,11 +153,13 @@ def open_consultation(ident: str | int, *, start: str, end: str, explanation: st
                                  f"the comment period is {days} days, at least {need} unless a shortening reason "
                                  "is stated in the notice")])
         drafts = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round,
-                                               Evidence.kind == "draft").order_by(col(Evidence.id))).all()
+                                               Evidence.kind == "draft", live_evidence())  # a voided draft is no text
+                        .order_by(col(Evidence.id))).all()
         if draft_evidence_id is not None:
             draft = next((e for e in drafts if e.id == draft_evidence_id), None)
             if draft is None:
-                raise BadInput(f"--draft {draft_evidence_id}: 不是本决策本轮的决策草案 / not a draft of this round")
+                raise BadInput(f"--draft {draft_evidence_id}: 不是本决策本轮有效的决策草案（或已作废） / not a live "
+                               "draft of this round (or voided)")
         elif drafts:
             draft = drafts[-1]
         else:
@@ -265,9 +267,10 @@ def dispose(ident: str | int, opinion_ids: list[int], *, disposition: str, reaso
         require_state(profile, d, [STAGE], "处理公众意见", "Art 18")
         rows = _opinions(s, d, list(dict.fromkeys(int(i) for i in opinion_ids)))
         if draft_evidence_id is not None:
-            ev = s.get(Evidence, draft_evidence_id)
+            ev = s.exec(select(Evidence).where(Evidence.id == draft_evidence_id, live_evidence())).first()
             if ev is None or ev.decision_id != d.id or ev.kind != "draft":
-                raise BadInput(f"--draft {draft_evidence_id}: 不是本决策的决策草案 / not a draft of this decision")
+                raise BadInput(f"--draft {draft_evidence_id}: 不是本决策有效的决策草案（或已作废） / not a live draft "
+                               "of this decision (or voided)")
         stamp = now_iso()
         for o in rows:
             o.disposition, o.reason, o.group_label = disposition, reason, group
@@ -315,9 +318,11 @@ def ledger(ident: str | int, *, as_user: str, round_: int | None = None) -> dict
                       .order_by(col(Opinion.id))).all()
         drafts = s.exec(select(Evidence.id, Evidence.filename, Evidence.meta, Evidence.at).where(
             Evidence.decision_id == d.id, Evidence.kind == "draft").order_by(col(Evidence.id))).all()
+        live_drafts = set(s.exec(select(Evidence.id).where(Evidence.decision_id == d.id, Evidence.kind == "draft",
+                                                           live_evidence())).all())  # the drafts one may cite
         registers = s.exec(select(Evidence.meta).where(Evidence.decision_id == d.id, Evidence.round == rnd,
-                                                       Evidence.kind == "opinion_register")
-                           .order_by(col(Evidence.id).desc()).limit(1)).first()
+                                                       Evidence.kind == "opinion_register", live_evidence())
+                           .order_by(col(Evidence.id).desc()).limit(1)).first()  # a voided register is none
         fb = s.exec(select(ParticipationFeedback).where(ParticipationFeedback.decision_id == d.id)
                     .order_by(col(ParticipationFeedback.id).desc()).limit(1)).first()
         organ = s.get(Office, d.organ_id)
@@ -333,7 +338,8 @@ def ledger(ident: str | int, *, as_user: str, round_: int | None = None) -> dict
             "counts": counts, "register_current": current, "stage_status": pp or "",
             "feedback": {"id": fb.id, "filename": fb.filename, "published": fb.published, "at": fb.generated_at}
             if fb else None,
-            "drafts": [{"id": i, "filename": f, "version": str(m.get("version", "")), "at": a} for i, f, m, a in drafts],
+            "drafts": [{"id": i, "filename": f, "version": str(m.get("version", "")), "at": a,
+                        "voided": i not in live_drafts} for i, f, m, a in drafts],
             "opinions": [_opinion_view(o) for o in rows],
         }
 

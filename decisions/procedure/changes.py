@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from decisions.errors import Blocked, Unmet
-from decisions.procedure.models import Decision, Evidence
+from decisions.procedure.models import Decision, Evidence, live_evidence
 from decisions.records.models import AuditEvent
 from workflow import gates
 from workflow.profiles import ChangeRule, Profile
@@ -29,7 +29,8 @@ def organ_decision(s: Session, d: Decision, profile: Profile, change: str) -> di
     rule = rule_for(profile, change)
     if rule is None:
         return None
-    items = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == rule.requires.kind)
+    items = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.kind == rule.requires.kind,
+                                         live_evidence())
                    .order_by(col(Evidence.id))).all()
     fits = [e for e in items if all(str((e.meta or {}).get(k, "")) == v for k, v in rule.requires.where.items())]
     cited = {int(e.detail[CITES]) for e in s.exec(select(AuditEvent).where(AuditEvent.chain == d.id))

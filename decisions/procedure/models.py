@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, exists
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -198,3 +198,12 @@ class EvidenceVoid(SQLModel, table=True):
     reason: str
     user_id: int = Field(foreign_key="user.id")
     at: str
+
+
+def live_evidence() -> ColumnElement[bool]:
+    """The one filter "this evidence row was not declared void" (作废), for every query that lets evidence count:
+    the gates, the due dates, the reports after the decision, participation, the figures, the dossier's 卷内目录.
+    A correlated NOT EXISTS on ``evidence_void.evidence_id`` (unique, so an index probe per row); put it in the
+    ``where`` of a query over ``Evidence`` (or an EXISTS over it). The pages still list a voided item, struck
+    through with who voided it and why: they read ``voiding.void_records`` instead of filtering."""
+    return ~exists().where(EvidenceVoid.evidence_id == Evidence.id)

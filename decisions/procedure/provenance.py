@@ -15,8 +15,8 @@ from decisions.errors import BadInput
 from decisions.procedure.models import (
     Decision,
     Evidence,
-    EvidenceVoid,
     Meeting,
+    live_evidence,
 )
 from decisions.storage.statements import Prepared
 from workflow import gates, profiles
@@ -24,7 +24,7 @@ from workflow.profiles import Profile
 
 _CURRENT_DRAFT = Prepared(select(Evidence.sha256).where(
     Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"), Evidence.kind == "draft",
-    col(Evidence.id).not_in(select(EvidenceVoid.evidence_id)))  # a voided draft is no version of the text
+    live_evidence())  # a voided draft is no version of the text
     .order_by(col(Evidence.id).desc()).limit(1))
 
 
@@ -43,7 +43,7 @@ _MEETING_DATE = Prepared(select(Meeting.date).where(
     .order_by(col(Meeting.id).desc()).limit(1))
 _NEWEST_OF_KIND = Prepared(select(Evidence.meta, Evidence.at).where(
     Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"),
-    Evidence.kind == bindparam("kind")).order_by(col(Evidence.id).desc()).limit(1))
+    Evidence.kind == bindparam("kind"), live_evidence()).order_by(col(Evidence.id).desc()).limit(1))
 
 
 def reference_date(s: Session, d: Decision, ref: str) -> date | None:

@@ -32,10 +32,10 @@ from decisions.procedure.models import (
     CoUndertaker,
     Decision,
     Evidence,
-    EvidenceVoid,
     Meeting,
     StageStatus,
     TriggerDetermination,
+    live_evidence,
 )
 from decisions.procedure.provenance import carry_over, check_dates, current_draft_sha256
 from decisions.procedure.scope import OfficeTree, decision_scope
@@ -153,7 +153,7 @@ _TRIGGERS = Prepared(select(TriggerDetermination.name, TriggerDetermination.valu
 _ROUND_EVIDENCE = Prepared(
     select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename)
     .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round == bindparam("round"),
-           col(Evidence.id).not_in(select(EvidenceVoid.evidence_id)))  # a voided upload counts for no gate
+           live_evidence())  # a voided upload counts for no gate
     .order_by(col(Evidence.id)))
 _APPROVED_MEETING = Prepared(select(Meeting.id).where(
     Meeting.decision_id == bindparam("decision_id"), Meeting.round == bindparam("round"),
@@ -164,7 +164,8 @@ _STAGE_STATUSES = Prepared(select(StageStatus.stage, StageStatus.status)
                            .where(StageStatus.decision_id == bindparam("decision_id")))
 _EARLIER_EVIDENCE = Prepared(
     select(Evidence.id, Evidence.kind, Evidence.meta, Evidence.stage, Evidence.role, Evidence.filename, Evidence.round)
-    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round < bindparam("round"))
+    .where(Evidence.decision_id == bindparam("decision_id"), Evidence.round < bindparam("round"),
+           live_evidence())  # a round keeps no voided upload of an earlier one
     .order_by(col(Evidence.id)))
 
 

@@ -16,10 +16,11 @@ from decisions.procedure.models import (
     MeetingPosition,
     StageStatus,
     TriggerDetermination,
+    live_evidence,
 )
 from decisions.procedure.sending_back import returns_of
 from decisions.procedure.service import blocking, get_decision, profile_of
-from decisions.procedure.voiding import void_reasons
+from decisions.procedure.voiding import void_records
 from decisions.records import audit, evidence_store, renditions
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
@@ -57,7 +58,7 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
             office_ids.add(d.executing_unit_id)
         offices = {o.id: o for o in s.exec(select(Office).where(col(Office.id).in_(office_ids)))}
         unmet = blocking(s, d)
-        void = void_reasons(s, d.id or 0)  # 作废: kept, struck through, counted by no gate
+        void = void_records(s, d.id or 0)  # 作废: kept, struck through, counted by no gate
         recorded = {e.detail.get("evidence_id"): e.detail for e in events
                     if e.action == "evidence" and isinstance(e.detail, dict)}  # provenance (procedure.md §8)
 
@@ -83,7 +84,9 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
                           "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
-                          "office": offices[e.office_id].code, "at": e.at, "void": void.get(e.id or 0, ""),
+                          "office": offices[e.office_id].code, "at": e.at,
+                          "void": (void.get(e.id or 0) or {}).get("reason", ""),
+                          "voided": void.get(e.id or 0),
                           **provenance(recorded.get(e.id), users.get(e.user_id), users.get(e.on_behalf_id or 0))}
                          for e in evidence],
             "meetings": [{"id": m.id, "round": m.round, "type": m.type, "date": m.date, "members": m.members_total,
@@ -164,7 +167,7 @@ def published(limit: int = 50, offset: int = 0) -> list[dict]:
         records: dict[int, Evidence] = {}
         if rows:
             for rec in s.exec(select(Evidence).where(col(Evidence.decision_id).in_([r[0] for r in rows]),
-                                                     Evidence.kind == "publication_record")
+                                                     Evidence.kind == "publication_record", live_evidence())
                               .order_by(col(Evidence.id))):
                 records[rec.decision_id] = rec  # the newest record of each decision wins
         out = []

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from decisions.accounts.models import User
 from decisions.accounts.service import actor_for
 from decisions.errors import BadInput, NotFound, NotPermitted
 from decisions.procedure import metadata, scope
-from decisions.procedure.models import Evidence, EvidenceVoid
+from decisions.procedure.models import Evidence, EvidenceVoid, live_evidence
 from decisions.procedure.service import (
     get_decision,
     now_iso,
@@ -35,6 +36,15 @@ def void_reasons(s: Session, decision_id: int) -> dict[int, str]:
     return {v.evidence_id: v.reason for v in s.exec(select(EvidenceVoid).where(EvidenceVoid.decision_id == decision_id))}
 
 
+def void_records(s: Session, decision_id: int) -> dict[int, dict]:
+    """Evidence id → who voided it, when and why ({"by", "by_name", "at", "reason"}), for one decision: what
+    `juece show --json`, the decision page (struck through, not hidden) and the dossier's 备考表 say of it."""
+    rows = s.exec(select(EvidenceVoid, User.username, User.name).join(User, col(User.id) == EvidenceVoid.user_id)
+                  .where(EvidenceVoid.decision_id == decision_id).order_by(col(EvidenceVoid.id))).all()
+    return {v.evidence_id: {"by": username, "by_name": name, "at": v.at, "reason": v.reason}
+            for v, username, name in rows}
+
+
 def same_file(ident: str | int, sha256: str, as_user: str) -> list[dict]:
     """The files of the decision's current stage and round with this SHA-256, not voided: the upload form asks
     before storing the same file a second time (a second click, a page reloaded)."""
@@ -42,10 +52,10 @@ def same_file(ident: str | int, sha256: str, as_user: str) -> list[dict]:
         s = uow.session
         d = get_decision(s, ident)
         scope.require_read(s, scope.reader(s, as_user), d)
-        void = voided_ids(s, [d.id or 0])
         rows = s.exec(select(Evidence).where(Evidence.decision_id == d.id, Evidence.round == d.round,
-                                             Evidence.stage == d.state, Evidence.sha256 == sha256)).all()
-        return [{"id": e.id, "kind": e.kind, "filename": e.filename, "at": e.at} for e in rows if e.id not in void]
+                                             Evidence.stage == d.state, Evidence.sha256 == sha256,
+                                             live_evidence())).all()
+        return [{"id": e.id, "kind": e.kind, "filename": e.filename, "at": e.at} for e in rows]
 
 
 def void_evidence(ident: str | int, evidence_id: int, reason: str, as_user: str) -> dict:
@@ -80,6 +90,6 @@ def void_evidence(ident: str | int, evidence_id: int, reason: str, as_user: str)
         touch(d)
         record_event(s, d, actor, ev.role if uploader else "head", "evidence_void",
                      {"evidence_id": ev.id, "kind": ev.kind, "filename": ev.filename, "sha256": ev.sha256,
-                      "reason": reason})
+                      "reason": reason, "at": at})  # `juece verify` compares the void row with these
         uow.commit()
         return {"id": d.id, "evidence_id": ev.id, "filename": ev.filename, "reason": reason, "at": at}

@@ -22,7 +22,7 @@ from decisions.accounts.models import Office
 from decisions.catalog.models import CatalogItem
 from decisions.deadlines.views import iso_day, planned_date
 from decisions.procedure import scope
-from decisions.procedure.models import Decision, Evidence, TriggerDetermination
+from decisions.procedure.models import Decision, Evidence, TriggerDetermination, live_evidence
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
 from workflow.calendar import add_months
@@ -256,8 +256,9 @@ def _organ_figures(s: Session, organ_ids: list[int] | None, today: date) -> dict
     for o, state, n in s.exec(d_scoped(select(Decision.organ_id, Decision.state, func.count()))
                               .group_by(Decision.organ_id, Decision.state)):
         of(o)["states"][state] = n
-    # one EXISTS per kind: each an index-only probe of evidence (kind, decision_id, at)
-    assessed = or_(*(exists().where(Evidence.kind == k, Evidence.decision_id == Decision.id) for k in RISK_KINDS))
+    # one EXISTS per kind: each an index probe of evidence (kind, decision_id, at), and one of evidence_void
+    assessed = or_(*(exists().where(Evidence.kind == k, Evidence.decision_id == Decision.id, live_evidence())
+                     for k in RISK_KINDS))
     for o, n, a in s.exec(d_scoped(select(Decision.organ_id, func.count(), func.sum(case((assessed, 1), else_=0)))
                                    .join(TriggerDetermination, TriggerDetermination.decision_id == Decision.id)
                                    .where(TriggerDetermination.name == "stability_risk",
@@ -265,8 +266,8 @@ def _organ_figures(s: Session, organ_ids: list[int] | None, today: date) -> dict
                           .group_by(Decision.organ_id)):
         of(o)["flagged"], of(o)["assessed"] = n, int(a or 0)
     months = _report_months()
-    last = select(func.max(Evidence.at)).where(Evidence.kind == "execution_report",
-                                               Evidence.decision_id == Decision.id).scalar_subquery()
+    last = select(func.max(Evidence.at)).where(Evidence.kind == "execution_report", Evidence.decision_id == Decision.id,
+                                               live_evidence()).scalar_subquery()
     for o, pname, entered, newest in s.exec(d_scoped(select(Decision.organ_id, Decision.profile_name,
                                                             Decision.state_entered_at, last)
                                                      .where(Decision.state == "execution"))):
@@ -446,8 +447,8 @@ def _overdue(s: Session, organ_ids: list[int] | None, today: date, lang: str, n_
     months = _report_months()
     # oldest in execution first (index decision (state, state_entered_at, id), migration 0007), streamed: the
     # newest report of a decision is looked up only for the rows read before the list is full
-    last = select(func.max(Evidence.at)).where(Evidence.kind == "execution_report",
-                                               Evidence.decision_id == Decision.id).scalar_subquery()
+    last = select(func.max(Evidence.at)).where(Evidence.kind == "execution_report", Evidence.decision_id == Decision.id,
+                                               live_evidence()).scalar_subquery()
     q = select(Decision.id, Decision.code, Decision.title, Decision.profile_name, Decision.state_entered_at, last) \
         .where(Decision.state == "execution")
     if organ_ids is not None:

@@ -22,7 +22,7 @@ from decisions.catalog.models import CatalogItem, CatalogVersion
 from decisions.catalog.service import compare_in
 from decisions.deadlines.rules import TERMINAL, specs_for_catalog_item, specs_for_decision
 from decisions.procedure import scope
-from decisions.procedure.models import Decision, Evidence, Meeting, StageStatus
+from decisions.procedure.models import Decision, Evidence, Meeting, StageStatus, live_evidence
 from decisions.procedure.service import calendar_for, profile_of
 from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
@@ -62,7 +62,8 @@ def _yearly(s: Session, year: int, organ: str | None, organ_ids: frozenset[int] 
     ids = [d.id for d in decisions]
     ev_by: dict[int, list[Evidence]] = {}
     if ids:
-        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
+        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids), live_evidence())  # 作废 counts not
+                        .order_by(col(Evidence.id))):
             ev_by.setdefault(e.decision_id, []).append(e)
     from decisions.deadlines.rules import triggers_of
 

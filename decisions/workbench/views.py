@@ -27,7 +27,7 @@ from decisions.oa.rules import fixers, next_roles
 from decisions.participation.ledger import counts as ledger_counts_from
 from decisions.participation.models import Consultation, Opinion
 from decisions.procedure import registers, scope
-from decisions.procedure.models import Decision, Evidence, Meeting, StageStatus, TriggerDetermination
+from decisions.procedure.models import Decision, Evidence, Meeting, StageStatus, TriggerDetermination, live_evidence
 from decisions.procedure.provenance import carry_over
 from decisions.procedure.service import (
     SIDE_ACTIONS,
@@ -39,7 +39,6 @@ from decisions.procedure.service import (
     snapshot_from,
     snapshot_of,
 )
-from decisions.procedure.voiding import voided_ids
 from decisions.storage import db
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
@@ -127,9 +126,10 @@ class Page:
             return
         for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
             self.triggers[t.decision_id].append((t.name, t.value, t.reason))
-        void = voided_ids(s, list(ids))  # a voided upload counts for no gate
-        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
-            if e.round == rounds[e.decision_id] and e.id not in void:
+        # a voided upload counts for no gate, in this round or carried over from an earlier one
+        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids), live_evidence())
+                        .order_by(col(Evidence.id))):
+            if e.round == rounds[e.decision_id]:
                 self.evidence[e.decision_id].append(e)
             elif e.round < rounds[e.decision_id]:
                 self.earlier[e.decision_id].append(e)
@@ -443,7 +443,7 @@ def legality_package(ident: str | int, username: str, *, lang: str = "zh") -> di
     """The submission package for the reviewing office: newest draft, legal basis, submission,
     adviser opinions, the procedure record so far, and the working-day window."""
     page = decision_page(ident, username, lang=lang)
-    ev = [e for e in page["evidence"] if e["round"] == page["round"]]
+    ev = [e for e in page["evidence"] if e["round"] == page["round"] and not e["voided"]]  # 作废: not in the package
 
     def newest(kind: str) -> list[dict]:
         items = [e for e in ev if e["kind"] == kind]

@@ -148,7 +148,8 @@ with tab_trig:
 with tab_ev:
     common.table([{"#": e["id"], t("stage"): e["stage"], t("kind"): e["kind_name"],
                    t("filename"): forms.struck(e["filename"]) if e.get("void") else e["filename"],
-                   t("void_state"): t("void_mark", reason=e["void"]) if e.get("void") else "",
+                   t("void_state"): t("void_mark", reason=e["voided"]["reason"], by=e["voided"]["by_name"],
+                                      when=common.when(e["voided"]["at"])) if e.get("voided") else "",
                    t("uploader"): f"{e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
                    t("on_behalf_col"): forms.entry_text(e),
                    t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}

@@ -137,7 +137,8 @@ with tab_disp:
         reason = st.text_area(tr("理由", "Reason") + " *", key="disp_reason")
         group = st.text_input(tr("分组（可选）", "Group (optional)"), key="disp_group")
         draft = st.selectbox(tr("吸收该意见的草案版本（可选）", "Draft version that took it in (optional)"),
-                             [None, *drafts], format_func=lambda i: "—" if i is None else f"#{i} {drafts[i]}",
+                             [None, *(x["id"] for x in led["drafts"] if not x["voided"])],  # 作废: not citable
+                             format_func=lambda i: "—" if i is None else f"#{i} {drafts[i]}",
                              key="disp_draft")
         go = st.form_submit_button(tr("保存处理结果", "Save"), type="primary")
     if go and disp is None:
