@@ -252,9 +252,11 @@ def clean(pdf: pikepdf.Pdf) -> int:
     Returns how many actions were removed."""
     removed = 0
     cleaned: set[tuple[int, int]] = set()
+    walk = pdfa.may_hold_actions(pdf)  # most files hold nothing to remove: not walked page by page
     for page in pdf.pages:
         page.mediabox  # noqa: B018
-        removed += pdfa.strip_actions(pdf, page, cleaned)
+        if walk:
+            removed += pdfa.strip_actions(pdf, page, cleaned)
     return removed
 
 

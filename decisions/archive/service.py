@@ -289,12 +289,18 @@ def _files(record: dict) -> dict[int, Path]:
     return {e["id"]: evidence_store.path_for(e["sha256"]) for e in record["evidence"]}
 
 
+def missing_files(record: dict) -> list[str]:
+    """Evidence whose file is not in the store (the cheap half of the fixity check)."""
+    return [f"evidence #{e['id']} ({e['filename']}): file missing from the store / 存储中缺少文件"
+            for e in record["evidence"] if not evidence_store.path_for(e["sha256"]).is_file()]
+
+
 def fixity_problems(record: dict) -> list[str]:
-    problems = []
+    """Every evidence file missing from the store or not of the SHA-256 the record gives (each file read whole)."""
+    problems = missing_files(record)
     for e in record["evidence"]:
         path = evidence_store.path_for(e["sha256"])
         if not path.is_file():
-            problems.append(f"evidence #{e['id']} ({e['filename']}): file missing from the store / 存储中缺少文件")
             continue
         found = evidence_store.file_sha256(path)
         if found != e["sha256"]:
@@ -327,11 +333,18 @@ def _renditions(record: dict) -> dict[int, Path]:
     return out
 
 
+REFUSED = "材料与记录不符，拒绝生成案卷 / evidence does not match the record: "
+
+
 def _render(record: dict, out: Path | None = None) -> assemble.Rendered:
+    """Render the volume; every original's fixity is checked as it is read to be embedded (one read of each file,
+    not a separate pass before): a file that changed refuses the volume, nothing of it kept."""
     try:
         return assemble.render(record, _files(record), _renditions(record), out)
     except fonts.FontUnavailable as exc:
         raise BadInput(str(exc)) from None
+    except assemble.Changed as exc:
+        raise IntegrityFailure(REFUSED + str(exc)) from None
 
 
 # ----------------------------------------------------------------- use cases
@@ -344,9 +357,9 @@ def generate_dossier(ident: str | int, *, as_user: str | None, to: Path | None =
     ``as_user=None`` is the server operator (CLI without --as); the workbench always passes the signed-in user.
     """
     record, actor, role = load_record(ident, as_user)
-    problems = fixity_problems(record)
+    problems = missing_files(record)  # a changed file is refused as it is read to be embedded (_render)
     if problems:
-        raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
+        raise IntegrityFailure(REFUSED + "；".join(problems))
     with tempfile.TemporaryDirectory(prefix="juece-dossier-", dir=to.parent if to is not None else None) as tmp:
         path = Path(tmp) / "dossier.pdf"
         out = _render(record, path)
