@@ -189,7 +189,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     unmerged = [p for p in parts if not p.merged]
     if unmerged:
         out.append("未并入本卷页面、原件作为附件嵌入的材料：" + "；".join(
-            f"第{p.entry['no']}件（{_zh_half(p.reason).split('：')[0]}）" for p in unmerged))
+            f"第{p.entry['no']}件（{zh_half(p.reason).split('：')[0]}）" for p in unmerged))
     late = [p.entry for p in parts if p.entry.get("late_entry")]
     if late:
         out.append("补录（所载日期早于录入之日）的材料：" + "；".join(
@@ -211,7 +211,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     out += [plain_words(n) for n in arc.get("notes", [])]
     for p in parts:
         for n in p.notes:
-            out.append(f"第{p.entry['no']}件：{_zh_half(n)}")
+            out.append(f"第{p.entry['no']}件：{zh_half(n)}")
     if backwards:
         out.append(f"审计记录中有 {backwards} 条事件的时间早于此前的事件，见“九、审计记录”。")
     if rec["decision"]["interim"]:
@@ -219,7 +219,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     return out
 
 
-def _zh_half(note: str) -> str:
+def zh_half(note: str) -> str:
     """The Chinese half of a bilingual renderer note ('含未嵌入字体…（原件已嵌入）/ unembedded fonts: …')."""
     return re.split(r"\s?/ (?=[A-Za-z])", note, maxsplit=1)[0]
 

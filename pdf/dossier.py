@@ -58,7 +58,8 @@ MANIFEST_NAME = "juece-dossier.json"
 # layout change is told apart from a changed file (verify: "renderer changed", not "file differs").
 # 3: the archival description (档号, 卷内目录, 卷内备考表), one 件号 per document; 4: the manifest's ``chain`` anchor
 # (the last event rendered), per-document provenance, 文号, the 备考表 as the volume's last page
-LAYOUT = "4"
+# 5: every date and time as 2026年12月7日 10:00, articles as 第十条, people by name, no internal key
+LAYOUT = "5"
 
 # ----------------------------------------------------------------- vocabulary (display only)
 STATUS_ZH = {"done": "已完成", "current": "进行中", "skipped": "依法跳过", "pending": "未开始"}
@@ -95,25 +96,37 @@ GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BG = colors.Color(0.90, 0.92, 0.95)
 
 
-def value_zh(v: Any) -> str:
+def value_zh(v: Any, offices: dict[str, str] | None = None) -> str:
+    """A metadata value as a reader reads it: dates as 2026年12月7日, half years as 2026年下半年, an office's code
+    as its name, a profile's key as its word."""
     s = str(v)
     if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
         return description.zh_date(s)
+    if len(s) == 6 and s[:4].isdigit() and s[4:] in ("H1", "H2"):
+        return f"{s[:4]}年{'上' if s[5] == '1' else '下'}半年"
+    if offices and s in offices:
+        return offices[s]
     return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
 
 
-def meta_text(meta: dict) -> str:
-    return "；".join(f"{META_ZH.get(k, k)}：{value_zh(v)}" for k, v in sorted(meta.items()) if v not in ("", None))
+# metadata that names an account (an internal key): the person is named by the metadata beside it (专家)
+META_HIDDEN = {"expert_account", "assessor_account"}
+
+
+def meta_text(meta: dict, offices: dict[str, str] | None = None) -> str:
+    return "；".join(f"{META_ZH.get(k, k)}：{value_zh(v, offices)}" for k, v in sorted(meta.items())
+                    if v not in ("", None) and k not in META_HIDDEN)
+
+
+def office_names(rec: dict) -> dict[str, str]:
+    """The offices the record names, code -> name (a metadata value that is an office's code is shown by name)."""
+    refs = [rec.get("organ"), rec.get("undertaker"), rec.get("executing_unit"), *(rec.get("co_undertakers") or [])]
+    return {o["code"]: o["name"] for o in refs if o}
 
 
 def when(text: str | None) -> str:
-    """'2022-04-06T09:30:00+08:00' -> '2022-04-06 09:30' (every time in the record is China time)."""
-    if not text:
-        return ""
-    text = str(text)
-    if len(text) >= 16 and text[10] == "T":
-        return f"{text[:10]} {text[11:16]}"
-    return text
+    """'2022-04-06T09:30:00+08:00' -> '2022年4月6日 09:30' (every time in the record is China time)."""
+    return description.zh_time(text) if text else ""
 
 
 def instant(text: str) -> datetime:
@@ -383,12 +396,17 @@ class Layout:
     tail_pages: int = 0  # the 卷内备考表 after the last document
 
 
+def _cite(article: str) -> str:
+    """A table's 依据 cell: the articles of the decree as cited (第二十五条第二款; the column says whose)."""
+    return description.articles_zh(article).replace("条例第", "第")
+
+
 def _who(d: dict | None) -> str:
     if not d:
         return ""
-    parts = [d.get("who", "")]
-    extra = "，".join(x for x in (d.get("role_name", ""), d.get("office_name", "")) if x)
-    return parts[0] + (f"（{extra}）" if extra else "")
+    who = d.get("who", "")
+    extra = "，".join(x for x in (d.get("role_name", ""), d.get("office_name", "")) if x and x != who)
+    return who + (f"（{extra}）" if extra else "")
 
 
 def _groups(parts: list[Part]) -> list[tuple[str, list[Part]]]:
@@ -421,12 +439,13 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     for e in rec["evidence"]:
         by_kind.setdefault(e["kind"], []).append(e)
     arc = rec.get("archive") or {}
+    offices = office_names(rec)
     story: list = [Anchor("cover", anchors), Spacer(1, 6 * mm), _archive_box(arc, s), Spacer(1, 12 * mm),
                    s.p("重大行政决策案卷", s.title), s.p("（一事一档 · 依据《重大行政决策程序暂行条例》第三十三条）",
                                                   ParagraphStyle("c2", parent=s.cover, alignment=TA_CENTER)),
                    Spacer(1, 8 * mm)]
     if d["interim"]:
-        story += [s.p("阶段性案卷 · 决策程序尚未完成 / INTERIM DOSSIER", s.mark), Spacer(1, 4 * mm)]
+        story += [s.p("阶段性案卷 · 决策程序尚未完成", s.mark), Spacer(1, 4 * mm)]
     story += [s.p(d["title"], ParagraphStyle("t2", parent=s.title, fontSize=16, leading=24)), Spacer(1, 8 * mm)]
     cover_rows = description.cover_rows(rec, until, len(back))
     cover_cells = [[s.p(k, s.cover), s.p(v, s.cover)] for k, v in cover_rows]
@@ -436,7 +455,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     story += [cover, Spacer(1, 5 * mm),
               s.p("本卷由 juece 依据决策记录生成：同一记录生成的文件逐字节相同；材料原件的 SHA-256 见材料清单，"
-                  "原件以附件形式嵌入本卷（PDF/A-3）。核验：juece verify --dossier 文件.pdf", s.small),
+                  "原件以附件形式嵌入本卷（PDF/A-3）。本卷可用 juece 的案卷核验功能核验（不联网亦可核验内嵌原件）。", s.small),
               PageBreak()]
 
     # 卷内目录: one row per document, numbered by its 件号 (DA/T 22)
@@ -465,10 +484,10 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         note = st["note"]
         rows.append([st["name"], STATUS_ZH.get(st["status"], st["status"]),
                      when(st["entered_at"]), when(st["left_at"]), _who(st.get("closed_by") or st.get("entered_by")),
-                     st["article"], ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
+                     _cite(st["article"]), ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
                      else description.plain_words(note)])
     story.append(s.table(["阶段", "状态", "进入", "完成/跳过", "办理人（角色，单位）", "依据", "说明"], rows,
-                         [16, 8, 15, 15, 22, 8, 22]))
+                         [15, 8, 15, 15, 21, 11, 21]))
     story += [Spacer(1, 4 * mm), s.p("程序事件", s.h2)]
     rows = [[when(e["at"]), ACTION_ZH.get(e["action"], e["action"]), e["summary"], _who(e)]
             for e in rec["events"] if e["action"] not in ("evidence",)]
@@ -478,7 +497,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     story += [CondPageBreak(60 * mm), Anchor("triggers", anchors), s.p(SECTIONS[3][1], s.h1)]
     if rec["triggers"]:
         rows = [[t["name_zh"], "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
-                 t["article"]] for t in rec["triggers"]]
+                 _cite(t["article"])] for t in rec["triggers"]]
         story.append(s.table(["判定事项", "判定", "理由或依据", "判定人", "时间", "依据"], rows, [24, 6, 34, 14, 14, 8]))
     else:
         story.append(s.p("尚未作出适用性判定。"))
@@ -490,7 +509,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         m = reg["meta"]
         story.append(s.p(f"意见登记（第{reg['no']}件，{description.zh_time(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
                          f"采纳 {m.get('adopted', '—')} 条，部分采纳 {m.get('partially_adopted', '—')} 条，"
-                         f"未采纳 {m.get('not_adopted', '—')} 条（条例第18条）。"))
+                         f"未采纳 {m.get('not_adopted', '—')} 条（条例第十八条）。"))
     if not by_kind.get("opinion_register"):
         story.append(s.p(_skip_note(rec, "public_participation") or "尚无意见采纳情况登记。"))
 
@@ -523,13 +542,13 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         if m["majority"]:
             story.append(s.p(f"多数组成人员意见：{POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
         if m["reason"]:
-            story.append(s.p(f"行政首长决定与多数意见不一致的理由（条例第30条第2款）：{m['reason']}"))
+            story.append(s.p(f"行政首长决定与多数意见不一致的理由（条例第三十条第二款）：{m['reason']}"))
         story.append(Spacer(1, 3 * mm))
 
     # 7. report, publication, execution
     story += [CondPageBreak(50 * mm), Anchor("publication", anchors), s.p(SECTIONS[8][1], s.h1)]
     got = _kind_table(s, by_kind, ["party_committee_report", "npc_report", "execution_assignment", "publication_record",
-                                   "adoption_explanation", "execution_report", "issue_report"], "")
+                                   "adoption_explanation", "execution_report", "issue_report"], "", offices)
     story += got or [s.p(_skip_note(rec, "publication") or "尚无请示报告、公布或执行记录。")]
 
     # 8. evidence index
@@ -542,12 +561,12 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             e = p.entry
             where = f"附件：{p.attachment}"
             if p.reason:
-                where += f"\n{p.reason}"
+                where += f"\n{description.zh_half(p.reason)}"
             for note in p.notes:
-                where += f"\n注：{note}"
+                where += f"\n注：{description.zh_half(note)}"
             desc = f"{e['kind_name']}\n{e['filename']}"
             if e["meta"]:
-                desc += f"\n{meta_text(e['meta'])}"
+                desc += f"\n{meta_text(e['meta'], offices)}"
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
                          f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
                          + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
@@ -612,11 +631,12 @@ def _skip_note(rec: dict, stage_key: str) -> str:
     return ""
 
 
-def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], label: str) -> list:
+def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], label: str,
+                offices: dict[str, str] | None = None) -> list:
     rows = []
     for k in kinds:
         for e in by_kind.get(k, []):
-            rows.append([Plain(str(e["no"])), e["kind_name"], meta_text(e["meta"]) or "—",
+            rows.append([Plain(str(e["no"])), e["kind_name"], meta_text(e["meta"], offices) or "—",
                          f"{e['uploader']}（{e['role_name']}）", when(e["at"])])
     if not rows:
         return []

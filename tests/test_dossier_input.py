@@ -81,6 +81,13 @@ def test_bad_evidence_is_listed_embedded_and_never_breaks_the_dossier(org, tmp_p
     text = flat(text_of(path))
     for needle in ("PDF已加密", "PDF已损坏", "非PDF文件（text/plain）", "非PDF文件（image/png）", "未并入"):
         assert needle in text, needle
+    # ... in Chinese only (the English half of each note is in the warnings and the manifest, not on the pages)
+    from tests.test_dossier import ENGLISH, ISO_DATE, KEY, generated_text
+
+    pages = generated_text(path)
+    assert "移除" in pages  # the script note is there, in Chinese
+    for pattern in (ENGLISH, ISO_DATE, KEY):
+        assert not pattern.findall(pages), (pattern.pattern, pattern.findall(pages)[:5])
 
     # the stamp is on every merged page, upright whatever the page's rotation or box origin
     a, b = by_name["草案（旋转、横向、偏移）.pdf"]["pages"]
@@ -134,7 +141,8 @@ def test_a_decision_without_evidence_renders_as_an_interim_dossier(org, tmp_path
     assert m["evidence"] == [] and m["decision"]["interim"]
     assert r["pages"] == m["front_pages"] + m["tail_pages"]  # the 卷内备考表 closes even an empty volume
     text = flat(text_of(path))
-    assert "阶段性案卷" in text and "INTERIMDOSSIER" in text and "尚无材料" in text
+    assert "阶段性案卷" in text and "决策程序尚未完成" in text and "尚无材料" in text
+    assert "INTERIM" not in text  # the Chinese volume, no English mark
     assert pdfa.check(r["data"]) == []
     assert archive.verify_dossier(r["data"])["ok"]
 

@@ -54,6 +54,9 @@ from workflow.profiles import Profile as Profiled
 
 DOSSIER_ROLES = scope.DOSSIER_ROLES
 FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
+# who acts without an account of the organ (the public's submissions, the worker, the server's operator), by name
+SYSTEM_ACTORS_ZH = {"public": "公众", "worker": "定时任务", "operator": "系统运维"}
+SYSTEM_ROLES_ZH = {"public": "公众", "system": "系统", "operator": "系统运维"}
 SIDE_ZH = {"excluded": "不属于重大行政决策", "rejected": "不予通过", "deferred": "暂缓决策", "suspended": "中止执行",
            "withdrawn": "已撤回", "closed": "办结"}
 
@@ -94,7 +97,10 @@ def build_record(s: Session, d: Decision) -> dict:
 
     names = events_zh.Names(stage=stage_name,
                             trigger=lambda k: t.name_zh if (t := profile.triggers.get(k)) else k,
-                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k, item=item)
+                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k, item=item,
+                            office=lambda c: o.name if (o := office_by_code.get(str(c))) else str(c),
+                            profile=lambda k: profile.title_zh if str(k) == profile.name else str(k),
+                            person=lambda u: person(by_name.get(str(u)), SYSTEM_ACTORS_ZH.get(str(u), str(u))))
     meetings = s.exec(select(Meeting).where(Meeting.decision_id == d.id).order_by(col(Meeting.id))).all()
     triggers = s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id)
                       .order_by(col(TriggerDetermination.id))).all()
@@ -115,14 +121,16 @@ def build_record(s: Session, d: Decision) -> dict:
     office_by_code = {o.code: o for o in offices.values()}
 
     def person(u: User | None, fallback: str = "") -> str:
+        """A person by name (the role and office beside it tell two of one name apart): the account, an internal
+        key, is in the audit trail, not on the dossier's pages."""
         if u is None:
             return fallback
-        return f"{u.name}（{u.username}）" if u.name != u.username else u.username
+        return u.name or u.username
 
     def actor(username: str, role: str, office_code: str, at: str) -> dict:
         o = office_by_code.get(office_code)
-        return {"who": person(by_name.get(username), username), "role": role,
-                "role_name": ROLE_NAMES_ZH.get(role, role), "office": office_code,
+        return {"who": person(by_name.get(username), SYSTEM_ACTORS_ZH.get(username, username)), "role": role,
+                "role_name": ROLE_NAMES_ZH.get(role) or SYSTEM_ROLES_ZH.get(role, role), "office": office_code,
                 "office_name": o.name if o else office_code, "at": at}
 
     closed_by: dict[str, dict] = {}
