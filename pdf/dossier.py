@@ -322,9 +322,52 @@ def plain_hash(h: str, width: int = 16) -> Plain:
     return Plain("\n".join(h[i:i + width] for i in range(0, len(h), width)))
 
 
-def plain_when(text: str | None) -> Plain:
-    w = when(text)
-    return Plain(w.replace(" ", "\n", 1))
+def plain_when(text: str | None) -> str:
+    """A time on two lines, date above the hour (a cell: wrapped to its column if the date is wider)."""
+    return when(text).replace(" ", "\n", 1)
+
+
+# no line of a cell starts with these (they close what is before them), as in Chinese typesetting (避头点)
+NO_LINE_START = set("，。、；：？！）》」』】〕…—,.;:?!)]}%")
+_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def wrap(text: str, font: str, size: float, room: float) -> list[str]:
+    """`text`'s lines broken to fit `room` points in `font` at `size`: any character may end a line (CJK), except
+    inside a run of Latin letters and digits (a word, a number — unless it is longer than a line) and before a
+    closing punctuation mark."""
+    widths = _WIDTHS.setdefault((font, size), {})
+    out: list[str] = []
+    for para in text.split("\n"):
+        line_start, used = 0, 0.0
+        i = 0
+        while i < len(para):
+            ch = para[i]
+            w = widths.get(ch)
+            if w is None:
+                w = widths[ch] = pdfmetrics.stringWidth(ch, font, size)
+            if used + w <= room or i == line_start:
+                used += w
+                i += 1
+                continue
+            cut = i
+            while cut > line_start + 1 and para[cut] in NO_LINE_START:
+                cut -= 1
+            if _word(para[cut]) and _word(para[cut - 1]):
+                start = cut
+                while start > line_start and _word(para[start - 1]):
+                    start -= 1
+                if start > line_start:
+                    cut = start
+            out.append(para[line_start:cut])
+            line_start, i = cut, cut
+            used = 0.0
+        out.append(para[line_start:])
+    return out
+
+
+def _word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 class Styles:
@@ -347,15 +390,15 @@ class Styles:
         return Paragraph(self.chain.markup(text), style or self.body)
 
     def cell_of(self, value: Any, st: ParagraphStyle, width: float) -> Any:
-        """A table cell: text that fits its column on its lines in the primary font is drawn as plain
-        lines (several times cheaper than a Paragraph, the same look); anything else is a Paragraph."""
+        """A table cell: text all in the primary font is broken into the column's lines here (`wrap`) and drawn as
+        plain lines — several times cheaper than a Paragraph's CJK line breaking, the same look; text that needs a
+        fallback font is a Paragraph."""
         if isinstance(value, Flowable | Plain | list):
             return value
         text = fonts.clean("" if value is None else str(value))
         room = width - 6.5  # cell padding
-        if len(text) < 80 and all(ord(ch) in self.chain.primary_chars or ch == "\n" for ch in text) and all(
-                pdfmetrics.stringWidth(line, self.chain.primary, st.fontSize) <= room for line in text.split("\n")):
-            return Plain(text)
+        if self.chain.primary_chars.issuperset(map(ord, text.replace("\n", ""))):
+            return Plain("\n".join(wrap(text, self.chain.primary, st.fontSize, room)))
         return Paragraph(self.chain.markup(text), st)
 
     def table(self, header: list[str], rows: list[list[Any]], widths: list[float], style: ParagraphStyle | None = None,
@@ -570,10 +613,10 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
                          f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
                          + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
-                         plain_lines(*when(e["at"]).split(" "), fmt_size(e["size"])), plain_hash(e["sha256"]),
+                         "\n".join([*when(e["at"]).split(" "), fmt_size(e["size"])]), plain_hash(e["sha256"]),
                          [Slot(f"ev:{e['no']}", slots, 40 * mm), Paragraph(s.chain.markup(where), s.cell)]])
         story.append(s.table(["件号", "阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,
-                             [5, 11, 25, 15, 12, 14, 18], small=(5,)))
+                             [5, 10, 24, 15, 14, 14, 18], small=(5,)))
     else:
         story.append(s.p("尚无材料（阶段性案卷）。"))
 
@@ -585,7 +628,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = [[Plain(str(e["seq"])), plain_when(e["at"]), ACTION_ZH.get(e["action"], e["action"]),
              _who(e), e["summary"], chain_values(e)] for e in rec["events"]]
     story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "链值（SHA-256 / SM3）"], rows,
-                         [5, 10, 11, 19, 37, 18], s.small, small=(5,)))
+                         [5, 13, 11, 18, 35, 18], s.small, small=(5,)))
     if any(not e.get("sm3") for e in rec["events"]):
         story.append(s.p("“SM3：未记录”：该事件写入时系统不支持 SM3（OpenSSL 未提供 SM3 且未安装 gmssl），只有 SHA-256 链。",
                          s.small))

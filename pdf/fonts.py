@@ -147,6 +147,8 @@ class FontChain:
 def clean(text: str) -> str:
     """Drop control and format characters (they would render as boxes); keep newlines as line breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if text.replace("\n", "").isprintable():  # no Cc/Cf/Cs/Co (nor Cn) character: nothing to drop, not walked
+        return text
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
 
 
