@@ -35,7 +35,6 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -61,32 +60,8 @@ MANIFEST_NAME = "juece-dossier.json"
 # 5: every date and time as 2026年12月7日 10:00, articles as 第十条, people by name, no internal key
 LAYOUT = "5"
 
-# ----------------------------------------------------------------- vocabulary (display only)
-STATUS_ZH = {"done": "已完成", "current": "进行中", "skipped": "依法跳过", "pending": "未开始"}
-POSITION_ZH = {"approve": "同意", "reject": "不同意", "abstain": "弃权"}
-OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
-              "rediscuss": "再次讨论"}
-MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 ACTION_ZH = events.ACTION_ZH
-META_ZH = {
-    "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "协商一致",
-    "units": "协商单位", "reference": "已有评估", "form": "形式", "start": "起", "end": "止", "shortened_reason": "缩短理由",
-    "hearing_date": "听证日期", "materials_delivered": "材料送达", "participants": "参加人员", "received": "收到意见",
-    "adopted": "采纳", "partially_adopted": "部分采纳", "not_adopted": "未采纳", "expert": "专家", "signed": "署名",
-    "direct_interest": "直接利害关系", "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "方法",
-    "submitted": "报送日期", "short_review_reason": "缩短审查理由", "adviser": "法律顾问", "authority": "权限",
-    "procedure": "程序", "content": "内容", "reported": "报告日期", "channel": "公布渠道", "url": "网址",
-    "executing_unit": "执行单位", "period": "期间", "type": "类型", "doc_number": "文号",
-}
-VALUE_ZH = {
-    "yes": "是", "no": "否", "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
-    "pass": "通过", "fail": "未通过", "lawful": "合法", "lawful_with_amendments": "修改后合法", "unlawful": "不合法",
-    "returned": "退回补充", "website": "政府网站", "gazette": "政府公报", "newspaper": "报刊", "open_comment": "公开征求意见",
-    "hearing": "听证会", "symposium": "座谈会", "field_visit": "实地走访", "written": "书面征求意见",
-    "questionnaire": "问卷调查", "poll": "民意调查", "group_consultation": "与特定群体沟通协商",
-    "enterprise_consultation": "听取市场主体意见", "leader": "领导提出", "department": "部门提出",
-    "npc_cppcc": "人大代表、政协委员", "public": "公众", "executive": "常务会议", "plenary": "全体会议",
-}
+
 
 CHINA = timezone(timedelta(hours=8))
 PAGE_W, PAGE_H = A4
@@ -94,34 +69,6 @@ MARGIN = 18 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN
 GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BG = colors.Color(0.90, 0.92, 0.95)
-
-
-def value_zh(v: Any, offices: dict[str, str] | None = None) -> str:
-    """A metadata value as a reader reads it: dates as 2026年12月7日, half years as 2026年下半年, an office's code
-    as its name, a profile's key as its word."""
-    s = str(v)
-    if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
-        return description.zh_date(s)
-    if len(s) == 6 and s[:4].isdigit() and s[4:] in ("H1", "H2"):
-        return f"{s[:4]}年{'上' if s[5] == '1' else '下'}半年"
-    if offices and s in offices:
-        return offices[s]
-    return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
-
-
-# metadata that names an account (an internal key): the person is named by the metadata beside it (专家)
-META_HIDDEN = {"expert_account", "assessor_account"}
-
-
-def meta_text(meta: dict, offices: dict[str, str] | None = None) -> str:
-    return "；".join(f"{META_ZH.get(k, k)}：{value_zh(v, offices)}" for k, v in sorted(meta.items())
-                    if v not in ("", None) and k not in META_HIDDEN)
-
-
-def office_names(rec: dict) -> dict[str, str]:
-    """The offices the record names, code -> name (a metadata value that is an office's code is shown by name)."""
-    refs = [rec.get("organ"), rec.get("undertaker"), rec.get("executing_unit"), *(rec.get("co_undertakers") or [])]
-    return {o["code"]: o["name"] for o in refs if o}
 
 
 def when(text: str | None) -> str:
@@ -327,49 +274,6 @@ def plain_when(text: str | None) -> str:
     return when(text).replace(" ", "\n", 1)
 
 
-# no line of a cell starts with these (they close what is before them), as in Chinese typesetting (避头点)
-NO_LINE_START = set("，。、；：？！）》」』】〕…—,.;:?!)]}%")
-_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
-
-
-def wrap(text: str, font: str, size: float, room: float) -> list[str]:
-    """`text`'s lines broken to fit `room` points in `font` at `size`: any character may end a line (CJK), except
-    inside a run of Latin letters and digits (a word, a number — unless it is longer than a line) and before a
-    closing punctuation mark."""
-    widths = _WIDTHS.setdefault((font, size), {})
-    out: list[str] = []
-    for para in text.split("\n"):
-        line_start, used = 0, 0.0
-        i = 0
-        while i < len(para):
-            ch = para[i]
-            w = widths.get(ch)
-            if w is None:
-                w = widths[ch] = pdfmetrics.stringWidth(ch, font, size)
-            if used + w <= room or i == line_start:
-                used += w
-                i += 1
-                continue
-            cut = i
-            while cut > line_start + 1 and para[cut] in NO_LINE_START:
-                cut -= 1
-            if _word(para[cut]) and _word(para[cut - 1]):
-                start = cut
-                while start > line_start and _word(para[start - 1]):
-                    start -= 1
-                if start > line_start:
-                    cut = start
-            out.append(para[line_start:cut])
-            line_start, i = cut, cut
-            used = 0.0
-        out.append(para[line_start:])
-    return out
-
-
-def _word(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
 class Styles:
     def __init__(self, chain: fonts.FontChain):
         f = chain.primary
@@ -398,7 +302,7 @@ class Styles:
         text = fonts.clean("" if value is None else str(value))
         room = width - 6.5  # cell padding
         if self.chain.primary_chars.issuperset(map(ord, text.replace("\n", ""))):
-            return Plain("\n".join(wrap(text, self.chain.primary, st.fontSize, room)))
+            return Plain("\n".join(fonts.wrap(text, self.chain.primary, st.fontSize, room)))
         return Paragraph(self.chain.markup(text), st)
 
     def table(self, header: list[str], rows: list[list[Any]], widths: list[float], style: ParagraphStyle | None = None,
@@ -482,7 +386,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     for e in rec["evidence"]:
         by_kind.setdefault(e["kind"], []).append(e)
     arc = rec.get("archive") or {}
-    offices = office_names(rec)
+    offices = description.office_names(rec)
     story: list = [Anchor("cover", anchors), Spacer(1, 6 * mm), _archive_box(arc, s), Spacer(1, 12 * mm),
                    s.p("重大行政决策案卷", s.title), s.p("（一事一档 · 依据《重大行政决策程序暂行条例》第三十三条）",
                                                   ParagraphStyle("c2", parent=s.cover, alignment=TA_CENTER)),
@@ -525,7 +429,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = []
     for st in rec["stages"]:
         note = st["note"]
-        rows.append([st["name"], STATUS_ZH.get(st["status"], st["status"]),
+        rows.append([st["name"], description.STATUS_ZH.get(st["status"], st["status"]),
                      when(st["entered_at"]), when(st["left_at"]), _who(st.get("closed_by") or st.get("entered_by")),
                      _cite(st["article"]), ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
                      else description.plain_words(note)])
@@ -576,14 +480,14 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if not rec["meetings"]:
         story.append(s.p("尚未集体讨论决定。"))
     for m in rec["meetings"]:
-        story.append(s.p(f"{description.zh_date(m['date'])} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
-                         f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
+        story.append(s.p(f"{description.zh_date(m['date'])} {description.MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
+                         f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{description.OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
                          f"；会议纪要：第{m['minutes_no']}件。", s.body))
         rows = [[str(p["seq"]), p["who"] + ("（行政首长，最后发言）" if p["is_head"] else ""),
-                 POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
+                 description.POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
         story.append(s.table(["发言顺序", "组成人员", "意见"], rows, [12, 58, 30]))
         if m["majority"]:
-            story.append(s.p(f"多数组成人员意见：{POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
+            story.append(s.p(f"多数组成人员意见：{description.POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
         if m["reason"]:
             story.append(s.p(f"行政首长决定与多数意见不一致的理由（条例第三十条第二款）：{m['reason']}"))
         story.append(Spacer(1, 3 * mm))
@@ -609,7 +513,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
                 where += f"\n注：{description.zh_half(note)}"
             desc = f"{e['kind_name']}\n{e['filename']}"
             if e["meta"]:
-                desc += f"\n{meta_text(e['meta'], offices)}"
+                desc += f"\n{description.meta_text(e['meta'], offices)}"
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
                          f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
                          + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
@@ -679,7 +583,7 @@ def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], lab
     rows = []
     for k in kinds:
         for e in by_kind.get(k, []):
-            rows.append([Plain(str(e["no"])), e["kind_name"], meta_text(e["meta"], offices) or "—",
+            rows.append([Plain(str(e["no"])), e["kind_name"], description.meta_text(e["meta"], offices) or "—",
                          f"{e['uploader']}（{e['role_name']}）", when(e["at"])])
     if not rows:
         return []
