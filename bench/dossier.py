@@ -14,8 +14,8 @@ service layer and attaches the evidence:
 Then, each in a fresh child process whose peak RSS is read from the kernel (``os.wait4``: the child's own
 rusage, so nothing else of the benchmark counts):
 
-* ``dossier``: `decisions.archive.generate_dossier` written to a file (record, fixity check of every file,
-  rendering, merge, stamps, attachments, PDF/A finishing, active-content check, audit event);
+* ``dossier``: `decisions.archive.generate_dossier` written to a file (record, fixity check of every file (as
+  it is embedded), rendering, merge, stamps, attachments, PDF/A finishing, active-content check, audit event);
 * ``merge``: a bare `pypdf` merge of the same files (``PdfWriter.append`` + ``write`` to a file) — the baseline.
 
 Prints wall and CPU time (CPU is the steadier figure on a shared machine), peak RSS, the dossier's CPU

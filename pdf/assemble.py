@@ -14,6 +14,7 @@ the same bytes.
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import itertools
 import tempfile
@@ -255,7 +256,7 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path], t
             e = p.entry
             attached.append(_attach(w, Path(tmp), p.attachment, p.path,
                                     description=f"第{e['no']}件 {e['kind_name']}（{e['kind']}）原件 sha256={e['sha256']}",
-                                    mime=e["content_type"], modified=_dt(e["at"]), relationship="Source"))
+                                    mime=e["content_type"], modified=_dt(e["at"]), relationship="Source", entry=e))
         until = dossier.as_of(record)
         attached.append(_attach(w, Path(tmp), dossier.MANIFEST_NAME, dossier.canonical(manifest),
                                 description="juece 案卷清单 / manifest", mime="application/json", modified=_dt(until),
@@ -309,17 +310,30 @@ class _Shared:
         return Copier(self.w, self.tree).pages(pages)
 
 
+class Changed(Exception):
+    """An evidence file's bytes, as they were read to be embedded, do not have the SHA-256 the record gives."""
+
+    def __init__(self, entry: dict, found: str):
+        super().__init__(f"evidence #{entry['id']} ({entry['filename']}): stored file changed / 存储文件已被改动: "
+                         f"record sha256 {entry['sha256']}, store has {found}")
+        self.entry, self.found = entry, found
+
+
 def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, description: str, mime: str,
-            modified: datetime, relationship: str) -> int:
+            modified: datetime, relationship: str, entry: dict | None = None) -> int:
     """Embed a file as PDF/A-3 requires it (F, UF, Desc, AFRelationship, Subtype, Params with Size and ModDate; no
     MD5 /CheckSum: the manifest has every original's SHA-256, which verify checks). A file larger than one chunk
-    (1 MB) is read in chunks, never whole: copied straight in, or deflated through a temporary file. Compressed only when its first 64 KB
-    compress by a tenth or more: scans, photographs and most PDFs are compressed already, and deflating them
-    again costs more CPU than the rest of the volume, for nothing."""
+    (1 MB) is read in chunks, never whole: copied straight in, or deflated through a temporary file. Compressed
+    only when its first 64 KB compress by a tenth or more: scans, photographs and most PDFs are compressed
+    already, and deflating them again costs more CPU than the rest of the volume, for nothing (a file no longer
+    than that sample is compressed once, not twice). ``entry``: the evidence the file is (its record's SHA-256) — its
+    fixity is checked on the bytes read here, as they are embedded (`Changed`), not in a separate pass."""
     chunks = iter([source]) if isinstance(source, bytes) else _chunks(source)
+    digest = hashlib.sha256()
     first = next(chunks, b"")
     second = next(chunks, None)
-    deflate = len(zlib.compress(first[:SAMPLE], ZLEVEL)) < 0.9 * len(first[:SAMPLE])
+    sample = zlib.compress(first[:SAMPLE], ZLEVEL)
+    deflate = len(sample) < 0.9 * len(first[:SAMPLE])
     date = pdfa.pdf_date(modified)
     entries: dict = {"Type": Name.EmbeddedFile, "Subtype": Name("/" + mime),
                      "Params": {"Size": 0, "CreationDate": date, "ModDate": date}}
@@ -327,25 +341,37 @@ def _attach(w: StreamWriter, tmp: Path, name: str, source: Path | bytes, *, desc
         entries["Filter"] = Name.FlateDecode
     ef = w.reserve()
     if second is None:  # one chunk: in memory
+        digest.update(first)
+        _check(digest, entry)
         entries["Params"]["Size"] = len(first)
-        w.put_stream(ef, literal(entries)[2:-3], zlib.compress(first, ZLEVEL) if deflate else first)
+        packed_data = (sample if len(first) <= SAMPLE else zlib.compress(first, ZLEVEL)) if deflate else first
+        w.put_stream(ef, literal(entries)[2:-3], packed_data)
     elif not deflate and isinstance(source, Path):  # stored as it is: copied straight from the evidence store
         entries["Params"]["Size"] = source.stat().st_size
-        w.put_stream_file(ef, literal(entries)[2:-3], source)
+        w.put_stream_file(ef, literal(entries)[2:-3], source, digest)
+        _check(digest, entry)
     else:
         size, packed, comp = 0, tmp / "attachment", zlib.compressobj(ZLEVEL)
         with packed.open("wb") as out:
             for chunk in itertools.chain([first, second], chunks):
                 size += len(chunk)
+                digest.update(chunk)
                 out.write(comp.compress(chunk) if deflate else chunk)
             if deflate:
                 out.write(comp.flush())
+        _check(digest, entry)
         entries["Params"]["Size"] = size
         w.put_stream_file(ef, literal(entries)[2:-3], packed)
     spec = w.reserve()
     w.put(spec, literal({"Type": Name.Filespec, "F": name, "UF": name, "Desc": description,
                          "AFRelationship": Name("/" + relationship), "EF": {"F": b"%d 0 R" % ef, "UF": b"%d 0 R" % ef}}))
     return spec
+
+
+def _check(digest: hashlib._Hash, entry: dict | None) -> None:
+    """The fixity check of an evidence file, on the bytes just read to embed it."""
+    if entry is not None and digest.hexdigest() != entry["sha256"]:
+        raise Changed(entry, digest.hexdigest())
 
 
 def _chunks(path: Path) -> Iterator[bytes]:

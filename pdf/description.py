@@ -35,6 +35,62 @@ class DocumentPart(Protocol):
     def merged(self) -> bool: ...
 
 
+# ----------------------------------------------------------------- vocabulary (the profile's and the engine's
+# keys as a reader names them; display only)
+STATUS_ZH = {"done": "已完成", "current": "进行中", "skipped": "依法跳过", "pending": "未开始"}
+POSITION_ZH = {"approve": "同意", "reject": "不同意", "abstain": "弃权"}
+OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
+              "rediscuss": "再次讨论"}
+MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
+META_ZH = {
+    "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "协商一致",
+    "units": "协商单位", "reference": "已有评估", "form": "形式", "start": "起", "end": "止", "shortened_reason": "缩短理由",
+    "hearing_date": "听证日期", "materials_delivered": "材料送达", "participants": "参加人员", "received": "收到意见",
+    "adopted": "采纳", "partially_adopted": "部分采纳", "not_adopted": "未采纳", "expert": "专家", "signed": "署名",
+    "direct_interest": "直接利害关系", "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "方法",
+    "submitted": "报送日期", "short_review_reason": "缩短审查理由", "adviser": "法律顾问", "authority": "权限",
+    "procedure": "程序", "content": "内容", "reported": "报告日期", "channel": "公布渠道", "url": "网址",
+    "executing_unit": "执行单位", "period": "期间", "type": "类型", "doc_number": "文号",
+}
+VALUE_ZH = {
+    "yes": "是", "no": "否", "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
+    "pass": "通过", "fail": "未通过", "lawful": "合法", "lawful_with_amendments": "修改后合法", "unlawful": "不合法",
+    "returned": "退回补充", "website": "政府网站", "gazette": "政府公报", "newspaper": "报刊", "open_comment": "公开征求意见",
+    "hearing": "听证会", "symposium": "座谈会", "field_visit": "实地走访", "written": "书面征求意见",
+    "questionnaire": "问卷调查", "poll": "民意调查", "group_consultation": "与特定群体沟通协商",
+    "enterprise_consultation": "听取市场主体意见", "leader": "领导提出", "department": "部门提出",
+    "npc_cppcc": "人大代表、政协委员", "public": "公众", "executive": "常务会议", "plenary": "全体会议",
+}
+
+
+def value_zh(v: Any, offices: dict[str, str] | None = None) -> str:
+    """A metadata value as a reader reads it: dates as 2026年12月7日, half years as 2026年下半年, an office's code
+    as its name, a profile's key as its word."""
+    s = str(v)
+    if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
+        return zh_date(s)
+    if len(s) == 6 and s[:4].isdigit() and s[4:] in ("H1", "H2"):
+        return f"{s[:4]}年{'上' if s[5] == '1' else '下'}半年"
+    if offices and s in offices:
+        return offices[s]
+    return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
+
+
+# metadata that names an account (an internal key): the person is named by the metadata beside it (专家)
+META_HIDDEN = {"expert_account", "assessor_account"}
+
+
+def meta_text(meta: dict, offices: dict[str, str] | None = None) -> str:
+    return "；".join(f"{META_ZH.get(k, k)}：{value_zh(v, offices)}" for k, v in sorted(meta.items())
+                    if v not in ("", None) and k not in META_HIDDEN)
+
+
+def office_names(rec: dict) -> dict[str, str]:
+    """The offices the record names, code -> name (a metadata value that is an office's code is shown by name)."""
+    refs = [rec.get("organ"), rec.get("undertaker"), rec.get("executing_unit"), *(rec.get("co_undertakers") or [])]
+    return {o["code"]: o["name"] for o in refs if o}
+
+
 # ----------------------------------------------------------------- dates
 def _parse(text: Any) -> datetime | None:
     s = str(text or "").strip()
@@ -189,7 +245,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     unmerged = [p for p in parts if not p.merged]
     if unmerged:
         out.append("未并入本卷页面、原件作为附件嵌入的材料：" + "；".join(
-            f"第{p.entry['no']}件（{_zh_half(p.reason).split('：')[0]}）" for p in unmerged))
+            f"第{p.entry['no']}件（{zh_half(p.reason).split('：')[0]}）" for p in unmerged))
     late = [p.entry for p in parts if p.entry.get("late_entry")]
     if late:
         out.append("补录（所载日期早于录入之日）的材料：" + "；".join(
@@ -211,7 +267,7 @@ def notes(rec: dict, parts: list[DocumentPart], backwards: int) -> list[str]:
     out += [plain_words(n) for n in arc.get("notes", [])]
     for p in parts:
         for n in p.notes:
-            out.append(f"第{p.entry['no']}件：{_zh_half(n)}")
+            out.append(f"第{p.entry['no']}件：{zh_half(n)}")
     if backwards:
         out.append(f"审计记录中有 {backwards} 条事件的时间早于此前的事件，见“九、审计记录”。")
     if rec["decision"]["interim"]:
@@ -227,7 +283,7 @@ def voided_note(v: dict | str) -> str:
             f"理由：{v['reason']}")
 
 
-def _zh_half(note: str) -> str:
+def zh_half(note: str) -> str:
     """The Chinese half of a bilingual renderer note ('含未嵌入字体…（原件已嵌入）/ unembedded fonts: …')."""
     return re.split(r"\s?/ (?=[A-Za-z])", note, maxsplit=1)[0]
 

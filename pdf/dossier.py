@@ -35,7 +35,6 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -58,34 +57,11 @@ MANIFEST_NAME = "juece-dossier.json"
 # layout change is told apart from a changed file (verify: "renderer changed", not "file differs").
 # 3: the archival description (档号, 卷内目录, 卷内备考表), one 件号 per document; 4: the manifest's ``chain`` anchor
 # (the last event rendered), per-document provenance, 文号, the 备考表 as the volume's last page
-LAYOUT = "4"
+# 5: every date and time as 2026年12月7日 10:00, articles as 第十条, people by name, no internal key
+LAYOUT = "5"
 
-# ----------------------------------------------------------------- vocabulary (display only)
-STATUS_ZH = {"done": "已完成", "current": "进行中", "skipped": "依法跳过", "pending": "未开始"}
-POSITION_ZH = {"approve": "同意", "reject": "不同意", "abstain": "弃权"}
-OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
-              "rediscuss": "再次讨论"}
-MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 ACTION_ZH = events.ACTION_ZH
-META_ZH = {
-    "source": "来源", "date": "日期", "version": "版本", "alternative": "备选方案", "laws": "依据", "consensus": "协商一致",
-    "units": "协商单位", "reference": "已有评估", "form": "形式", "start": "起", "end": "止", "shortened_reason": "缩短理由",
-    "hearing_date": "听证日期", "materials_delivered": "材料送达", "participants": "参加人员", "received": "收到意见",
-    "adopted": "采纳", "partially_adopted": "部分采纳", "not_adopted": "未采纳", "expert": "专家", "signed": "署名",
-    "direct_interest": "直接利害关系", "institution": "单位", "conclusion": "结论", "level": "风险等级", "method": "方法",
-    "submitted": "报送日期", "short_review_reason": "缩短审查理由", "adviser": "法律顾问", "authority": "权限",
-    "procedure": "程序", "content": "内容", "reported": "报告日期", "channel": "公布渠道", "url": "网址",
-    "executing_unit": "执行单位", "period": "期间", "type": "类型", "doc_number": "文号",
-}
-VALUE_ZH = {
-    "yes": "是", "no": "否", "controllable": "可控", "uncontrollable": "不可控", "low": "低", "medium": "中", "high": "高",
-    "pass": "通过", "fail": "未通过", "lawful": "合法", "lawful_with_amendments": "修改后合法", "unlawful": "不合法",
-    "returned": "退回补充", "website": "政府网站", "gazette": "政府公报", "newspaper": "报刊", "open_comment": "公开征求意见",
-    "hearing": "听证会", "symposium": "座谈会", "field_visit": "实地走访", "written": "书面征求意见",
-    "questionnaire": "问卷调查", "poll": "民意调查", "group_consultation": "与特定群体沟通协商",
-    "enterprise_consultation": "听取市场主体意见", "leader": "领导提出", "department": "部门提出",
-    "npc_cppcc": "人大代表、政协委员", "public": "公众", "executive": "常务会议", "plenary": "全体会议",
-}
+
 
 CHINA = timezone(timedelta(hours=8))
 PAGE_W, PAGE_H = A4
@@ -95,25 +71,9 @@ GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BG = colors.Color(0.90, 0.92, 0.95)
 
 
-def value_zh(v: Any) -> str:
-    s = str(v)
-    if len(s) == 10 and s[4] == "-" and s[7] == "-" and s.replace("-", "").isdigit():
-        return description.zh_date(s)
-    return VALUE_ZH.get(s, s)  # the name a reader knows, not the profile's key
-
-
-def meta_text(meta: dict) -> str:
-    return "；".join(f"{META_ZH.get(k, k)}：{value_zh(v)}" for k, v in sorted(meta.items()) if v not in ("", None))
-
-
 def when(text: str | None) -> str:
-    """'2022-04-06T09:30:00+08:00' -> '2022-04-06 09:30' (every time in the record is China time)."""
-    if not text:
-        return ""
-    text = str(text)
-    if len(text) >= 16 and text[10] == "T":
-        return f"{text[:10]} {text[11:16]}"
-    return text
+    """'2022-04-06T09:30:00+08:00' -> '2022年4月6日 09:30' (every time in the record is China time)."""
+    return description.zh_time(text) if text else ""
 
 
 def instant(text: str) -> datetime:
@@ -252,9 +212,11 @@ def clean(pdf: pikepdf.Pdf) -> int:
     Returns how many actions were removed."""
     removed = 0
     cleaned: set[tuple[int, int]] = set()
+    walk = pdfa.may_hold_actions(pdf)  # most files hold nothing to remove: not walked page by page
     for page in pdf.pages:
         page.mediabox  # noqa: B018
-        removed += pdfa.strip_actions(pdf, page, cleaned)
+        if walk:
+            removed += pdfa.strip_actions(pdf, page, cleaned)
     return removed
 
 
@@ -307,9 +269,9 @@ def plain_hash(h: str, width: int = 16) -> Plain:
     return Plain("\n".join(h[i:i + width] for i in range(0, len(h), width)))
 
 
-def plain_when(text: str | None) -> Plain:
-    w = when(text)
-    return Plain(w.replace(" ", "\n", 1))
+def plain_when(text: str | None) -> str:
+    """A time on two lines, date above the hour (a cell: wrapped to its column if the date is wider)."""
+    return when(text).replace(" ", "\n", 1)
 
 
 class Styles:
@@ -332,15 +294,15 @@ class Styles:
         return Paragraph(self.chain.markup(text), style or self.body)
 
     def cell_of(self, value: Any, st: ParagraphStyle, width: float) -> Any:
-        """A table cell: text that fits its column on its lines in the primary font is drawn as plain
-        lines (several times cheaper than a Paragraph, the same look); anything else is a Paragraph."""
+        """A table cell: text all in the primary font is broken into the column's lines here (`wrap`) and drawn as
+        plain lines — several times cheaper than a Paragraph's CJK line breaking, the same look; text that needs a
+        fallback font is a Paragraph."""
         if isinstance(value, Flowable | Plain | list):
             return value
         text = fonts.clean("" if value is None else str(value))
         room = width - 6.5  # cell padding
-        if len(text) < 80 and all(ord(ch) in self.chain.primary_chars or ch == "\n" for ch in text) and all(
-                pdfmetrics.stringWidth(line, self.chain.primary, st.fontSize) <= room for line in text.split("\n")):
-            return Plain(text)
+        if self.chain.primary_chars.issuperset(map(ord, text.replace("\n", ""))):
+            return Plain("\n".join(fonts.wrap(text, self.chain.primary, st.fontSize, room)))
         return Paragraph(self.chain.markup(text), st)
 
     def table(self, header: list[str], rows: list[list[Any]], widths: list[float], style: ParagraphStyle | None = None,
@@ -381,12 +343,17 @@ class Layout:
     tail_pages: int = 0  # the 卷内备考表 after the last document
 
 
+def _cite(article: str) -> str:
+    """A table's 依据 cell: the articles of the decree as cited (第二十五条第二款; the column says whose)."""
+    return description.articles_zh(article).replace("条例第", "第")
+
+
 def _who(d: dict | None) -> str:
     if not d:
         return ""
-    parts = [d.get("who", "")]
-    extra = "，".join(x for x in (d.get("role_name", ""), d.get("office_name", "")) if x)
-    return parts[0] + (f"（{extra}）" if extra else "")
+    who = d.get("who", "")
+    extra = "，".join(x for x in (d.get("role_name", ""), d.get("office_name", "")) if x and x != who)
+    return who + (f"（{extra}）" if extra else "")
 
 
 def _groups(parts: list[Part]) -> list[tuple[str, list[Part]]]:
@@ -419,12 +386,13 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     for e in rec["evidence"]:
         by_kind.setdefault(e["kind"], []).append(e)
     arc = rec.get("archive") or {}
+    offices = description.office_names(rec)
     story: list = [Anchor("cover", anchors), Spacer(1, 6 * mm), _archive_box(arc, s), Spacer(1, 12 * mm),
                    s.p("重大行政决策案卷", s.title), s.p("（一事一档 · 依据《重大行政决策程序暂行条例》第三十三条）",
                                                   ParagraphStyle("c2", parent=s.cover, alignment=TA_CENTER)),
                    Spacer(1, 8 * mm)]
     if d["interim"]:
-        story += [s.p("阶段性案卷 · 决策程序尚未完成 / INTERIM DOSSIER", s.mark), Spacer(1, 4 * mm)]
+        story += [s.p("阶段性案卷 · 决策程序尚未完成", s.mark), Spacer(1, 4 * mm)]
     story += [s.p(d["title"], ParagraphStyle("t2", parent=s.title, fontSize=16, leading=24)), Spacer(1, 8 * mm)]
     cover_rows = description.cover_rows(rec, until, len(back))
     cover_cells = [[s.p(k, s.cover), s.p(v, s.cover)] for k, v in cover_rows]
@@ -434,7 +402,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     story += [cover, Spacer(1, 5 * mm),
               s.p("本卷由 juece 依据决策记录生成：同一记录生成的文件逐字节相同；材料原件的 SHA-256 见材料清单，"
-                  "原件以附件形式嵌入本卷（PDF/A-3）。核验：juece verify --dossier 文件.pdf", s.small),
+                  "原件以附件形式嵌入本卷（PDF/A-3）。本卷可用 juece 的案卷核验功能核验（不联网亦可核验内嵌原件）。", s.small),
               PageBreak()]
 
     # 卷内目录: one row per document, numbered by its 件号 (DA/T 22)
@@ -461,12 +429,12 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = []
     for st in rec["stages"]:
         note = st["note"]
-        rows.append([st["name"], STATUS_ZH.get(st["status"], st["status"]),
+        rows.append([st["name"], description.STATUS_ZH.get(st["status"], st["status"]),
                      when(st["entered_at"]), when(st["left_at"]), _who(st.get("closed_by") or st.get("entered_by")),
-                     st["article"], ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
+                     _cite(st["article"]), ("跳过理由：" + description.plain_words(note)) if st["status"] == "skipped" and note
                      else description.plain_words(note)])
     story.append(s.table(["阶段", "状态", "进入", "完成/跳过", "办理人（角色，单位）", "依据", "说明"], rows,
-                         [16, 8, 15, 15, 22, 8, 22]))
+                         [15, 8, 15, 15, 21, 11, 21]))
     story += [Spacer(1, 4 * mm), s.p("程序事件", s.h2)]
     rows = [[when(e["at"]), ACTION_ZH.get(e["action"], e["action"]), e["summary"], _who(e)]
             for e in rec["events"] if e["action"] not in ("evidence",)]
@@ -476,7 +444,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     story += [CondPageBreak(60 * mm), Anchor("triggers", anchors), s.p(SECTIONS[3][1], s.h1)]
     if rec["triggers"]:
         rows = [[t["name_zh"], "是" if t["value"] == "yes" else "否", t["reason"], t["by"], when(t["at"]),
-                 t["article"]] for t in rec["triggers"]]
+                 _cite(t["article"])] for t in rec["triggers"]]
         story.append(s.table(["判定事项", "判定", "理由或依据", "判定人", "时间", "依据"], rows, [24, 6, 34, 14, 14, 8]))
     else:
         story.append(s.p("尚未作出适用性判定。"))
@@ -488,7 +456,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
         m = reg["meta"]
         story.append(s.p(f"意见登记（第{reg['no']}件，{description.zh_time(reg['at'])}）：收到意见 {m.get('received', '—')} 条，"
                          f"采纳 {m.get('adopted', '—')} 条，部分采纳 {m.get('partially_adopted', '—')} 条，"
-                         f"未采纳 {m.get('not_adopted', '—')} 条（条例第18条）。"))
+                         f"未采纳 {m.get('not_adopted', '—')} 条（条例第十八条）。"))
     if not by_kind.get("opinion_register"):
         story.append(s.p(_skip_note(rec, "public_participation") or "尚无意见采纳情况登记。"))
 
@@ -512,22 +480,22 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     if not rec["meetings"]:
         story.append(s.p("尚未集体讨论决定。"))
     for m in rec["meetings"]:
-        story.append(s.p(f"{description.zh_date(m['date'])} {MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
-                         f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
+        story.append(s.p(f"{description.zh_date(m['date'])} {description.MEETING_ZH.get(m['type'], m['type'])}（第{m['round']}轮）：组成人员 {m['members']} 人，"
+                         f"出席 {m['present']} 人；主持/行政首长：{m['head']}；决定：{description.OUTCOME_ZH.get(m['outcome'], m['outcome'])}"
                          f"；会议纪要：第{m['minutes_no']}件。", s.body))
         rows = [[str(p["seq"]), p["who"] + ("（行政首长，最后发言）" if p["is_head"] else ""),
-                 POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
+                 description.POSITION_ZH.get(p["position"], p["position"])] for p in m["positions"]]
         story.append(s.table(["发言顺序", "组成人员", "意见"], rows, [12, 58, 30]))
         if m["majority"]:
-            story.append(s.p(f"多数组成人员意见：{POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
+            story.append(s.p(f"多数组成人员意见：{description.POSITION_ZH.get(m['majority'], m['majority'])}。", s.small))
         if m["reason"]:
-            story.append(s.p(f"行政首长决定与多数意见不一致的理由（条例第30条第2款）：{m['reason']}"))
+            story.append(s.p(f"行政首长决定与多数意见不一致的理由（条例第三十条第二款）：{m['reason']}"))
         story.append(Spacer(1, 3 * mm))
 
     # 7. report, publication, execution
     story += [CondPageBreak(50 * mm), Anchor("publication", anchors), s.p(SECTIONS[8][1], s.h1)]
     got = _kind_table(s, by_kind, ["party_committee_report", "npc_report", "execution_assignment", "publication_record",
-                                   "adoption_explanation", "execution_report", "issue_report"], "")
+                                   "adoption_explanation", "execution_report", "issue_report"], "", offices)
     story += got or [s.p(_skip_note(rec, "publication") or "尚无请示报告、公布或执行记录。")]
 
     # 8. evidence index
@@ -540,19 +508,19 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
             e = p.entry
             where = f"附件：{p.attachment}"
             if p.reason:
-                where += f"\n{p.reason}"
+                where += f"\n{description.zh_half(p.reason)}"
             for note in p.notes:
-                where += f"\n注：{note}"
+                where += f"\n注：{description.zh_half(note)}"
             desc = f"{e['kind_name']}\n{e['filename']}"
             if e["meta"]:
-                desc += f"\n{meta_text(e['meta'])}"
+                desc += f"\n{description.meta_text(e['meta'], offices)}"
             rows.append([Plain(str(e["no"])), e["stage_name"] + (f"\n第{e['round']}轮" if e["round"] > 1 else ""), desc,
                          f"{e['uploader']}（{e['role_name']}，{e['office_name']}）"
                          + (f"\n由 {e['on_behalf']} 代录（签名原件扫描件）" if e.get("on_behalf") else ""),
-                         plain_lines(*when(e["at"]).split(" "), fmt_size(e["size"])), plain_hash(e["sha256"]),
+                         "\n".join([*when(e["at"]).split(" "), fmt_size(e["size"])]), plain_hash(e["sha256"]),
                          [Slot(f"ev:{e['no']}", slots, 40 * mm), Paragraph(s.chain.markup(where), s.cell)]])
         story.append(s.table(["件号", "阶段", "种类、文件名、元数据", "提交人", "时间/大小", "SHA-256", "本卷位置"], rows,
-                             [5, 11, 25, 15, 12, 14, 18], small=(5,)))
+                             [5, 10, 24, 15, 14, 14, 18], small=(5,)))
     else:
         story.append(s.p("尚无材料（阶段性案卷）。"))
 
@@ -564,7 +532,7 @@ def build_story(rec: dict, parts: list[Part], s: Styles, anchors: dict[str, int]
     rows = [[Plain(str(e["seq"])), plain_when(e["at"]), ACTION_ZH.get(e["action"], e["action"]),
              _who(e), e["summary"], chain_values(e)] for e in rec["events"]]
     story.append(s.table(["序号", "时间", "事件", "操作人", "内容", "链值（SHA-256 / SM3）"], rows,
-                         [5, 10, 11, 19, 37, 18], s.small, small=(5,)))
+                         [5, 13, 11, 18, 35, 18], s.small, small=(5,)))
     if any(not e.get("sm3") for e in rec["events"]):
         story.append(s.p("“SM3：未记录”：该事件写入时系统不支持 SM3（OpenSSL 未提供 SM3 且未安装 gmssl），只有 SHA-256 链。",
                          s.small))
@@ -610,11 +578,12 @@ def _skip_note(rec: dict, stage_key: str) -> str:
     return ""
 
 
-def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], label: str) -> list:
+def _kind_table(s: Styles, by_kind: dict[str, list[dict]], kinds: list[str], label: str,
+                offices: dict[str, str] | None = None) -> list:
     rows = []
     for k in kinds:
         for e in by_kind.get(k, []):
-            rows.append([Plain(str(e["no"])), e["kind_name"], meta_text(e["meta"]) or "—",
+            rows.append([Plain(str(e["no"])), e["kind_name"], description.meta_text(e["meta"], offices) or "—",
                          f"{e['uploader']}（{e['role_name']}）", when(e["at"])])
     if not rows:
         return []

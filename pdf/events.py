@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pdf.description import articles_zh, plain_words, zh_date, zh_time
+
 ACTION_ZH = {
     "create": "提出决策事项", "returned": "退回重新办理", "triggers": "适用性判定", "evidence": "提交材料", "advance": "进入下一阶段",
     "meeting": "集体讨论决定", "transition": "阶段变更", "exclude": "不属于重大行政决策", "withdraw": "撤回",
@@ -22,8 +24,11 @@ ACTION_ZH = {
     "participation_feedback": "意见采纳情况说明", "post_evaluation_start": "启动决策后评估",
     "post_evaluation_report": "决策后评估报告", "minor_adjustment": "一般调整", "adjustment_of": "重大调整（新决策）",
     "adjusted_by": "决策被调整", "catalog_link": "列入决策事项目录", "archived": "归档",
-    "urge": "催办", "instruction": "领导批示",
+    "urge": "催办", "instruction": "领导批示", "expert_assign": "确定论证专家", "assessor_assign": "委托风险评估",
+    "evidence_void": "作废材料",
 }
+# what the audit trail adds to every event's detail (the channel it came through): not part of the event's prose
+NOT_PROSE = {"via"}
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
               "rediscuss": "再次讨论"}
@@ -62,11 +67,25 @@ class Names:
     trigger: Callable[[str], str] = str
     kind: Callable[[str], str] = str
     item: Callable[[object], str] = lambda i: f"材料 #{i}"   # an evidence id as the dossier numbers it (件号)
+    office: Callable[[object], str] = str  # an office code as the office's name
+    profile: Callable[[object], str] = str  # a procedure profile's key as its title
+    person: Callable[[object], str] = str  # an account as the person's name
 
 
 def _zh(table: Mapping[str, str], key: object) -> str:
+    """A key as the name a reader knows (the key itself never shown beside it; an unknown key as it is)."""
     k = "" if key is None else str(key)
-    return f"{table[k]}（{k}）" if k in table and k else (k or "—")
+    return table[k] if k in table and k else (k or "—")
+
+
+def _article(value: object, default: str) -> str:
+    """An article cited by an event ('Art 38'), as a reader cites it (条例第三十八条)."""
+    return articles_zh(str(value)) if value else default
+
+
+def _people(value: object, n: Names) -> str:
+    items = value if isinstance(value, list | tuple) else [value]
+    return "、".join(n.person(x) for x in items if x) or "—"
 
 
 def _short(h: object) -> str:
@@ -88,11 +107,22 @@ def _value(v: Any) -> str:
 
 
 def _generic(detail: Mapping[str, Any]) -> str:
-    return "；".join(f"{FIELD_ZH.get(str(k), str(k))}：{_value(v)}" for k, v in sorted(detail.items(), key=str)) or "—"
+    return "；".join(f"{FIELD_ZH.get(str(k), str(k))}：{_value(v)}" for k, v in sorted(detail.items(), key=str)
+                    if str(k) not in NOT_PROSE) or "—"
+
+
+def _deadline(key: object, n: Names) -> str:
+    """A deadline's internal key ('d2:stale:legality_review:2026-06-05T09:00:00+08:00', '1:legality') as the stage
+    it runs in: '「合法性审查」的期限' (the key itself is the worker's, not a reader's)."""
+    for part in str(key or "").split(":"):
+        name = n.stage(part)
+        if part and name != part:
+            return f"「{name}」的期限"
+    return "期限"
 
 
 def _skips(detail: Mapping[str, Any], names: Names) -> str:
-    return "".join(f"；依法跳过{names.stage(sk.get('stage'))}：{sk.get('reason', '')}"
+    return "".join(f"；依法跳过{names.stage(sk.get('stage'))}：{plain_words(sk.get('reason', ''))}"
                    for sk in detail.get("skipped") or [] if isinstance(sk, Mapping))
 
 
@@ -112,16 +142,19 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
         text = f"{get('code', '')}「{get('title', '')}」"
         extra = []
         if get("organ"):
-            extra.append(f"决策机关 {get('organ')}")
+            extra.append(f"决策机关 {n.office(get('organ'))}")
         if get("undertaker"):
-            extra.append(f"承办单位 {get('undertaker')}" + (f"，协办 {_value(get('co_undertakers'))}"
-                                                          if get("co_undertakers") else ""))
+            co = get("co_undertakers") or []
+            co = co if isinstance(co, list | tuple) else [co]
+            extra.append(f"承办单位 {n.office(get('undertaker'))}"
+                         + (f"，协办 {'、'.join(n.office(c) for c in co)}" if co else ""))
         if get("category"):
             extra.append(f"第{get('category')}类事项")
         if get("source"):
             extra.append(SOURCE_ZH.get(str(get("source")), str(get("source"))))
         if get("profile"):
-            extra.append(f"程序配置 {get('profile')} {get('profile_version', '')}".rstrip())
+            extra.append(f"程序依据 {n.profile(get('profile'))}"
+                         + (f"（{get('profile_version')}）" if get("profile_version") else ""))
         return text + (f"：{'，'.join(extra)}" if extra else "")
     if action == "triggers":
         parts = []
@@ -148,7 +181,7 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
             text += f"（{by}）"
         return text + _skips(d, n)
     if action == "meeting":
-        text = (f"{get('date', '')} {MEETING_ZH.get(str(get('type')), str(get('type', '')))}：组成人员 {get('members')} 人，"
+        text = (f"{zh_date(get('date', ''))} {MEETING_ZH.get(str(get('type')), str(get('type', '')))}：组成人员 {get('members')} 人，"
                 f"出席 {get('present')} 人，决定：{_zh(OUTCOME_ZH, get('outcome'))}")
         if get("majority"):
             text += f"；多数意见：{_zh(POSITION_ZH, get('majority'))}"
@@ -159,21 +192,21 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
         return f"{n.stage(get('from'))} → {n.stage(get('to'))}；理由：{get('reason') or '—'}"
     if action == "feedback":
         return (f"收到公众对决策执行的意见（意见编号 #{get('feedback_id')}，渠道：{_zh(FEEDBACK_CHANNEL_ZH, get('channel'))}），"
-                f"累计 {get('count')} 条（条例第35条）")
+                f"累计 {get('count')} 条（条例第三十五条）")
     if action == "stale_flag":
-        text = f"久拖不决：决策停留在「{n.stage(get('since_state'))}」，超过期限 {get('threshold_due') or '—'}"
-        return text + f"，已督办（期限项 {get('deadline', '')}；{get('article') or '条例第38条'}）"
+        text = f"久拖不决：决策停留在「{n.stage(get('since_state'))}」，超过期限 {zh_time(get('threshold_due')) or '—'}"
+        return text + f"，已督办（{_article(get('article'), '条例第三十八条')}）"
     if action == "escalate":
         to = get("to") or []
-        return (f"逾期督办：期限项 {get('deadline', '')} 于 {get('due', '')} 到期未办，已报告"
-                f"{_value(to) if to else '—'}（{get('article') or '—'}）")
+        return (f"逾期督办：{_deadline(get('deadline'), n)}于 {zh_time(get('due', ''))} 到期未办，已报告"
+                f"{_people(to, n)}（{_article(get('article'), '—')}）")
     if action == "opinion":
         text = f"登记公众意见：回执 {get('receipt', '')}，渠道：{_zh(CHANNEL_ZH, get('channel'))}"
         if get("received"):
-            text += f"，收到日期 {get('received')}"
+            text += f"，收到日期 {zh_date(get('received'))}"
         return text + f"，{get('chars', '—')} 字，内容 SHA-256 {_short(get('sha256'))}"
     if action == "consultation_open":
-        text = f"公开征求意见：{get('start', '')} 至 {get('end', '')}"
+        text = f"公开征求意见：{zh_date(get('start', ''))}至{zh_date(get('end', ''))}"
         if get("days") is not None:
             text += f"（{get('days')} 日）"
         if get("shortened_reason"):
@@ -198,8 +231,8 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
         return (f"生成意见采纳情况说明（{figures or '—'}）" + ("，已向社会公开" if get("published") else "，未公开")
                 + f"；SHA-256 {_short(get('sha256'))}")
     if action == "post_evaluation_start":
-        return (f"启动决策后评估（{get('article') or '条例第36条'}）：{_zh(EVAL_TRIGGER_ZH, get('trigger'))}；"
-                f"评估单位 {get('evaluator', '')}；理由：{get('reason') or '—'}")
+        return (f"启动决策后评估（{_article(get('article'), '条例第三十六条')}）：{_zh(EVAL_TRIGGER_ZH, get('trigger'))}；"
+                f"评估单位 {n.office(get('evaluator', ''))}；理由：{get('reason') or '—'}")
     if action == "post_evaluation_report":
         text = (f"提交决策后评估报告 {get('filename', '')}：结论 {_zh(CONCLUSION_ZH, get('conclusion'))}，"
                 f"建议 {_zh(RECOMMENDATION_ZH, get('recommendation'))}")
@@ -209,17 +242,27 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
     if action == "minor_adjustment":
         return "一般调整" + (f"「{get('title')}」" if get("title") else "") + f"；理由：{get('reason') or '—'}"
     if action == "adjustment_of":
-        return f"对决策 {get('parent', '')} 的重大调整，重新履行决策程序（{get('article') or '条例第37条'}）；理由：{get('reason') or '—'}"
+        return (f"对决策 {get('parent', '')} 的重大调整，重新履行决策程序（{_article(get('article'), '条例第三十七条')}）；"
+                f"理由：{get('reason') or '—'}")
     if action == "adjusted_by":
-        return f"本决策由 {get('child', '')} 作重大调整（{get('article') or '条例第37条'}）；理由：{get('reason') or '—'}"
+        return (f"本决策由 {get('child', '')} 作重大调整（{_article(get('article'), '条例第三十七条')}）；"
+                f"理由：{get('reason') or '—'}")
     if action == "catalog_link":
         text = f"列入 {get('year', '')} 年度决策事项目录：{get('item_name', '')}（目录事项 #{get('catalog_item')}"
         return text + (f"，原为 #{get('previous')}）" if get("previous") else "）")
     if action == "urge":
         to = get("to") or []
-        return f"催办：{get('message') or '—'}" + (f"（送 {_value(to)}）" if to else "")
+        return f"催办：{get('message') or '—'}" + (f"（送 {_people(to, n)}）" if to else "")
     if action == "instruction":
         return f"批示：{get('text') or '—'}"
+    if action in ("expert_assign", "assessor_assign"):
+        who = _people(get("experts") or get("assessors") or [], n)
+        if action == "expert_assign":
+            return f"确定论证专家：{who}（均声明与决策事项无直接利害关系，条例第二十条）"
+        return f"委托风险评估：{who}（条例第二十二条、第二十三条）"
+    if action == "evidence_void":
+        return (f"作废{n.item(get('evidence_id'))}（{n.kind(str(get('kind', '')))}）{get('filename', '')}；"
+                f"理由：{get('reason') or '—'}（原件仍在卷内）")
     if action == "dossier":
         return f"生成案卷 {get('filename', '')}，{get('pages', '—')} 页，SHA-256 {_short(get('sha256'))}"
     if "from" in d and "to" in d:

@@ -144,9 +144,54 @@ class FontChain:
         return {f"{i}": f"{Path(p).name}#{idx}:{_file_sha256(p)[:16]}" for i, (p, idx) in enumerate(self.specs)}
 
 
+# no line of a cell starts with these (they close what is before them), as in Chinese typesetting (避头点)
+NO_LINE_START = set("，。、；：？！）》」』】〕…—,.;:?!)]}%")
+_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def wrap(text: str, font: str, size: float, room: float) -> list[str]:
+    """`text`'s lines broken to fit `room` points in `font` at `size`: any character may end a line (CJK), except
+    inside a run of Latin letters and digits (a word, a number — unless it is longer than a line) and before a
+    closing punctuation mark."""
+    widths = _WIDTHS.setdefault((font, size), {})
+    out: list[str] = []
+    for para in text.split("\n"):
+        line_start, used = 0, 0.0
+        i = 0
+        while i < len(para):
+            ch = para[i]
+            w = widths.get(ch)
+            if w is None:
+                w = widths[ch] = pdfmetrics.stringWidth(ch, font, size)
+            if used + w <= room or i == line_start:
+                used += w
+                i += 1
+                continue
+            cut = i
+            while cut > line_start + 1 and para[cut] in NO_LINE_START:
+                cut -= 1
+            if _word(para[cut]) and _word(para[cut - 1]):
+                start = cut
+                while start > line_start and _word(para[start - 1]):
+                    start -= 1
+                if start > line_start:
+                    cut = start
+            out.append(para[line_start:cut])
+            line_start, i = cut, cut
+            used = 0.0
+        out.append(para[line_start:])
+    return out
+
+
+def _word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def clean(text: str) -> str:
     """Drop control and format characters (they would render as boxes); keep newlines as line breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if text.replace("\n", "").isprintable():  # no Cc/Cf/Cs/Co (nor Cn) character: nothing to drop, not walked
+        return text
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
 
 

@@ -163,6 +163,31 @@ def strip_actions(pdf: pikepdf.Pdf, page: pikepdf.Page, seen: set[tuple[int, int
     return removed
 
 
+#: what any object that `strip_actions` would change shows in qpdf's syntax of it: one of these keys, or a
+#: forbidden action's /S (or an /S given by reference), the name ended (so the subset tag /AAAAAA+ is no /AA).
+#: qpdf writes every name in its canonical form, whatever escapes (/J#53) or object streams the file used.
+_ACTION_SYNTAX = re.compile(rb"(?:/(?:AA|JS|JavaScript|Annots)|/S\s+\d+\s+\d+\s+R|/S\s*/(?:"
+                            + b"|".join(re.escape(a[1:].encode()) for a in sorted(FORBIDDEN_ACTIONS))
+                            + rb"))(?![^\s/\[\]<>(){}%])")
+
+
+def may_hold_actions(pdf: pikepdf.Pdf) -> bool:
+    """Could `strip_actions` find anything in this file (an action, a script, an annotation)? Each object's own
+    syntax is asked once (one qpdf call per object, content streams' data not read): a file with none of the
+    markers is not walked page by page, which was most of the cost of probing a text PDF. False positives (a
+    marker in a string) only cost the walk; the writer still inspects every object it writes (stream_writer)."""
+    for obj in pdf.objects:
+        if obj._type_code == pikepdf.ObjectType.stream:
+            text = obj.stream_dict.unparse(resolved=True)
+        elif obj._type_code in (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.array):
+            text = obj.unparse(resolved=True)
+        else:
+            continue
+        if _ACTION_SYNTAX.search(text):
+            return True
+    return False
+
+
 def active_content(pdf: pikepdf.Pdf | bytes | Path) -> list[str]:
     """Scripts and forbidden actions anywhere in the file (what PDF/A forbids), each named once."""
     if isinstance(pdf, bytes | Path):

@@ -89,13 +89,16 @@ class StreamWriter:
         self._write(data)
         self._write(b"\nendstream\nendobj\n")
 
-    def put_stream_file(self, num: int, entries: bytes, path: Path) -> None:
-        """A stream whose (already encoded) data is in a file, copied in chunks."""
+    def put_stream_file(self, num: int, entries: bytes, path: Path, digest: hashlib._Hash | None = None) -> None:
+        """A stream whose (already encoded) data is in a file, copied in chunks (``digest``: updated with them,
+        so that the file read once is both copied and hashed)."""
         self.offsets[num] = self.pos
         self._write(b"%d 0 obj\n<<%s /Length %d >>\nstream\n" % (num, entries, path.stat().st_size))
         with path.open("rb") as src:
             while chunk := src.read(CHUNK):
                 self._write(chunk)
+                if digest is not None:
+                    digest.update(chunk)
         self._write(b"\nendstream\nendobj\n")
 
     def close(self, root: int, info: int) -> str:

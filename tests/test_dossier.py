@@ -15,6 +15,7 @@ would have been drawn with glyph 0, the empty box).
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -95,15 +96,16 @@ def test_key_texts_are_extractable(demo_env):
         assert f"第{r['pages']}页共{r['pages']}页" in flat
         for key in profile.stage_order:
             assert profile.stages[key].name_zh in text, (did, key)
-        for art in ("Art 10", "Art 12", "Art 25", "Art 30", "Art 32", "Art 34"):
-            assert art in text
+        for art in ("第十条", "第十二条", "第二十五条", "第三十条", "第三十二条", "第三十四条"):  # as cited, not "Art 10"
+            assert art in flat, (did, art)
         for e in show["evidence"]:
             assert e["sha256"][:16] in text  # the index prints each SHA-256 in lines of 16
         if show["state"] not in ("execution", "closed"):
             assert "阶段性案卷" in text, did
     one = "".join(text_of(demo_env[1]["path"]).split())
     meeting = date.fromisoformat(demo.moved("2022-06-16"))  # the demo's meeting, moved to the clock's time line
-    for expected in ("李建国（区长）（hd_head）", "不同意", "行政首长，最后发言", "收到意见12条", "政府网站",
+    assert "hd_head" not in one  # people by name, not by account
+    for expected in ("李建国（区长）（行政首长，最后发言）", "不同意", "行政首长，最后发言", "收到意见12条", "政府网站",
                      "依法跳过", "已完成", f"经{meeting.year}年{meeting.month}月{meeting.day}日集体讨论决定通过",
                      "意见采纳情况登记", "一事一档"):
         assert expected in one, expected
@@ -223,3 +225,46 @@ def test_verify_accepts_the_file_and_names_what_differs(demo_env, tmp_path: Path
     assert other["ok"]
     result = runner.invoke(app, ["verify", "2", "--dossier", str(demo_env[3]["path"])])
     assert result.exit_code == 6  # a dossier of another decision than the one named
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ENGLISH_ARTICLE = re.compile(r"Art\s*\d")
+KEY = re.compile(r"[（(][a-z][a-z0-9_]*(?:=[a-z0-9_]+)?[）)]")
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # a profile's or an enum's key (professional_technical, hd_head)
+# English a reader of the Chinese volume should not meet: the English halves of bilingual notes, enum values
+ENGLISH = re.compile(r"\b(?:INTERIM|DOSSIER|embedded|encrypted|broken|damaged|removed|unembedded|approve|reject|"
+                     r"abstain|revise|defer|letter|phone|web|verify|--\w+)\b")
+
+
+def generated_text(path: Path) -> str:
+    """The text of the volume's generated pages (record, 卷内目录, 卷内备考表), by pypdf: not the merged evidence
+    pages (each document as it was filed, its own words) — the manifest says which pages are which."""
+    from pypdf import PdfReader
+
+    with pikepdf.open(path) as pdf:
+        manifest = dossier.read_manifest(pdf)
+    assert manifest is not None
+    reader = PdfReader(path)
+    total = len(reader.pages)
+    assert total == manifest["pages"]
+    ours = [*range(manifest["front_pages"]), *range(total - manifest["tail_pages"], total)]
+    return "\n".join(reader.pages[i].extract_text() for i in ours)
+
+
+def test_the_generated_pages_are_chinese_prose_without_iso_dates_english_articles_or_keys(demo_env):
+    """Issue 16 item 4 and the standards: every date of the generated pages as 2026年12月7日 (times as
+    2026年12月7日 10:00), every article as 第十条, every event as Chinese prose — no internal key in brackets,
+    no key=value, no English. No section of the pages keeps ISO times: the machine-readable ones are the
+    embedded manifest's (juece-dossier.json) and the XMP metadata's, which no reader of the pages sees; the
+    hashes of the audit trail are hexadecimal, not dates. The merged evidence pages are the documents as filed."""
+    for did, r in demo_env.items():
+        text = generated_text(r["path"])
+        assert "第1页" in "".join(text.split()) or "第 1 页" in text, did  # the extraction did read the pages
+        for pattern in (ISO_DATE, ENGLISH_ARTICLE, KEY, SNAKE, ENGLISH):
+            found = pattern.findall(text)
+            assert not found, (did, pattern.pattern, found[:5])
+    one = "".join(generated_text(demo_env[1]["path"]).split())
+    assert "年" in one and "月" in one and "日" in one
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日\d{2}:\d{2}", one)  # a time of the timeline: date, then hh:mm
+    assert "第十条" in one and "第二十五条" in one
+    assert "通过" in one and "approve" not in one

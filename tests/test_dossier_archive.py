@@ -485,9 +485,10 @@ def test_every_audit_event_is_chinese_prose(case):
     for e in rec["events"]:
         assert "{" not in e["summary"] and '":' not in e["summary"], e
         assert re.search(r"[\u4e00-\u9fff]", e["summary"]), e
-    assert "收到公众对决策执行的意见" in by_action["feedback"] and "信函（letter）" in by_action["feedback"]
+    assert "收到公众对决策执行的意见" in by_action["feedback"] and "信函" in by_action["feedback"]
+    assert "letter" not in by_action["feedback"]  # the channel by its name, its key not beside it
     assert "久拖不决" in by_action["stale_flag"] and "决策执行" in by_action["stale_flag"]
-    assert "通过（approve）" in by_action["meeting"]
+    assert "决定：通过" in by_action["meeting"] and "approve" not in by_action["meeting"]
     text = "".join(text_of(case["path"]).split())
     assert "久拖不决督办" in text and "公众对执行的意见" in text
 
@@ -520,4 +521,10 @@ def test_every_audit_event_is_chinese_prose(case):
     for action, detail in samples.items():
         text = events.describe(action, detail)
         assert "{" not in text and '":' not in text and re.search(r"[\u4e00-\u9fff]", text), (action, text)
+        # dates as 2026年5月1日, articles as 第三十八条, no key beside its name (issue 16 item 4)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|Art\s*\d|（[a-z_]+）", text), (action, text)
+    assert "2026年5月1日" in events.describe("escalate", samples["escalate"])
+    assert "条例第三十八条" in events.describe("escalate", samples["escalate"])
+    assert "1:legality" not in events.describe("escalate", samples["escalate"])  # the worker's key for the deadline
+    assert "2026年3月3日至2026年4月2日" in events.describe("consultation_open", samples["consultation_open"])
     assert events.describe("something_new", samples["something_new"]) == "a：b：1、2；理由：原因"

@@ -102,3 +102,25 @@ def test_a_renderer_note_keeps_its_chinese_half_only():
     notes = description.notes(rec, [doc], 0)
     assert "第16件：含未嵌入字体，合并页不符合 PDF/A（原件已嵌入）" in notes
     assert not any("unembedded" in n for n in notes)
+
+
+def test_a_cell_is_broken_into_lines_that_fit_its_column():
+    """`pdf.fonts.wrap` replaces ReportLab's CJK Paragraph in the tables: every line fits, nothing is lost or
+    added, no line starts with closing punctuation, a Latin word or number is not split unless longer than a line."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from pdf import fonts
+
+    font = fonts.chain().primary
+    text = "花都区“十四五”时期财政改革发展规划，决策机关广州市花都区人民政府；文号：花司法审〔2022〕12号。\n第二行"
+    for room in (40.0, 60.0, 95.0, 200.0):
+        lines = fonts.wrap(text, font, 8, room)
+        assert "".join(lines) == text.replace("\n", "")
+        assert all(pdfmetrics.stringWidth(line, font, 8) <= room for line in lines if len(line) > 1), (room, lines)
+        assert not any(line[:1] in fonts.NO_LINE_START for line in lines), (room, lines)
+    assert fonts.wrap(text, font, 8, 1000) == text.split("\n")  # a line that fits is left as it is
+    words = fonts.wrap("决策机关 abcdefghij 合法", font, 8, 70)
+    assert any("abcdefghij" in line for line in words), words  # the word moved whole to the next line
+    digest = "0123456789abcdef" * 4
+    long = fonts.wrap(digest, font, 8, 60)
+    assert len(long) > 1 and "".join(long) == digest  # longer than a line: split where it must be

@@ -81,6 +81,13 @@ def test_bad_evidence_is_listed_embedded_and_never_breaks_the_dossier(org, tmp_p
     text = flat(text_of(path))
     for needle in ("PDF已加密", "PDF已损坏", "非PDF文件（text/plain）", "非PDF文件（image/png）", "未并入"):
         assert needle in text, needle
+    # ... in Chinese only (the English half of each note is in the warnings and the manifest, not on the pages)
+    from tests.test_dossier import ENGLISH, ISO_DATE, KEY, generated_text
+
+    pages = generated_text(path)
+    assert "移除" in pages  # the script note is there, in Chinese
+    for pattern in (ENGLISH, ISO_DATE, KEY):
+        assert not pattern.findall(pages), (pattern.pattern, pattern.findall(pages)[:5])
 
     # the stamp is on every merged page, upright whatever the page's rotation or box origin
     a, b = by_name["草案（旋转、横向、偏移）.pdf"]["pages"]
@@ -134,7 +141,8 @@ def test_a_decision_without_evidence_renders_as_an_interim_dossier(org, tmp_path
     assert m["evidence"] == [] and m["decision"]["interim"]
     assert r["pages"] == m["front_pages"] + m["tail_pages"]  # the 卷内备考表 closes even an empty volume
     text = flat(text_of(path))
-    assert "阶段性案卷" in text and "INTERIMDOSSIER" in text and "尚无材料" in text
+    assert "阶段性案卷" in text and "决策程序尚未完成" in text and "尚无材料" in text
+    assert "INTERIM" not in text  # the Chinese volume, no English mark
     assert pdfa.check(r["data"]) == []
     assert archive.verify_dossier(r["data"])["ok"]
 
@@ -202,8 +210,41 @@ def test_a_changed_evidence_file_fails_verify_and_blocks_a_new_dossier(org, tmp_
     cli = runner.invoke(app, ["verify", "--dossier", str(path)])
     assert cli.exit_code == 6
     assert f"evidence #{victim['id']}" in cli.stderr
-    with pytest.raises(IntegrityFailure):
-        archive.generate_dossier(w.id, as_user="archivist")
+    with pytest.raises(IntegrityFailure, match=f"evidence #{victim['id']} .*stored file changed"):
+        archive.generate_dossier(w.id, as_user="archivist", to=tmp_path / "again.pdf")
+    assert not (tmp_path / "again.pdf").exists()
+    assert len([e for e in views.show(w.id)["audit"] if e["action"] == "dossier"]) == 1
+
+
+def _incompressible_pdf(mb: float) -> bytes:
+    """A one-page PDF carrying ``mb`` megabytes of noise (an image stream as a scan carries it): embedded as it
+    is, copied in chunks (pdf.assemble: more than one chunk, not deflated)."""
+    import random
+
+    pdf = pikepdf.open(io.BytesIO(pdf_pages(1, "扫描")))
+    noise = pikepdf.Stream(pdf, random.Random(16).randbytes(int(mb * 1024 * 1024)))
+    pdf.pages[0].obj.Resources.XObject = pikepdf.Dictionary(Noise=noise)
+    buf = io.BytesIO()
+    pdf.save(buf, compress_streams=False)
+    return buf.getvalue()
+
+
+def test_a_large_original_changed_in_the_store_refuses_the_dossier_as_it_is_embedded(org, tmp_path: Path):
+    """The fixity check is made on the bytes read to embed each original (no separate pass): a file larger than
+    a chunk, copied straight into the volume, is hashed as it is copied — a byte changed deep inside is caught."""
+    w = Walker().new()
+    w.ev("proposal", user="organ", name="建议.pdf", data=pdf_pages(1, "建议"), source="department")
+    w.ev("start_decision", user="organ", name="扫描件.pdf", data=_incompressible_pdf(2.5), date="2026-03-02")
+    assert archive.generate_dossier(w.id, as_user="archivist", to=tmp_path / "ok.pdf")["pages"] >= 2
+    victim = next(e for e in views.show(w.id)["evidence"] if e["filename"] == "扫描件.pdf")
+    store = evidence_store.path_for(victim["sha256"])
+    data = bytearray(store.read_bytes())
+    data[2 * 1024 * 1024] ^= 0xFF  # in the third chunk, inside the noise: the PDF still opens
+    store.chmod(0o644)
+    store.write_bytes(bytes(data))
+    with pytest.raises(IntegrityFailure, match=f"evidence #{victim['id']} .*stored file changed"):
+        archive.generate_dossier(w.id, as_user="archivist", to=tmp_path / "again.pdf")
+    assert not (tmp_path / "again.pdf").exists()
 
 
 def test_evidence_added_after_the_dossier_is_named(org, tmp_path: Path):

@@ -354,3 +354,47 @@ def test_a_returned_decision_and_a_revised_one_verify_clean_and_their_stage_rows
     assert r["unchecked"] == []
     _sql("UPDATE stagestatus SET status = 'done' WHERE decision_id = :d AND stage = 'legality_review'", d=w.id)
     assert any("stage legality_review" in p and "status" in p for p in integrity.verify()["problems"])
+
+
+def test_the_probe_prefilter_sees_actions_however_the_file_hides_them():
+    """`pdfa.may_hold_actions` lets probing skip the page-by-page walk (`strip_actions`) of a file with nothing to
+    strip: it must say yes to actions in object streams, behind an /S given by reference, under escaped names
+    (/J#53) and for annotations — and no to a plain text PDF (else the walk is never skipped)."""
+    import io
+
+    import pikepdf
+    from pikepdf import Dictionary, Name, String
+
+    from pdf import pdfa
+    from tests.test_dossier_helpers import pdf_pages
+
+    def opened(data: bytes) -> pikepdf.Pdf:
+        return pikepdf.open(io.BytesIO(data))
+
+    assert not pdfa.may_hold_actions(opened(pdf_pages(3)))  # the /AAAAAA+ subset tag and /Trans are no action
+    assert pdfa.may_hold_actions(opened(_hostile_pdf()))
+
+    def hidden(**kw) -> bytes:  # a Launch reachable from the page's resources, in an object stream
+        pdf = opened(pdf_pages(1))
+        launch = Dictionary(Type=Name.Action, F=String("calc.exe"), **kw)
+        pdf.pages[0].obj.Resources.Hide = pdf.make_indirect(launch)
+        buf = io.BytesIO()
+        pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return buf.getvalue()
+
+    assert b"/ObjStm" in hidden(S=Name.Launch)
+    assert pdfa.may_hold_actions(opened(hidden(S=Name.Launch)))
+    with opened(hidden(S=Name.Launch)) as p:  # the /S given by reference
+        p.pages[0].obj.Resources.Hide.S = p.make_indirect(Name.Launch)
+        buf = io.BytesIO()
+        p.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    assert pdfa.may_hold_actions(opened(buf.getvalue()))
+    raw = pdf_pages(1).replace(b"/Type /Page\n", b"/Type /Page /A#41 << /J#53 (app.alert(1)) >>\n", 1)
+    if raw == pdf_pages(1):  # ReportLab's page dictionary written otherwise: escape a key it has
+        raw = pdf_pages(1).replace(b"/Rotate", b"/A#41 << /J#53 (x) >> /Rotate", 1)
+    assert raw != pdf_pages(1)
+    assert pdfa.may_hold_actions(opened(raw))
+    annotated = opened(pdf_pages(1))
+    annotated.pages[0].obj.Annots = pikepdf.Array([annotated.make_indirect(Dictionary(
+        Type=Name.Annot, Subtype=Name.Text, Rect=pikepdf.Array([0, 0, 10, 10]), F=2))])  # hidden: flags to fix
+    assert pdfa.may_hold_actions(annotated)

@@ -54,6 +54,9 @@ from workflow.profiles import Profile as Profiled
 
 DOSSIER_ROLES = scope.DOSSIER_ROLES
 FINAL_STATES = ("execution", "closed", "rejected", "withdrawn", "excluded")
+# who acts without an account of the organ (the public's submissions, the worker, the server's operator), by name
+SYSTEM_ACTORS_ZH = {"public": "公众", "worker": "定时任务", "operator": "系统运维"}
+SYSTEM_ROLES_ZH = {"public": "公众", "system": "系统", "operator": "系统运维"}
 SIDE_ZH = {"excluded": "不属于重大行政决策", "rejected": "不予通过", "deferred": "暂缓决策", "suspended": "中止执行",
            "withdrawn": "已撤回", "closed": "办结"}
 
@@ -94,7 +97,10 @@ def build_record(s: Session, d: Decision) -> dict:
 
     names = events_zh.Names(stage=stage_name,
                             trigger=lambda k: t.name_zh if (t := profile.triggers.get(k)) else k,
-                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k, item=item)
+                            kind=lambda k: x.name_zh if (x := profile.kinds.get(k)) else k, item=item,
+                            office=lambda c: o.name if (o := office_by_code.get(str(c))) else str(c),
+                            profile=lambda k: profile.title_zh if str(k) == profile.name else str(k),
+                            person=lambda u: person(by_name.get(str(u)), SYSTEM_ACTORS_ZH.get(str(u), str(u))))
     meetings = s.exec(select(Meeting).where(Meeting.decision_id == d.id).order_by(col(Meeting.id))).all()
     triggers = s.exec(select(TriggerDetermination).where(TriggerDetermination.decision_id == d.id)
                       .order_by(col(TriggerDetermination.id))).all()
@@ -115,14 +121,16 @@ def build_record(s: Session, d: Decision) -> dict:
     office_by_code = {o.code: o for o in offices.values()}
 
     def person(u: User | None, fallback: str = "") -> str:
+        """A person by name (the role and office beside it tell two of one name apart): the account, an internal
+        key, is in the audit trail, not on the dossier's pages."""
         if u is None:
             return fallback
-        return f"{u.name}（{u.username}）" if u.name != u.username else u.username
+        return u.name or u.username
 
     def actor(username: str, role: str, office_code: str, at: str) -> dict:
         o = office_by_code.get(office_code)
-        return {"who": person(by_name.get(username), username), "role": role,
-                "role_name": ROLE_NAMES_ZH.get(role, role), "office": office_code,
+        return {"who": person(by_name.get(username), SYSTEM_ACTORS_ZH.get(username, username)), "role": role,
+                "role_name": ROLE_NAMES_ZH.get(role) or SYSTEM_ROLES_ZH.get(role, role), "office": office_code,
                 "office_name": o.name if o else office_code, "at": at}
 
     closed_by: dict[str, dict] = {}
@@ -297,12 +305,18 @@ def _files(record: dict) -> dict[int, Path]:
     return {e["id"]: evidence_store.path_for(e["sha256"]) for e in record["evidence"]}
 
 
+def missing_files(record: dict) -> list[str]:
+    """Evidence whose file is not in the store (the cheap half of the fixity check)."""
+    return [f"evidence #{e['id']} ({e['filename']}): file missing from the store / 存储中缺少文件"
+            for e in record["evidence"] if not evidence_store.path_for(e["sha256"]).is_file()]
+
+
 def fixity_problems(record: dict) -> list[str]:
-    problems = []
+    """Every evidence file missing from the store or not of the SHA-256 the record gives (each file read whole)."""
+    problems = missing_files(record)
     for e in record["evidence"]:
         path = evidence_store.path_for(e["sha256"])
         if not path.is_file():
-            problems.append(f"evidence #{e['id']} ({e['filename']}): file missing from the store / 存储中缺少文件")
             continue
         found = evidence_store.file_sha256(path)
         if found != e["sha256"]:
@@ -335,11 +349,18 @@ def _renditions(record: dict) -> dict[int, Path]:
     return out
 
 
+REFUSED = "材料与记录不符，拒绝生成案卷 / evidence does not match the record: "
+
+
 def _render(record: dict, out: Path | None = None) -> assemble.Rendered:
+    """Render the volume; every original's fixity is checked as it is read to be embedded (one read of each file,
+    not a separate pass before): a file that changed refuses the volume, nothing of it kept."""
     try:
         return assemble.render(record, _files(record), _renditions(record), out)
     except fonts.FontUnavailable as exc:
         raise BadInput(str(exc)) from None
+    except assemble.Changed as exc:
+        raise IntegrityFailure(REFUSED + str(exc)) from None
 
 
 # ----------------------------------------------------------------- use cases
@@ -352,9 +373,9 @@ def generate_dossier(ident: str | int, *, as_user: str | None, to: Path | None =
     ``as_user=None`` is the server operator (CLI without --as); the workbench always passes the signed-in user.
     """
     record, actor, role = load_record(ident, as_user)
-    problems = fixity_problems(record)
+    problems = missing_files(record)  # a changed file is refused as it is read to be embedded (_render)
     if problems:
-        raise IntegrityFailure("材料与记录不符，拒绝生成案卷 / evidence does not match the record: " + "；".join(problems))
+        raise IntegrityFailure(REFUSED + "；".join(problems))
     with tempfile.TemporaryDirectory(prefix="juece-dossier-", dir=to.parent if to is not None else None) as tmp:
         path = Path(tmp) / "dossier.pdf"
         out = _render(record, path)
