@@ -49,10 +49,12 @@ def action_name(action: str, lang: str = "zh") -> str:
 
 # ----------------------------------------------------------------- the three lists
 def worklist(username: str, *, tab: str = "todo", state: str | None = None, organ: str | None = None,
-             overdue_only: bool = False, sort: str = "due", lang: str = "zh", limit: int = 100) -> dict:
+             overdue_only: bool = False, sort: str = "due", lang: str = "zh", limit: int = 100,
+             offset: int = 0) -> dict:
     """One tab of the inbox: rows with the decision, its stage, organ, next due date (overdue marked), its last
     change, and per tab what to do (待办), what this user did and when (已办). Filters: stage key, organ code,
-    overdue only; sort by due date (soonest first) or last change (newest first)."""
+    overdue only; sort by due date (soonest first) or last change (newest first). ``offset``/``limit``: the
+    page of rows shown (``total`` and ``overdue`` count them all)."""
     if tab not in TABS:
         raise BadInput(f"未知列表 / unknown tab {tab!r}; expected one of {', '.join(TABS)}")
     if sort not in SORTS:
@@ -73,7 +75,7 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
         shown.sort(key=lambda x: (x["due"] is None, x["due"] or "", x["id"]))
     else:
         shown.sort(key=lambda x: x["updated_at"] or "", reverse=True)
-    return {"tab": tab, "total": len(shown), "rows": shown[:limit], "overdue": sum(x["overdue"] for x in shown),
+    return {"tab": tab, "total": len(shown), "rows": shown[max(0, offset):max(0, offset) + limit], "overdue": sum(x["overdue"] for x in shown),
             "states": [{"key": k, "name": n} for k, n in states], "organs": [{"code": c, "name": n} for c, n in organs]}
 
 
