@@ -30,6 +30,7 @@ from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
 from decisions.workbench.views import AUDIT_ACTIONS, ROLE_NAMES_EN, ROLE_STATES, SIDE_STATE_NAMES, Page
 from pdf import events as prose
+from workflow.profiles import Profile
 
 TABS = ("todo", "done", "mine")
 SORTS = ("due", "updated")
@@ -79,13 +80,26 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
             "states": [{"key": k, "name": n} for k, n in states], "organs": [{"code": c, "name": n} for c, n in organs]}
 
 
-def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str) -> dict[int, dict]:
+def _profiles(rows: list[Decision]) -> dict[int, Profile]:
+    """Each decision's profile, looked up once per (name, version) rather than per decision and use."""
+    known: dict[tuple[str, str], Profile] = {}
+    out = {}
+    for d in rows:
+        key = (d.profile_name, d.profile_version)
+        if key not in known:
+            known[key] = profile_of(d)
+        out[d.id or 0] = known[key]
+    return out
+
+
+def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str,
+               profiles: dict[int, Profile]) -> dict[int, dict]:
     """Each decision's common columns, its due dates read for the whole page (workbench.Page)."""
     page = Page(s, rows)
     organs = {o.id: o for o in s.exec(select(Office).where(col(Office.id).in_({d.organ_id for d in rows})))}
     out = {}
     for d in rows:
-        profile = profile_of(d)
+        profile = profiles[d.id or 0]
         st = profile.stages.get(d.state)
         dues = deadline_views.upcoming(s, d, profile, lang, page)
         organ = organs.get(d.organ_id)
@@ -132,13 +146,14 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
     returned = {(c, (e or {}).get("round")) for c, e in s.exec(
         select(AuditEvent.chain, AuditEvent.detail).where(col(AuditEvent.chain).in_(ids), AuditEvent.action == "returned"))}
     scopes = scope.decision_scopes(s, rows, r.tree)
-    base = _base_rows(s, r, rows, lang)
+    profiles = _profiles(rows)
+    base = _base_rows(s, r, rows, lang, profiles)
     out = []
     for d in rows:
         row = base[d.id or 0]
         page: Page = row.pop("_page")
-        profile = profile_of(d)
-        blocked = page.blocking(d)
+        profile = profiles[d.id or 0]
+        blocked = page.blocking(d, profile)
         unmet = [u.requirement for u in blocked]
         roles = rules.next_roles(profile, d.state, unmet, overdue=row["overdue"], archived=bool(d.archived_at),
                                  experts_assigned=(d.id or 0) in assigned)
@@ -168,7 +183,7 @@ def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_o
         dq = dq.where(visible)
     rows = list(s.exec(dq))
     events = {e.id: e for e in s.exec(select(AuditEvent).where(col(AuditEvent.id).in_(list(newest.values()))))}
-    base = _base_rows(s, r, rows, lang)
+    base = _base_rows(s, r, rows, lang, _profiles(rows))
     out = []
     for d in rows:
         row = base[d.id or 0]

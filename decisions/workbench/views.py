@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, literal_column, or_
 from sqlmodel import Session, col, func, select
@@ -111,8 +112,8 @@ class Page:
         ids = [d.id or 0 for d in rows]
         rounds = {d.id or 0: d.round for d in rows}
         self.triggers: dict[int, list[tuple[str, bool, str]]] = {i: [] for i in ids}
-        self.evidence: dict[int, list[Evidence]] = {i: [] for i in ids}   # current round, oldest first
-        self.earlier: dict[int, list[Evidence]] = {i: [] for i in ids}    # earlier rounds (what a round keeps)
+        self.evidence: dict[int, list[Any]] = {i: [] for i in ids}   # Evidence rows: current round, oldest first
+        self.earlier: dict[int, list[Any]] = {i: [] for i in ids}    # earlier rounds (what a round keeps)
         self.statuses: dict[int, dict[str, str]] = {i: {} for i in ids}   # stage rows of decisions past round 1
         self.consultations: dict[int, dict[str, str]] = {}                # the current round's online consultation
         self.states = {d.id or 0: d.state for d in rows}
@@ -124,10 +125,14 @@ class Page:
         self._calendars: dict[tuple[str, str], WorkCalendar] = {}
         if not ids:
             return
-        for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
-            self.triggers[t.decision_id].append((t.name, t.value, t.reason))
+        for did, name, value, reason in s.exec(
+                select(TriggerDetermination.decision_id, TriggerDetermination.name, TriggerDetermination.value,
+                       TriggerDetermination.reason).where(col(TriggerDetermination.decision_id).in_(ids))):
+            self.triggers[did].append((name, value, reason))
         void = voided_ids(s, list(ids))  # a voided upload counts for no gate
-        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids)).order_by(col(Evidence.id))):
+        # plain rows (attributes as Evidence's), not ORM objects: a page reads thousands and never writes them
+        table = Evidence.__table__  # type: ignore[attr-defined]
+        for e in s.connection().execute(table.select().where(table.c.decision_id.in_(ids)).order_by(table.c.id)):
             if e.round == rounds[e.decision_id] and e.id not in void:
                 self.evidence[e.decision_id].append(e)
             elif e.round < rounds[e.decision_id]:
@@ -176,9 +181,9 @@ class Page:
                              calendar=self.calendar(profile), ledger=ledger, carried=carried,
                              consultation=self.consultations.get(did), today=clock.today())
 
-    def blocking(self, d: Decision) -> list[Unmet]:
-        """``service.blocking`` from the page's rows."""
-        profile = profile_of(d)
+    def blocking(self, d: Decision, profile: Profile | None = None) -> list[Unmet]:
+        """``service.blocking`` from the page's rows (`profile`: the decision's, when the caller has it)."""
+        profile = profile or profile_of(d)
         if d.state not in profile.stages:
             return []
         unmet, _dest, _skipped = gates.unmet_to_leave(profile, d.state, self.snapshot(d, profile))
