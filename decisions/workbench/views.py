@@ -270,8 +270,9 @@ plain `col LIKE` never reaches them: the planner cannot pick a trigram index for
 would read every entry: 250 ms at 100,000 instead of walking the newest decisions for the first page)."""
 
 def decisions(username: str, *, state: str | list[str] | None = None, query: str = "", limit: int = 50,
-              offset: int = 0, ids: list[int] | None = None) -> dict:
-    """Decisions the user may open, newest first, filtered by state and a title/code search."""
+              offset: int = 0, ids: list[int] | None = None, count: bool = True) -> dict:
+    """Decisions the user may open, newest first, filtered by state and a title/code search. ``count=False``: no
+    ``total`` (None), for a picker that shows the newest only (a count reads every visible decision)."""
     with UnitOfWork() as uow:
         s = uow.session
         q = select(Decision.id, Decision.code, Decision.title, Decision.state, Decision.updated_at, Office.code) \
@@ -298,7 +299,7 @@ def decisions(username: str, *, state: str | list[str] | None = None, query: str
             conds.append(or_(title.like(like), code.like(like)))
         for c in conds:
             q, cq = q.where(c), cq.where(c)
-        total = s.exec(cq).one()
+        total = s.exec(cq).one() if count else None
         rows = s.exec(q.order_by(col(Decision.id).desc()).offset(offset).limit(limit)).all()
         return {"total": total, "rows": [{"id": i, "code": c, "title": t, "state": st, "organ": o, "updated_at": u}
                                          for i, c, t, st, u, o in rows]}
