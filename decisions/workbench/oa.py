@@ -147,6 +147,7 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
         select(AuditEvent.chain, AuditEvent.detail).where(col(AuditEvent.chain).in_(ids), AuditEvent.action == "returned"))}
     scopes = scope.decision_scopes(s, rows, r.tree)
     profiles = _profiles(rows)
+    review_offices: dict[int, int | None] = {}  # one read of the registered reviewing office per organ
     base = _base_rows(s, r, rows, lang, profiles)
     out = []
     for d in rows:
@@ -157,7 +158,7 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
         unmet = [u.requirement for u in blocked]
         roles = rules.next_roles(profile, d.state, unmet, overdue=row["overdue"], archived=bool(d.archived_at),
                                  experts_assigned=(d.id or 0) in assigned)
-        mine = [x for x in roles if oa.applies_next(s, d, x, actor, scopes[d.id or 0])]
+        mine = [x for x in roles if oa.applies_next(s, d, x, actor, scopes[d.id or 0], review_offices)]
         flags = sorted(notices.get(d.id or 0, set()))
         if not mine and not flags:
             continue
