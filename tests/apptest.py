@@ -42,3 +42,15 @@ def shown(at: AppTest) -> str:
     for box in at.selectbox:
         parts += [str(o) for o in box.options]
     return "\n".join(parts)
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the tab `label` of the lazy tabs `key` (``st.tabs(key=..., on_change="rerun")``) as a click does:
+    only the selected tab's content runs."""
+    labels = [tab.label for tab in at.tabs]
+    match = next((x for x in labels if x == label or x.startswith(f"{label} (")), None)
+    assert match is not None, (label, labels)
+    at.session_state[key] = match
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -251,3 +251,21 @@ def test_the_dossier_tells_the_urge_and_the_instruction(org):
     pdf = archive.generate_dossier(w.id, as_user="mayor")["data"]
     text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(BytesIO(pdf)).pages)
     assert "批示：同意启动请抓紧" in text and "催办：本周报送建议" in text
+
+
+def test_a_legality_review_is_the_registered_reviewing_offices_todo(org):
+    """Who reviews is the organ's registered reviewing office (Art 25), read once per organ for the whole list:
+    every decision of the organ follows the register, and a change of the register shows at once."""
+    from decisions.accounts import service as directory
+    from decisions.procedure import registers
+
+    directory.add_office("CITY-LAW", "示例市政府法律顾问室", "department", parent="CITY")
+    directory.add_user("reviewer2", "reviewer2", "CITY-LAW", ["legality_reviewer"])
+    ids = []
+    for title in ("甲：城市更新专项规划", "乙：公共停车设施办法"):
+        w = Walker().new(title).walk_to("legality_review")
+        w.ev("legality_submission", submitted="2026-05-06")
+        ids.append(w.id)
+    assert set(ids) <= set(todo_ids("reviewer")) and not set(ids) & set(todo_ids("reviewer2"))
+    registers.set_review_office("CITY", "CITY-LAW", as_user="admin")
+    assert set(ids) <= set(todo_ids("reviewer2")) and not set(ids) & set(todo_ids("reviewer"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decisions.deadlines import views as deadline_views
 from decisions.oa import service as oa
-from tests.apptest import open_app, shown
+from tests.apptest import open_app, open_tab, shown
 from tests.helpers import Walker, set_now
 
 
 def tab_texts(at, index: int) -> str:  # noqa: ANN001
-    """What one tab of the page shows (its subheaders, captions, texts, alerts), markdown escapes removed."""
+    """What one tab of the page shows (its subheaders, captions, texts, alerts), markdown escapes removed; the tab
+    selected first (only the selected tab runs)."""
+    open_tab(at, "inbox_tabs", at.tabs[index].label)
     tab = at.tabs[index]
     parts = [str(e.value).replace("\\", "") for kind in ("subheader", "caption", "text", "error", "info", "markdown")
              for e in getattr(tab, kind)]
@@ -55,9 +57,10 @@ def test_overdue_report_is_a_todo_and_an_urge_opens_and_is_marked_read(org):
     assert not at.exception
     assert deadline_views.inbox("executor", unread_only=True) == []
     assert "已标为已读。" in shown(at)
+    assert [tab.label for tab in at.tabs][3] == "提醒通知 (0)" and at.tabs[3].info  # still on the notes tab
     # a notice's open button goes to its decision
     oa.urge(w.id, message="再次催办", as_user="mayor")
-    at = open_app("executor", "inbox")
+    at = open_tab(open_app("executor", "inbox"), "inbox_tabs", "提醒通知")
     note = deadline_views.inbox("executor", unread_only=True)[0]
     at.button(key=f"note_open_{note['id']}").click()
     at.run()
@@ -98,3 +101,22 @@ def test_decision_page_flow_instruction_urge_and_sheet(org):
     assert not [b for b in drafter.button if b.label in ("批示", "催办")]
     auditor = open_app("auditor", "decision", decision=w.id)
     assert any("原始审计事件" in e.label for e in auditor.expander)
+
+
+def test_inbox_runs_only_the_open_tab_and_pages_its_list(org):
+    for k in range(21):
+        Walker().new(f"第{k + 1:02d}号事项")   # the organ starts each: 21 rows in its 我发起的
+    at = open_app("organ", "inbox")
+    assert not at.tabs[2].subheader   # 我发起的 not selected: its list was not built
+    open_tab(at, "inbox_tabs", "我发起的")
+    assert not at.tabs[0].subheader and len(at.tabs[2].subheader) == 20
+    assert "共 21 项，逾期 0 项" in tab_texts(at, 2) and "第 1 页，共 2 页" in tab_texts(at, 2)
+    first = [e.value for e in at.tabs[2].subheader]
+    at.button(key="mine_next").click()
+    at.run()
+    second = [e.value for e in at.tabs[2].subheader]
+    assert len(second) == 1 and sorted(first + second) == [f"第{k + 1:02d}号事项" for k in range(21)]
+    assert "第 2 页，共 2 页" in tab_texts(at, 2) and at.button(key="mine_next").disabled
+    at.button(key="mine_prev").click()
+    at.run()
+    assert [e.value for e in at.tabs[2].subheader] == first

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from decisions.accounts import service as directory
 from decisions.procedure import service, views
-from tests.apptest import open_app, shown
+from tests.apptest import open_app, open_tab, shown
 from tests.helpers import PDF, Walker, set_now
 
 
@@ -124,7 +124,7 @@ def test_inbox_marks_overdue_execution_reports(walked):
 
 
 def test_inbox_open_button_goes_to_the_decision(walked):
-    at = app("organ")
+    at = open_tab(app("organ"), "inbox_tabs", "我发起的")  # only the selected tab runs
     key = next(b.key for b in at.button if b.label == "打开")
     at.button(key=key).click()
     at.run()

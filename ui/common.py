@@ -29,11 +29,13 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 # ----------------------------------------------------------------- language
 def lang() -> str:
-    if LANG_KEY not in st.session_state:
+    """The active language; one read of session state (pages ask it for every cell and line they show)."""
+    chosen = st.session_state.get(LANG_KEY)
+    if chosen is None:
         from decisions.storage.settings import get_settings
 
-        st.session_state[LANG_KEY] = get_settings().lang
-    return "en" if st.session_state[LANG_KEY] == "en" else "zh"
+        st.session_state[LANG_KEY] = chosen = get_settings().lang
+    return "en" if chosen == "en" else "zh"
 
 
 def t(key: str, **fmt: object) -> str:
@@ -436,9 +438,10 @@ def names() -> dict[str, str]:
     from decisions.workbench import views as workbench
 
     cache = st.session_state.setdefault("_names", {})
-    if lang() not in cache:
-        cache[lang()] = workbench.display_names(lang())
-    return cache[lang()]
+    language = lang()
+    if language not in cache:
+        cache[language] = workbench.display_names(language)
+    return cache[language]
 
 
 def name(key: object) -> str:
@@ -446,8 +449,9 @@ def name(key: object) -> str:
     if key is None:
         return ""
     k = str(key)
-    if k in names():
-        return names()[k]
+    known = names()
+    if k in known:
+        return known[k]
     from ui import i18n
 
     return i18n.enum_name(k, lang())
@@ -500,8 +504,9 @@ def cell(value: object) -> object:
     if value is None or isinstance(value, bool | int | float):
         return value
     v = str(value)
-    if v in names():
-        return names()[v]
+    known = names()
+    if v in known:
+        return known[v]
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?", v):
         return when(v)
     if lang() != "zh":

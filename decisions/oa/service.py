@@ -47,18 +47,24 @@ def next_of(s: Session, d: Decision) -> dict:
         d.state, roles, [u.requirement for u in unmet])}
 
 
-def applies_next(s: Session, d: Decision, role: str, actor: Actor, scope: DecisionScope) -> bool:
+def applies_next(s: Session, d: Decision, role: str, actor: Actor, scope: DecisionScope,
+                 review_offices: dict[int, int | None] | None = None) -> bool:
     """Does `role` of `actor` make them one who acts next, once `role` is among the next roles? Within the role's
     scope; an expert only if assigned to the panel (Art 20); a legality reviewer only of the organ's registered
-    reviewing office, when one is registered (Art 25)."""
+    reviewing office, when one is registered (Art 25). `review_offices`: a memo (organ id → its reviewing
+    office's id) kept by a caller asking for many decisions in one transaction (my tasks: one read per organ,
+    not two per decision)."""
     if role not in actor.roles or not role_applies(role, actor, scope):
         return False
     if role == "expert":
         return s.exec(select(ExpertAssignment.id).where(ExpertAssignment.decision_id == d.id,
                                                         ExpertAssignment.user_id == actor.user_id)).first() is not None
     if role == "legality_reviewer":
-        office = registers.review_office_of(s, d.organ_id)
-        return office is None or office.id == actor.office_id
+        memo = {} if review_offices is None else review_offices
+        if d.organ_id not in memo:
+            office = registers.review_office_of(s, d.organ_id)
+            memo[d.organ_id] = office.id if office else None
+        return memo[d.organ_id] is None or memo[d.organ_id] == actor.office_id
     return True
 
 

@@ -30,6 +30,7 @@ from decisions.records.models import AuditEvent
 from decisions.storage.unit_of_work import UnitOfWork
 from decisions.workbench.views import AUDIT_ACTIONS, ROLE_NAMES_EN, ROLE_STATES, SIDE_STATE_NAMES, Page
 from pdf import events as prose
+from workflow.profiles import Profile
 
 TABS = ("todo", "done", "mine")
 SORTS = ("due", "updated")
@@ -49,10 +50,12 @@ def action_name(action: str, lang: str = "zh") -> str:
 
 # ----------------------------------------------------------------- the three lists
 def worklist(username: str, *, tab: str = "todo", state: str | None = None, organ: str | None = None,
-             overdue_only: bool = False, sort: str = "due", lang: str = "zh", limit: int = 100) -> dict:
+             overdue_only: bool = False, sort: str = "due", lang: str = "zh", limit: int = 100,
+             offset: int = 0) -> dict:
     """One tab of the inbox: rows with the decision, its stage, organ, next due date (overdue marked), its last
     change, and per tab what to do (待办), what this user did and when (已办). Filters: stage key, organ code,
-    overdue only; sort by due date (soonest first) or last change (newest first)."""
+    overdue only; sort by due date (soonest first) or last change (newest first). ``offset``/``limit``: the
+    page of rows shown (``total`` and ``overdue`` count them all)."""
     if tab not in TABS:
         raise BadInput(f"未知列表 / unknown tab {tab!r}; expected one of {', '.join(TABS)}")
     if sort not in SORTS:
@@ -73,17 +76,30 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
         shown.sort(key=lambda x: (x["due"] is None, x["due"] or "", x["id"]))
     else:
         shown.sort(key=lambda x: x["updated_at"] or "", reverse=True)
-    return {"tab": tab, "total": len(shown), "rows": shown[:limit], "overdue": sum(x["overdue"] for x in shown),
+    return {"tab": tab, "total": len(shown), "rows": shown[max(0, offset):max(0, offset) + limit], "overdue": sum(x["overdue"] for x in shown),
             "states": [{"key": k, "name": n} for k, n in states], "organs": [{"code": c, "name": n} for c, n in organs]}
 
 
-def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str) -> dict[int, dict]:
+def _profiles(rows: list[Decision]) -> dict[int, Profile]:
+    """Each decision's profile, looked up once per (name, version) rather than per decision and use."""
+    known: dict[tuple[str, str], Profile] = {}
+    out = {}
+    for d in rows:
+        key = (d.profile_name, d.profile_version)
+        if key not in known:
+            known[key] = profile_of(d)
+        out[d.id or 0] = known[key]
+    return out
+
+
+def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str,
+               profiles: dict[int, Profile]) -> dict[int, dict]:
     """Each decision's common columns, its due dates read for the whole page (workbench.Page)."""
     page = Page(s, rows)
     organs = {o.id: o for o in s.exec(select(Office).where(col(Office.id).in_({d.organ_id for d in rows})))}
     out = {}
     for d in rows:
-        profile = profile_of(d)
+        profile = profiles[d.id or 0]
         st = profile.stages.get(d.state)
         dues = deadline_views.upcoming(s, d, profile, lang, page)
         organ = organs.get(d.organ_id)
@@ -130,17 +146,19 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
     returned = {(c, (e or {}).get("round")) for c, e in s.exec(
         select(AuditEvent.chain, AuditEvent.detail).where(col(AuditEvent.chain).in_(ids), AuditEvent.action == "returned"))}
     scopes = scope.decision_scopes(s, rows, r.tree)
-    base = _base_rows(s, r, rows, lang)
+    profiles = _profiles(rows)
+    review_offices: dict[int, int | None] = {}  # one read of the registered reviewing office per organ
+    base = _base_rows(s, r, rows, lang, profiles)
     out = []
     for d in rows:
         row = base[d.id or 0]
         page: Page = row.pop("_page")
-        profile = profile_of(d)
-        blocked = page.blocking(d)
+        profile = profiles[d.id or 0]
+        blocked = page.blocking(d, profile)
         unmet = [u.requirement for u in blocked]
         roles = rules.next_roles(profile, d.state, unmet, overdue=row["overdue"], archived=bool(d.archived_at),
                                  experts_assigned=(d.id or 0) in assigned)
-        mine = [x for x in roles if oa.applies_next(s, d, x, actor, scopes[d.id or 0])]
+        mine = [x for x in roles if oa.applies_next(s, d, x, actor, scopes[d.id or 0], review_offices)]
         flags = sorted(notices.get(d.id or 0, set()))
         if not mine and not flags:
             continue
@@ -166,7 +184,7 @@ def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_o
         dq = dq.where(visible)
     rows = list(s.exec(dq))
     events = {e.id: e for e in s.exec(select(AuditEvent).where(col(AuditEvent.id).in_(list(newest.values()))))}
-    base = _base_rows(s, r, rows, lang)
+    base = _base_rows(s, r, rows, lang, _profiles(rows))
     out = []
     for d in rows:
         row = base[d.id or 0]

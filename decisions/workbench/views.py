@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, literal_column, or_
 from sqlmodel import Session, col, func, select
@@ -111,8 +112,8 @@ class Page:
         ids = [d.id or 0 for d in rows]
         rounds = {d.id or 0: d.round for d in rows}
         self.triggers: dict[int, list[tuple[str, bool, str]]] = {i: [] for i in ids}
-        self.evidence: dict[int, list[Evidence]] = {i: [] for i in ids}   # current round, oldest first
-        self.earlier: dict[int, list[Evidence]] = {i: [] for i in ids}    # earlier rounds (what a round keeps)
+        self.evidence: dict[int, list[Any]] = {i: [] for i in ids}   # Evidence rows: current round, oldest first
+        self.earlier: dict[int, list[Any]] = {i: [] for i in ids}    # earlier rounds (what a round keeps)
         self.statuses: dict[int, dict[str, str]] = {i: {} for i in ids}   # stage rows of decisions past round 1
         self.consultations: dict[int, dict[str, str]] = {}                # the current round's online consultation
         self.states = {d.id or 0: d.state for d in rows}
@@ -124,11 +125,15 @@ class Page:
         self._calendars: dict[tuple[str, str], WorkCalendar] = {}
         if not ids:
             return
-        for t in s.exec(select(TriggerDetermination).where(col(TriggerDetermination.decision_id).in_(ids))):
-            self.triggers[t.decision_id].append((t.name, t.value, t.reason))
-        # a voided upload counts for no gate, in this round or carried over from an earlier one
-        for e in s.exec(select(Evidence).where(col(Evidence.decision_id).in_(ids), live_evidence())
-                        .order_by(col(Evidence.id))):
+        for did, name, value, reason in s.exec(
+                select(TriggerDetermination.decision_id, TriggerDetermination.name, TriggerDetermination.value,
+                       TriggerDetermination.reason).where(col(TriggerDetermination.decision_id).in_(ids))):
+            self.triggers[did].append((name, value, reason))
+        # a voided upload counts for no gate, in this round or carried over from an earlier one;
+        # plain rows (attributes as Evidence's), not ORM objects: a page reads thousands and never writes them
+        table = Evidence.__table__  # type: ignore[attr-defined]
+        for e in s.connection().execute(table.select().where(table.c.decision_id.in_(ids), live_evidence())
+                                        .order_by(table.c.id)):
             if e.round == rounds[e.decision_id]:
                 self.evidence[e.decision_id].append(e)
             elif e.round < rounds[e.decision_id]:
@@ -177,9 +182,9 @@ class Page:
                              calendar=self.calendar(profile), ledger=ledger, carried=carried,
                              consultation=self.consultations.get(did), today=clock.today())
 
-    def blocking(self, d: Decision) -> list[Unmet]:
-        """``service.blocking`` from the page's rows."""
-        profile = profile_of(d)
+    def blocking(self, d: Decision, profile: Profile | None = None) -> list[Unmet]:
+        """``service.blocking`` from the page's rows (`profile`: the decision's, when the caller has it)."""
+        profile = profile or profile_of(d)
         if d.state not in profile.stages:
             return []
         unmet, _dest, _skipped = gates.unmet_to_leave(profile, d.state, self.snapshot(d, profile))
@@ -266,8 +271,9 @@ plain `col LIKE` never reaches them: the planner cannot pick a trigram index for
 would read every entry: 250 ms at 100,000 instead of walking the newest decisions for the first page)."""
 
 def decisions(username: str, *, state: str | list[str] | None = None, query: str = "", limit: int = 50,
-              offset: int = 0, ids: list[int] | None = None) -> dict:
-    """Decisions the user may open, newest first, filtered by state and a title/code search."""
+              offset: int = 0, ids: list[int] | None = None, count: bool = True) -> dict:
+    """Decisions the user may open, newest first, filtered by state and a title/code search. ``count=False``: no
+    ``total`` (None), for a picker that shows the newest only (a count reads every visible decision)."""
     with UnitOfWork() as uow:
         s = uow.session
         q = select(Decision.id, Decision.code, Decision.title, Decision.state, Decision.updated_at, Office.code) \
@@ -294,7 +300,7 @@ def decisions(username: str, *, state: str | list[str] | None = None, query: str
             conds.append(or_(title.like(like), code.like(like)))
         for c in conds:
             q, cq = q.where(c), cq.where(c)
-        total = s.exec(cq).one()
+        total = s.exec(cq).one() if count else None
         rows = s.exec(q.order_by(col(Decision.id).desc()).offset(offset).limit(limit)).all()
         return {"total": total, "rows": [{"id": i, "code": c, "title": t, "state": st, "organ": o, "updated_at": u}
                                          for i, c, t, st, u, o in rows]}

@@ -13,7 +13,7 @@ from ui.common import escape, t
 user = common.require_user()
 common.show_flash()
 st.title(t("nav_decision"))
-recent = workbench.decisions(user["username"], limit=50)["rows"]
+recent = workbench.decisions(user["username"], limit=50, count=False)["rows"]
 current = st.session_state.get(common.DECISION_KEY)
 if current and current not in [r["id"] for r in recent]:
     recent.insert(0, {"id": current, "code": "", "title": ""})

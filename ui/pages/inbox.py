@@ -1,6 +1,9 @@
 """我的待办 / My work, as an OA system has it: 待办 (where this user acts next, with 督办/催办/批示 notices),
 已办 (what this user did, newest first), 我发起的 (what this user started), and the notifications (each opens its
-decision and can be marked read). Filters by stage, organ and overdue; sorting by due date or last change."""
+decision and can be marked read). Filters by stage, organ and overdue; sorting by due date or last change.
+
+Only the open tab runs (``st.tabs(on_change="rerun")``: each tab is a list the server builds) and a list shows
+``PAGE_SIZE`` rows at a time with 上一页 / 下一页, so a run renders one page of one list."""
 
 from __future__ import annotations
 
@@ -16,9 +19,15 @@ user = common.require_user()
 common.show_flash()
 st.title(t("inbox_title"))
 
+PAGE_SIZE = 20
+TABS_KEY = "inbox_tabs"
+
 notes = deadline_views.inbox(user["username"], unread_only=True, limit=50)
+chosen_tab = st.session_state.get(TABS_KEY)
+if isinstance(chosen_tab, str) and chosen_tab.startswith(f"{t('tab_notes')} ("):
+    st.session_state[TABS_KEY] = f"{t('tab_notes')} ({len(notes)})"  # the count changed (one marked read): stay
 tab_todo, tab_done, tab_mine, tab_notes = st.tabs(
-    [t("tab_todo"), t("tab_done"), t("tab_mine"), f"{t('tab_notes')} ({len(notes)})"], key="inbox_tabs")
+    [t("tab_todo"), t("tab_done"), t("tab_mine"), f"{t('tab_notes')} ({len(notes)})"], key=TABS_KEY, on_change="rerun")
 
 
 def filters(tab: str, data_states: list[dict], data_organs: list[dict]) -> dict:
@@ -43,9 +52,33 @@ def rows_of(tab: str) -> dict:
     chosen = {"state": ss.get(f"{tab}_stage") or None, "organ": ss.get(f"{tab}_organ") or None,
               "overdue_only": bool(ss.get(f"{tab}_overdue")),
               "sort": ss.get(f"{tab}_sort") or ("due" if tab == "todo" else "updated")}
-    data = oa.worklist(user["username"], tab=tab, lang=common.lang(), **chosen)
+    page = max(1, int(ss.get(f"{tab}_pg", 1)))
+    data = oa.worklist(user["username"], tab=tab, lang=common.lang(), offset=(page - 1) * PAGE_SIZE,
+                       limit=PAGE_SIZE, **chosen)
+    pages = max(1, -(-data["total"] // PAGE_SIZE))
+    if page > pages:  # the list shrank (a filter, a task done): its last page
+        ss[f"{tab}_pg"] = page = pages
+        data = oa.worklist(user["username"], tab=tab, lang=common.lang(), offset=(page - 1) * PAGE_SIZE,
+                           limit=PAGE_SIZE, **chosen)
+    data["page"], data["pages"] = page, pages
     filters(tab, data["states"], data["organs"])
     return data
+
+
+def _step(key: str, by: int) -> None:
+    st.session_state[key] = max(1, int(st.session_state.get(key, 1)) + by)
+
+
+def pager(tab: str, data: dict) -> None:
+    """上一页 / 第 n 页，共 m 页 / 下一页 under a list longer than one page."""
+    if data["pages"] <= 1:
+        return
+    nav = st.columns([1, 2, 1])
+    nav[0].button(t("prev_page"), key=f"{tab}_prev", on_click=_step, args=(f"{tab}_pg", -1),
+                  disabled=data["page"] <= 1, icon=":material/chevron_left:")
+    nav[1].caption(t("page_n", page=data["page"], pages=data["pages"]))
+    nav[2].button(t("next_page"), key=f"{tab}_next", on_click=_step, args=(f"{tab}_pg", 1),
+                  disabled=data["page"] >= data["pages"], icon=":material/chevron_right:")
 
 
 def due_lines(row: dict, alert: bool) -> None:
@@ -89,15 +122,11 @@ def show(tab: str) -> None:
                 if st.button(t("open"), key=f"open_{tab}_{row['id']}",
                              type="primary" if tab == "todo" else "secondary"):
                     links.open_decision(row["id"])
+    pager(tab, data)
 
 
-with tab_todo:
-    show("todo")
-with tab_done:
-    show("done")
-with tab_mine:
-    show("mine")
-with tab_notes:
+def show_notes() -> None:
+    """The unread notifications, each opening its decision or marked read."""
     if not notes:
         st.info(t("notes_empty"))
     for n in notes:
@@ -114,3 +143,12 @@ with tab_notes:
                 if ok:
                     common.flash(t("marked_read"))
                     st.rerun()
+
+
+for tab, container in (("todo", tab_todo), ("done", tab_done), ("mine", tab_mine)):
+    if container.open is not False:  # the selected tab (None: state not tracked, every tab runs)
+        with container:
+            show(tab)
+if tab_notes.open is not False:
+    with tab_notes:
+        show_notes()
