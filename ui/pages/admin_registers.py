@@ -36,11 +36,12 @@ with tab_members:
     common.table([{t("name"): people[m["user"]]["name"] if m["user"] in people else m["name"],
                    t("username"): m["user"], t("member_title"): m["title"], t("is_head"): "✓" if m["head"] else "",
                    t("from_date"): m["from"], t("to_date"): m["to"] or "—"} for m in register["members"]],
-                 hide_index=True, width="stretch")
+                 keep=(t("username"),), hide_index=True, width="stretch")
     st.subheader(t("add_member"))
     with st.form("reg_member_add"):
         who = st.selectbox(t("username") + " *", list(people), index=None, key="reg_user",
-                           format_func=lambda n: f"{people[n]['name']}（{n}）· {people[n]['office_name']}")
+                           format_func=lambda n: f"{people[n]['name']}（{n}）· {people[n]['office_name']}",
+                           placeholder=common.choose())
         title = st.text_input(t("member_title"), key="reg_title")
         start = st.date_input(t("from_date") + " *", value=None, key="reg_from", format="YYYY-MM-DD")
         head = st.checkbox(t("is_head"), key="reg_head")
@@ -53,14 +54,15 @@ with tab_members:
             ok, res = common.call(registers.register_member, organ, who, from_date=start.isoformat(), title=title,
                                   head=head, as_user=me, where=slot)
             if ok:
-                common.flash(t("member_added", username=who))
+                common.flash(t("member_added", username=f"{people[who]['name']}（{who}）"))
                 st.rerun()
     sitting = [m["user"] for m in register["members"] if not m["to"]]
     if sitting:
         st.subheader(t("member_leaves"))
         with st.form("reg_member_leave"):
             leaving = st.selectbox(t("username") + " *", sitting, index=None, key="reg_leaving",
-                                   format_func=lambda n: f"{people[n]['name']}（{n}）" if n in people else n)
+                                   format_func=lambda n: f"{people[n]['name']}（{n}）" if n in people else n,
+                                   placeholder=common.choose())
             end = st.date_input(t("to_date") + " *", value=None, key="reg_to", format="YYYY-MM-DD")
             l_slot = st.empty()
             leave = st.form_submit_button(t("member_leaves"))
@@ -83,7 +85,8 @@ with tab_review:
     if admin.may(user["roles"], "review_office"):
         with st.form("reg_review_office"):
             office = st.selectbox(t("office") + " *", [c for c in offices if c != organ], index=None,
-                                  format_func=lambda c: offices[c], key="reg_review")
+                                  format_func=lambda c: offices[c], key="reg_review",
+                                  placeholder=common.choose())
             r_slot = st.empty()
             save = st.form_submit_button(t("set_review_office"), type="primary")
         if save:
@@ -97,4 +100,4 @@ with tab_review:
 
 with tab_pool:
     common.table([{t("name"): e["name"], t("username"): e["username"], t("office"): e["office_name"]}
-                  for e in admin.expert_pool()], hide_index=True, width="stretch")
+                  for e in admin.expert_pool()], keep=(t("username"),), hide_index=True, width="stretch")

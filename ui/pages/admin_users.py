@@ -34,16 +34,17 @@ with tab_users:
     common.table([{t("username"): u["username"], t("name"): u["name"], t("office"): u["office_name"],
                    t("roles"): "、".join(role_names.get(r, r) for r in u["roles"]), t("active"): state_of(u),
                    t("login_state"): t("user_locked") if u["locked"] else t("user_ok")} for u in users],
-                 hide_index=True, width="stretch")
+                 keep=(t("username"),), hide_index=True, width="stretch")
 
     st.subheader(t("add_user"))
     with st.form("admin_add_user", clear_on_submit=False):
         new_username = st.text_input(t("username") + " *", key="au_username")
         new_name = st.text_input(t("name") + " *", key="au_name")
         new_office = st.selectbox(t("office") + " *", list(office_names), index=None,
-                                  format_func=lambda c: office_names[c], key="au_office")
+                                  format_func=lambda c: office_names[c], key="au_office",
+                                  placeholder=common.choose())
         new_roles = st.multiselect(t("roles") + " *", list(role_names), format_func=lambda r: role_names[r],
-                                   key="au_roles")
+                                   key="au_roles", placeholder=common.choose())
         new_password = st.text_input(t("initial_password") + " *", type="password", key="au_password")
         slot = st.empty()
         create = st.form_submit_button(t("create"), type="primary")
@@ -61,7 +62,8 @@ with tab_users:
     st.subheader(t("manage_user"))
     by_name = {u["username"]: u for u in users}
     chosen = st.selectbox(t("choose_user"), list(by_name), index=None, key="au_manage",
-                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}")
+                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}",
+                          placeholder=common.choose())
     if chosen:
         target = by_name[chosen]
         roles_now = st.multiselect(t("roles"), list(role_names), default=target["roles"],
@@ -105,7 +107,7 @@ with tab_users:
 with tab_offices:
     common.table([{t("office_code"): o["code"], t("office_name"): o["name"], t("level"): o["level"],
                    t("parent"): o["parent"], t("profile"): o["profile"]} for o in offices],
-                 hide_index=True, width="stretch")
+                 keep=(t("office_code"),), hide_index=True, width="stretch")
     st.subheader(t("add_office"))
     levels = {lv["key"]: lv["name"] for lv in admin.levels(common.lang())}
     titles = admin.profile_names(common.lang())
@@ -114,7 +116,7 @@ with tab_offices:
         code = st.text_input(t("office_code") + " *", key="ao_code")
         oname = st.text_input(t("office_name") + " *", key="ao_name")
         level = st.selectbox(t("level") + " *", list(levels), index=None, format_func=lambda k: levels[k],
-                             key="ao_level")
+                             key="ao_level", placeholder=common.choose())
         parent = st.selectbox(t("parent"), ["", *office_names], key="ao_parent",
                               format_func=lambda c: office_names.get(c, t("no_parent")))
         profile = st.selectbox(t("profile"), profile_choices, key="ao_profile",
