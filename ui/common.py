@@ -502,11 +502,6 @@ def table(rows: list[dict], *, keep: tuple[str, ...] = (), **kwargs: Any) -> Any
     return st.dataframe([{k: v if k in keep else cell(v) for k, v in r.items()} for r in rows], **kwargs)
 
 
-def choose() -> str:
-    """The placeholder of an empty choice box (Streamlit's own is English)."""
-    return t("choose")
-
-
 def meta_text(meta: dict) -> str:
     """An evidence item's metadata as 名称：值 pairs (keys and enum values named), never JSON, in Chinese."""
     import json

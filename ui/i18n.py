@@ -477,7 +477,6 @@ S.update({
     "initial_password": ("初始密码（至少12位，不能全为数字）", "Initial password (at least 12 characters, not all digits)"),
     "user_created": ("已新建用户 {username}。", "User {username} created."),
     "manage_user": ("管理用户", "Manage a user"),
-    "choose": ("请选择", "Choose"),
     "choose_user": ("选择用户", "Choose a user"),
     "save_roles": ("保存角色", "Save the roles"),
     "roles_saved": ("已保存 {username} 的角色。", "Roles of {username} saved."),

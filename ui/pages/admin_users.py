@@ -41,10 +41,9 @@ with tab_users:
         new_username = st.text_input(t("username") + " *", key="au_username")
         new_name = st.text_input(t("name") + " *", key="au_name")
         new_office = st.selectbox(t("office") + " *", list(office_names), index=None,
-                                  format_func=lambda c: office_names[c], key="au_office",
-                                  placeholder=common.choose())
+                                  format_func=lambda c: office_names[c], key="au_office")
         new_roles = st.multiselect(t("roles") + " *", list(role_names), format_func=lambda r: role_names[r],
-                                   key="au_roles", placeholder=common.choose())
+                                   key="au_roles")
         new_password = st.text_input(t("initial_password") + " *", type="password", key="au_password")
         slot = st.empty()
         create = st.form_submit_button(t("create"), type="primary")
@@ -62,8 +61,7 @@ with tab_users:
     st.subheader(t("manage_user"))
     by_name = {u["username"]: u for u in users}
     chosen = st.selectbox(t("choose_user"), list(by_name), index=None, key="au_manage",
-                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}",
-                          placeholder=common.choose())
+                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}")
     if chosen:
         target = by_name[chosen]
         roles_now = st.multiselect(t("roles"), list(role_names), default=target["roles"],
@@ -116,7 +114,7 @@ with tab_offices:
         code = st.text_input(t("office_code") + " *", key="ao_code")
         oname = st.text_input(t("office_name") + " *", key="ao_name")
         level = st.selectbox(t("level") + " *", list(levels), index=None, format_func=lambda k: levels[k],
-                             key="ao_level", placeholder=common.choose())
+                             key="ao_level")
         parent = st.selectbox(t("parent"), ["", *office_names], key="ao_parent",
                               format_func=lambda c: office_names.get(c, t("no_parent")))
         profile = st.selectbox(t("profile"), profile_choices, key="ao_profile",
