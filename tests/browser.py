@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.streamlit_server import CHROMIUM_ARGS
@@ -186,12 +187,18 @@ class Browser:
 
         expect(self.main().get_by_text(text).first).to_be_visible(timeout=20000)
 
-    def table_text(self) -> str:
-        """The text of the visible tables (st.dataframe draws on a canvas; its grid cells are in the DOM)."""
-        self.page.wait_for_timeout(300)
-        grids = self.main().locator('[data-testid="stDataFrame"]').filter(visible=True)
-        return "\n".join(" ".join(g.locator('[role="gridcell"], [role="columnheader"]').all_inner_texts())
-                         for g in grids.all())
+    def table_text(self, until: Callable[[str], bool] = lambda _text: True) -> str:
+        """The text of the visible tables (st.dataframe draws on a canvas; its grid cells are in the DOM), once
+        `until` holds of it or after 20 s (a table may be drawn a moment after the run has ended)."""
+        text = ""
+        for _ in range(60):
+            self.page.wait_for_timeout(300)
+            grids = self.main().locator('[data-testid="stDataFrame"]').filter(visible=True).all()
+            text = "\n".join(" ".join(g.locator('[role="gridcell"], [role="columnheader"]').all_inner_texts())
+                             for g in grids)
+            if until(text):
+                break
+        return text
 
     # ------------------------------------------------------------- the decision page
     def open_decision(self, code: str) -> None:

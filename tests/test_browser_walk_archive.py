@@ -402,7 +402,7 @@ def enter_registers(b: Walk) -> None:
 
     b.nav("登记簿")
     b.select("决策机关", "广州市花都区人民政府")
-    before = b.table_text()
+    before = b.table_text(lambda text: text.count("2026年2月28日") == len(OLD_TERM))
     assert before.count("2026年2月28日") == len(OLD_TERM) and "周涛" not in before, before  # the old term ended
     b.shot("register-before")
     for user, name, title, head in NEW_TERM:  # the head last: the form keeps its tick after a save
@@ -413,7 +413,7 @@ def enter_registers(b: Walk) -> None:
             b.checkbox("行政首长")
         b.button("登记组成人员")
         b.expect_text(f"已登记 {name}")
-    after = b.table_text()
+    after = b.table_text(lambda text: text.count("2026年3月1日") == len(NEW_TERM))
     assert after.count("2026年3月1日") == len(NEW_TERM) and "周涛" in after, after
     b.shot("members-registered")
 
