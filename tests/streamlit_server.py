@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,12 +73,15 @@ def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: 
 
 
 @contextmanager
-def demo_server(env: Path, log_path: Path, now: str) -> Iterator[str]:
-    """The demo loaded into the test's deployment (`env`: SQLite or PostgreSQL) and served at the clock `now`."""
+def demo_server(env: Path, log_path: Path, now: str, prepare: Callable[[], None] | None = None) -> Iterator[str]:
+    """The demo loaded into the test's deployment (`env`: SQLite or PostgreSQL) and served at the clock `now`;
+    `prepare` (through the use cases) changes the demo into the state a walk starts from."""
     from decisions import demo
     from decisions.storage.db import get_engine
 
     demo.load()
+    if prepare is not None:
+        prepare()
     get_engine().dispose()
     environ = juece_environ(DATA_DIR=str(env), DATABASE_URL=os.environ["JUECE_DATABASE_URL"], NOW=now)
     with streamlit_server(environ, log_path) as url:

@@ -9,19 +9,12 @@ $JUECE_TEST_OUTPUT), and the test fails as soon as a page shows a Streamlit exce
 from __future__ import annotations
 
 import os
-import re
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, demo_server
-
-ARGS = CHROMIUM_ARGS
-PASSWORD = "juece-demo-2026"
-NOW = "2026-03-02T09:00:00+08:00"
-CODE = "HD-2026-00007"  # the demo holds decisions 1-6; the walk creates the seventh
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.browser import ARGS, CODE, NOW, PDF, Browser, field, kind_name
+from tests.streamlit_server import CHROMIUM, ROOT, demo_server
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
 
@@ -31,171 +24,6 @@ def server(env: Path, tmp_path: Path):
     """The demo deployment (loaded into the `env` deployment) served by streamlit on a free port."""
     with demo_server(env, tmp_path / "streamlit.log", NOW) as url:
         yield url
-
-
-def kind_name(kind: str) -> str:
-    """The evidence kind as the Chinese UI names it (no keys on screen)."""
-    from workflow import profiles
-
-    return profiles.load("state-council-2019").kinds[kind].name_zh
-
-
-def field(key: str) -> re.Pattern[str]:
-    """A metadata field's label in the Chinese UI: its name, then " *" or a condition."""
-    from ui.i18n import KEY_LABELS
-
-    return re.compile(rf"^{re.escape(KEY_LABELS[key])}(\s|（|$)")
-
-
-class Browser:
-    """Small helpers over a Playwright page that wait for each Streamlit run and check for exceptions."""
-
-    def __init__(self, page, url: str, out: Path):  # noqa: ANN001
-        self.page, self.url, self.out, self.n = page, url, out, 0
-        self.user = "public"
-
-    def idle(self) -> None:
-        t0 = time.time()
-        self.page.wait_for_timeout(120)
-        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)
-        self.page.wait_for_timeout(120)
-        if os.environ.get("WALK_TIMING"):
-            print(f"IDLE {time.time() - t0:6.2f}", flush=True)
-        exc = self.page.locator('[data-testid="stException"]')
-        if exc.count():
-            self.shot("exception")
-            raise AssertionError(f"Streamlit exception on the page: {exc.first.inner_text()}")
-
-    def shot(self, name: str) -> Path:
-        """A full-page screenshot once the page's charts, diagrams and tables have been drawn."""
-        for sel in ('[data-testid="stVegaLiteChart"]', '[data-testid="stGraphVizChart"]'):
-            for chart in self.main().locator(sel).filter(visible=True).all():
-                chart.locator("svg, canvas").first.wait_for(timeout=15000)
-        self.page.wait_for_timeout(400)
-        self.n += 1
-        path = self.out / f"{self.n:02d}-{self.user}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def main(self):  # noqa: ANN201
-        return self.page.locator('[data-testid="stMain"]')
-
-    def login(self, user: str) -> None:
-        self.page.get_by_label("用户名").fill(user)
-        self.page.get_by_label("密码").fill(PASSWORD)
-        self.main().get_by_role("button", name="登录", exact=True).click()
-        self.user = user
-        self.idle()
-        self.expect_text("我的待办")
-
-    def logout(self) -> None:
-        self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
-        self.user = "public"
-        self.idle()
-
-    def nav(self, title: str) -> None:
-        self.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-        self.idle()
-
-    def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name).click()
-        self.page.wait_for_timeout(300)
-
-    def button(self, name: str) -> None:
-        self.main().get_by_role("button", name=name).filter(visible=True).first.click()
-        self.idle()
-
-    def fill(self, label: str, value: str) -> None:
-        box = self.main().get_by_label(label).filter(visible=True).first
-        box.fill(value)
-        box.press("Tab")
-        self.idle()
-
-    def date(self, label: str, iso: str) -> None:
-        """A date field (react-aria segments, YYYY-MM-DD): focus the year segment and type the digits."""
-        box = self.main().get_by_label(label).filter(visible=True).first
-        box.locator('[role="spinbutton"]').first.click()
-        self.page.keyboard.type(iso.replace("-", ""), delay=30)
-        self.page.keyboard.press("Tab")
-        self.page.keyboard.press("Escape")
-        self.idle()
-        if self.page.get_by_role("dialog").count():
-            self.page.keyboard.press("Escape")
-            self.page.wait_for_timeout(200)
-
-    def select(self, label: str, option: str) -> None:
-        box = self.main().get_by_label(label).filter(visible=True).first
-        box.click()
-        self.page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
-        self.idle()
-
-    def radio(self, group: str, option: str) -> None:
-        self.main().get_by_role("radiogroup", name=group).filter(visible=True).first.get_by_text(
-            option, exact=True).click()
-        self.idle()
-
-    def upload(self, path: Path) -> None:
-        self.main().locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
-        self.idle()
-
-    def expect_text(self, text: str) -> None:
-        from playwright.sync_api import expect
-
-        expect(self.main().get_by_text(text).first).to_be_visible(timeout=20000)
-
-    def open_decision(self, code: str) -> None:
-        self.nav("决策详情")
-        self.select("选择决策", code)
-
-    def advance(self) -> None:
-        self.tab("概况")
-        self.button("推进到下一阶段")
-        self.expect_text("已推进")
-
-    def evidence(self, kind: str, file: Path, **fields: object) -> None:
-        """Attach one evidence item on the decision page: choose the kind, fill its form, upload, save."""
-        self.tab("材料")
-        self.select("材料类型", kind_name(kind))
-        for key, value in fields.items():
-            if isinstance(value, tuple):  # ("select"|"radio"|"date", value)
-                how, v = value
-                {"select": self.select, "radio": self.radio, "date": self.date}[how](field(key), v)
-            else:
-                self.fill(field(key), str(value))
-        self.upload(file)
-        self.save_evidence()
-
-    def save_evidence(self) -> None:
-        """Press 保存材料 and wait for the saved note, answering the duplicate question if the page asks it."""
-        from playwright.sync_api import expect
-
-        self.button("保存材料")
-        # the walk attaches one sample file for several kinds of a stage: the page asks first (same SHA-256);
-        # wait for either outcome (on a busy machine the rerun may start after idle() has returned)
-        again = self.main().get_by_role("button", name="仍要上传")
-        expect(self.main().get_by_text("材料已保存").or_(again).first).to_be_visible(timeout=30000)
-        if again.count():
-            self.expect_text("此文件已上传过，仍要再次上传吗？")
-            self.button("仍要上传")
-        self.expect_text("材料已保存")
-
-
-if os.environ.get("WALK_TIMING"):
-    import functools
-
-    def _timed(fn):  # noqa: ANN001, ANN202
-        @functools.wraps(fn)
-        def inner(*a, **k):  # noqa: ANN002, ANN003, ANN202
-            t0 = time.time()
-            try:
-                return fn(*a, **k)
-            finally:
-                print(f"STEP {fn.__name__} {time.time() - t0:6.2f}", flush=True)
-        return inner
-
-    for _name in ("shot", "login", "logout", "nav", "tab", "button", "fill", "date", "select", "radio", "upload",
-                  "expect_text"):
-        setattr(Browser, _name, _timed(getattr(Browser, _name)))
 
 
 def test_walk_one_decision_from_proposal_to_publication(server: str, tmp_path: Path) -> None:
@@ -217,7 +45,7 @@ def test_walk_one_decision_from_proposal_to_publication(server: str, tmp_path: P
         b = Browser(page, server, out)
         page.goto(server, wait_until="networkidle")
         try:
-            walk(b, page, doc, bad, title)
+            walk(b, doc, bad, title)
         except Exception:
             b.shot("failure")
             raise
@@ -228,7 +56,7 @@ def test_walk_one_decision_from_proposal_to_publication(server: str, tmp_path: P
     assert len(shots) >= 18, [s.name for s in shots]
 
 
-def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: ANN001
+def walk(b: Browser, doc: Path, bad: Path, title: str) -> None:
     """The walk itself: every step by the user whose role it is."""
     b.idle()
     b.shot("login")
@@ -298,25 +126,15 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
 
     # 3. the legal adviser and the legality reviewer of the 司法局 (Art 25-28)
     b.login("sfj_adviser")
-    b.nav("合法性审查")
-    b.select("选择决策", CODE)
-    b.fill("意见内容", "经审查，草案符合《道路交通安全法》等规定。")
-    b.button("提交法律意见")
-    b.expect_text("材料已保存")
+    b.legal_opinion(CODE, "经审查，草案符合《道路交通安全法》等规定。")
     b.shot("adviser")
     b.logout()
     b.login("sfj_reviewer")
-    b.nav("合法性审查")
-    b.select("选择决策", CODE)
+    b.open_review(CODE)
     b.button("提交审查意见")
     b.expect_text("意见不能为空")
     b.shot("review-empty-opinion")
-    b.fill("一、决策权限", "区政府有权作出该决策。")
-    b.fill("二、决策程序", "已履行公众参与、合法性审查等程序。")
-    b.fill("三、决策内容", "内容不违反法律法规。")
-    b.select("审查结论", "合法")
-    b.button("提交审查意见")
-    b.expect_text("材料已保存")
+    b.find_lawful("已履行公众参与、合法性审查等程序。")
     b.shot("review")
     b.button("推进到下一阶段")
     b.expect_text("已推进")
@@ -324,21 +142,9 @@ def walk(b: Browser, page, doc: Path, bad: Path, title: str) -> None:  # noqa: A
 
     # 4. the meeting secretary records the executive meeting (Art 29, 30)
     b.login("hd_secretary")
-    b.nav("集体讨论")
-    b.select("选择决策", CODE)
-    b.date("会议日期", "2026-03-02")
-    members = b.main().get_by_label("出席人员").filter(visible=True).first
-    for name in ("hd_vice1", "hd_vice2", "hd_vice3", "hd_vice4"):
-        members.click()
-        page.get_by_role("option", name=re.compile(name)).first.click()
-        b.idle()
-    page.keyboard.press("Escape")
-    b.upload(doc)
+    b.meeting_form(CODE, "2026-03-02", ("hd_vice1", "hd_vice2", "hd_vice3", "hd_vice4"), doc)
     b.shot("meeting")
-    b.main().get_by_text("我已核对，确认执行此不可撤销的操作").first.click()  # the outcome cannot be undone
-    b.idle()
-    b.button("记录会议")
-    b.expect_text("会议已记录")
+    b.record_meeting()  # ticked first: the outcome cannot be undone
     b.shot("meeting-recorded")
     b.logout()
 

@@ -1,15 +1,17 @@
 """One decision from proposal to archive in a real browser, as ten users of ten roles, through the pages only
 (issue "The workbench as civil servants expect it", Done when).
 
-The walk: the organ proposes; the drafter determines the triggers (专业性、技术性较强: yes, so expert review
-applies), drafts, consults the public, names three experts on the expert-panel page; an expert opens the draft in
-the file viewer and gives a signed opinion by his own account, the drafter enters the other two (代录) and the
-adoption; the legality reviewer opens the draft in the viewer and sends the decision back (退回) to expert review
-with a reason; the drafter redoes the stage and resubmits; the legal adviser gives an opinion; the organ urges (催办)
-and copies the decision's address, which opens the decision in a new tab of the same browser; the head gives a
-批示, presses F5 and is still signed in; the reviewer finds it lawful; the secretary records the meeting; the organ
-reports to the Party committee, names the executing unit and publishes; the executor reports; the organ closes the
-execution; the archivist files the decision (归档) with the organ as second checker; the auditor reads the routing
+The walk: the demo's 花都 term has ended (the fixture) and the administrator, on the administration pages, creates the
+account of a new vice head, enters the new term's members and head and the reviewing office (司法局), each read back
+from the page; the organ proposes; the drafter determines the triggers (专业性、技术性较强: yes, so expert review applies),
+drafts, consults the public, names three experts on the expert-panel page; an expert opens the draft in the file
+viewer and gives a signed opinion by his own account, the drafter enters the other two (代录) and the adoption; the
+legality reviewer opens the draft in the viewer and sends the decision back (退回) to expert review with a reason; the
+drafter redoes the stage and resubmits; the legal adviser gives an opinion; the organ urges (催办) and copies the
+decision's address, which opens the decision in a new tab of the same browser; the head gives a 批示, presses F5 and
+is still signed in; the reviewer finds it lawful; the secretary records the meeting of the new term's body; the
+organ reports to the Party committee, names the executing unit and publishes; the executor reports; the organ closes
+the execution; the archivist files the decision (归档) with the organ as second checker; the auditor reads the routing
 record with every one of these steps in it. Screenshots under test-output/browser/archive-walk/.
 """
 
@@ -23,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import ARGS, CODE, CONFIRM, NOW, PASSWORD, PDF, Browser, field, kind_name
 from tests.streamlit_server import CHROMIUM, ROOT, demo_server
-from tests.test_browser_walk import ARGS, CODE, NOW, PDF, Browser, field, kind_name
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")
 
@@ -34,10 +36,31 @@ INSTRUCTION = "同意按程序推进，请财政局做好专家论证意见的�
 RETURN_REASON = "专家论证意见采纳情况未逐条说明，请重新组织论证并补充说明。"
 
 
+OLD_TERM = ("hd_head", "hd_vice1", "hd_vice2", "hd_vice3", "hd_vice4")
+#: the district's new term (换届), entered by the administrator on the registers page: username, name, title, head
+NEW_TERM = (("hd_vice1", "王晓东", "副区长", False), ("hd_vice2", "刘芳", "副区长", False),
+            ("hd_vice3", "赵磊", "副区长", False), ("hd_vice5", "周涛", "副区长", False),
+            ("hd_head", "李建国", "区长", True))
+PRESENT = ("hd_vice1", "hd_vice2", "hd_vice3", "hd_vice5")  # at the meeting, with the head
+
+
+def term_ended() -> None:
+    """The registers as the walk finds them (through the use cases, as the administrator): the demo's 花都 term
+    ended on 2026-02-28, so on the walk's meeting day nobody sits; the reviewing office an out-of-date entry (the
+    government's own office, the old 法制办's home). Every register the walk's decision needs is entered by the walk."""
+    from decisions.procedure import registers
+
+    for user in OLD_TERM:
+        registers.register_member("HD", user, to_date="2026-02-28", as_user="admin")
+    registers.set_review_office("HD", "HD-ZFB", as_user="admin")
+    register = registers.list_members("HD", on=NOW[:10])
+    assert register["size"] == 0 and register["review_office"] == "HD-ZFB", register
+
+
 @pytest.fixture()
 def server(env: Path, tmp_path: Path):
-    """The demo deployment served by streamlit on a free port."""
-    with demo_server(env, tmp_path / "streamlit.log", NOW) as url:
+    """The demo deployment, its 花都 term ended (term_ended), served by streamlit on a free port."""
+    with demo_server(env, tmp_path / "streamlit.log", NOW, prepare=term_ended) as url:
         yield url
 
 
@@ -67,43 +90,7 @@ def scan_png() -> bytes:
 
 
 class Walk(Browser):
-    """The browser helpers plus who signed in (the roles that acted)."""
-
-    def __init__(self, *a, **k) -> None:  # noqa: ANN002, ANN003
-        super().__init__(*a, **k)
-        self.actors: list[str] = []
-
-    def login(self, user: str) -> None:
-        super().login(user)
-        self.actors.append(user)
-
-    def select(self, label: str, option: str) -> None:
-        """As Browser.select, but a choice already made (the only kind a role may file) is left as it is."""
-        from playwright.sync_api import TimeoutError as Timeout
-
-        box = self.main().get_by_label(label).filter(visible=True).first
-        for attempt in range(3):  # on a busy machine a click may land while the list is being redrawn
-            box.click()
-            try:
-                self.page.get_by_role("option", name=re.compile(re.escape(option))).first.click(timeout=8000)
-                break
-            except Timeout:
-                self.page.keyboard.press("Escape")
-                wrap = box.locator("xpath=ancestor::*[@data-testid='stSelectbox'][1]")
-                if option in wrap.inner_text() + box.input_value():
-                    break  # a one-option list shows no option to click: it is the one chosen
-                assert attempt < 2, (label, option)
-                self.idle()
-        self.idle()
-
-    def exact(self, name: str) -> None:
-        """Click the visible button named exactly `name` (批示 and 退回 are also parts of other labels)."""
-        self.main().get_by_role("button", name=name, exact=True).filter(visible=True).first.click()
-        self.idle()
-
-    def tick(self, text: str) -> None:
-        self.main().get_by_text(text).filter(visible=True).first.click()
-        self.idle()
+    """The shared browser helpers plus the steps only this walk takes."""
 
     def view(self, filename: str) -> None:
         """Choose `filename` in the file viewer and see its first page drawn."""
@@ -131,14 +118,10 @@ class Walk(Browser):
         self.upload(file)
         self.save_evidence()
 
-    def signed_in(self) -> bool:
-        """Whether the sidebar offers 退出登录, waiting up to 20 s for it (the sidebar may be drawn last)."""
-        button = self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
-        for _ in range(100):
-            if button.count():
-                return True
-            self.page.wait_for_timeout(200)
-        return False
+    def checkbox(self, label: str) -> None:
+        """Tick the checkbox `label` (by its widget: a table column may carry the same words)."""
+        self.main().locator('[data-testid="stCheckbox"]').filter(visible=True, has_text=label).first.click()
+        self.idle()
 
 
 def test_walk_one_decision_from_proposal_to_archive_as_ten_roles(server: str, tmp_path: Path) -> None:
@@ -166,13 +149,20 @@ def test_walk_one_decision_from_proposal_to_archive_as_ten_roles(server: str, tm
         finally:
             browser.close()
 
-    roles = {"hd_organ": "decision_organ", "czj_drafter": "drafter", "expert_zhang": "expert",
+    roles = {"admin": "admin", "hd_organ": "decision_organ", "czj_drafter": "drafter", "expert_zhang": "expert",
              "sfj_reviewer": "legality_reviewer", "sfj_adviser": "legal_adviser", "hd_head": "head",
              "hd_secretary": "secretary", "czj_executor": "executor", "hd_archivist": "archivist",
              "hd_auditor": "auditor"}
     acted = {roles[u] for u in b.actors}
     assert len(acted) >= 9, sorted(acted)
-    assert len(list(out.glob("*.png"))) == 19, sorted(x.name for x in out.glob("*.png"))  # one or more per step
+    assert len(list(out.glob("*.png"))) == 24, sorted(x.name for x in out.glob("*.png"))  # one or more per step
+    # the registers the meeting and the review were checked against are those the administrator entered
+    from decisions.procedure import registers
+
+    register = registers.list_members("HD", on=NOW[:10])
+    assert sorted(m["user"] for m in register["members"]) == sorted(u for u, *_ in NEW_TERM), register
+    assert [m["user"] for m in register["members"] if m["head"]] == ["hd_head"], register
+    assert register["review_office"] == "HD-SFJ", register
 
 
 def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR0915
@@ -180,6 +170,9 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     doc, draft, scan = files["doc"], files["draft"], files["scan"]
     page = b.page
     b.idle()
+
+    # 0. the administrator enters the district's new term (换届) and its reviewing office (procedure.md §8)
+    enter_registers(b)
 
     # 1. the organ registers the proposal and starts the procedure (Art 10, 11)
     b.login("hd_organ")
@@ -224,12 +217,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     b.expect_text("专家论证")
     b.nav("论证专家")
     b.select("选择决策", CODE)
-    panel = b.main().get_by_label("选定专家").filter(visible=True).first
-    for name in ("expert_zhang", "expert_wang", "expert_li"):
-        panel.click()
-        page.get_by_role("option", name=re.compile(name)).first.click()
-        b.idle()
-    page.keyboard.press("Escape")
+    b.pick("选定专家", ("expert_zhang", "expert_wang", "expert_li"))
     b.button("选定")
     b.expect_text("已选定")
     b.shot("experts-assigned")
@@ -284,11 +272,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
 
     # 7. the legal adviser (Art 28)
     b.login("sfj_adviser")
-    b.nav("合法性审查")
-    b.select("选择决策", CODE)
-    b.fill("意见内容", "经审查，收费标准调整符合《价格法》规定。")
-    b.button("提交法律意见")
-    b.expect_text("材料已保存")
+    b.legal_opinion(CODE, "经审查，收费标准调整符合《价格法》规定。")
     b.shot("adviser")
     b.logout()
 
@@ -333,33 +317,18 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
 
     # 10. the reviewer finds the draft lawful and passes it to the meeting (Art 25, 27)
     b.login("sfj_reviewer")
-    b.nav("合法性审查")
-    b.select("选择决策", CODE)
-    b.fill("一、决策权限", "区政府有权作出该决策。")
-    b.fill("二、决策程序", "已履行公众参与、专家论证、合法性审查等程序。")
-    b.fill("三、决策内容", "内容不违反法律法规。")
-    b.select("审查结论", "合法")
-    b.button("提交审查意见")
-    b.expect_text("材料已保存")
+    b.open_review(CODE)
+    b.find_lawful("已履行公众参与、专家论证、合法性审查等程序。")
     b.button("推进到下一阶段")
     b.expect_text("已推进")
     b.logout()
 
-    # 11. the secretary records the executive meeting (Art 29, 30)
+    # 11. the secretary records the executive meeting of the new term's body (Art 29, 30)
     b.login("hd_secretary")
-    b.nav("集体讨论")
-    b.select("选择决策", CODE)
-    b.date("会议日期", "2026-03-02")
-    members = b.main().get_by_label("出席人员").filter(visible=True).first
-    for name in ("hd_vice1", "hd_vice2", "hd_vice3", "hd_vice4"):
-        members.click()
-        page.get_by_role("option", name=re.compile(name)).first.click()
-        b.idle()
-    page.keyboard.press("Escape")
-    b.upload(doc)
-    b.tick("我已核对，确认执行此不可撤销的操作")
-    b.button("记录会议")
-    b.expect_text("会议已记录")
+    b.meeting_form(CODE, "2026-03-02", PRESENT, doc)
+    b.expect_text("周涛（副区长） (hd_vice5)")  # the body is the new term's register, its new member among it
+    b.shot("meeting-form")
+    b.record_meeting()
     b.shot("meeting")
     b.logout()
 
@@ -386,7 +355,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     b.login("hd_organ")
     b.open_decision(CODE)
     b.tab("概况")
-    b.tick("我已核对，确认执行此不可撤销的操作")
+    b.tick(CONFIRM)
     b.button("推进到下一阶段")
     b.expect_text("已推进")
     b.shot("closed")
@@ -397,7 +366,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     b.nav("归档")
     b.select("选择决策", CODE)
     b.select("检查人", "陈志明")
-    b.tick("我已核对，确认执行此不可撤销的操作")
+    b.tick(CONFIRM)
     b.exact("归档")
     b.expect_text("已归档，档号")
     b.shot("filed")
@@ -414,4 +383,46 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     for action in ('"returned"', '"urge"', '"instruction"', '"archived"', RETURN_REASON, URGE):
         assert action in raw, action
     b.shot("audit")
+    b.logout()
+
+
+def enter_registers(b: Walk) -> None:
+    """The administrator: a new member's account (用户与单位), the new term's members and head from 2026-03-01 and
+    the 司法局 as the reviewing office (登记簿), each read back from the page's table."""
+    b.login("admin")
+    b.nav("用户与单位")
+    b.fill("用户名", "hd_vice5")
+    b.fill("姓名", "周涛（副区长）")
+    b.select(re.compile("^单位"), "广州市花都区人民政府")
+    b.pick("角色", ("决策机关",))
+    b.fill("初始密码", PASSWORD)
+    b.button("创建")
+    b.expect_text("已新建用户 hd_vice5")
+    b.shot("user-created")
+
+    b.nav("登记簿")
+    b.select("决策机关", "广州市花都区人民政府")
+    before = b.table_text(lambda text: text.count("2026年2月28日") == len(OLD_TERM))
+    assert before.count("2026年2月28日") == len(OLD_TERM) and "周涛" not in before, before  # the old term ended
+    b.shot("register-before")
+    for user, name, title, head in NEW_TERM:  # the head last: the form keeps its tick after a save
+        b.search("用户名", user)
+        b.fill("职务", title)
+        b.date("任职起始日", "2026-03-01")
+        if head:
+            b.checkbox("行政首长")
+        b.button("登记组成人员")
+        b.expect_text(f"已登记 {name}")
+    after = b.table_text(lambda text: text.count("2026年3月1日") == len(NEW_TERM))
+    assert after.count("2026年3月1日") == len(NEW_TERM) and "周涛" in after, after
+    b.shot("members-registered")
+
+    b.tab("合法性审查机构")
+    b.expect_text("合法性审查机构：广州市花都区人民政府办公室")  # the out-of-date entry
+    b.select(re.compile("^单位"), "广州市花都区司法局")
+    b.button("登记合法性审查机构")
+    b.expect_text("已登记合法性审查机构：广州市花都区司法局")
+    b.tab("合法性审查机构")
+    b.expect_text("合法性审查机构：广州市花都区司法局")
+    b.shot("review-office")
     b.logout()

@@ -41,6 +41,19 @@ def not_offered(user: str, page: str) -> None:
 
 
 # ----------------------------------------------------------------- users
+def test_accounts_and_office_codes_are_shown_as_written(org):
+    """A username or an office code that is also a key (the account `admin`, the role 系统管理员; an office code,
+    its name) is shown as written in its column."""
+    at = ok(open_app("admin", "admin_users"))
+    users = next(d.value for d in at.dataframe if "用户名" in d.value.columns)
+    offices = next(d.value for d in at.dataframe if "单位代码（字母、数字、-_.）" in d.value.columns)
+    assert "admin" in list(users["用户名"]) and "系统管理员" not in list(users["用户名"])
+    assert "CITY" in list(offices["单位代码（字母、数字、-_.）"])
+    registers.register_member("CITY", "secretary", from_date="2026-01-01", as_user="admin")  # a role's key as well
+    members = next(d.value for d in ok(open_app("admin", "admin_registers")).dataframe if "职务" in d.value.columns)
+    assert "secretary" in list(members["用户名"]) and "会议秘书" not in list(members["用户名"]), members
+
+
 def test_admin_creates_a_user_sets_roles_disables_enables_and_unlocks(org):
     at = open_app("admin", "admin_users")
     assert at.title[0].value == "用户与单位"
@@ -156,7 +169,7 @@ def test_admin_registers_a_member_a_leaving_and_the_review_office(org):
     at.text_input(key="reg_title").input("副市长")
     at.date_input(key="reg_from").set_value(date(2026, 2, 1))
     click(at, "登记组成人员")
-    assert "已登记 organ。" in shown(at)
+    assert "已登记 organ（organ）。" in shown(at)  # the name, then the account
     entry = next(m for m in registers.list_members("CITY")["members"] if m["user"] == "organ")
     assert (entry["from"], entry["to"], entry["title"]) == ("2026-02-01", None, "副市长")
     assert "organ" in {m["user"] for m in registers.list_members("CITY", on="2026-03-01")["members"]}

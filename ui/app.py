@@ -39,7 +39,8 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
 from ui import admin_nav  # noqa: E402  (the administration pages, by role)
 
 admin_nav.add_pages(pages, user)
-navigation = st.navigation(pages)
+# every page listed: a collapsed menu hides the administration pages behind Streamlit's English "View N more"
+navigation = st.navigation(pages, expanded=True)
 common.page_style()
 common.sidebar(user)
 common.session_cookie()

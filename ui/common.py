@@ -516,9 +516,10 @@ def cell(value: object) -> object:
     return value  # user text stays as written (plain() is for generated text only)
 
 
-def table(rows: list[dict], **kwargs: Any) -> Any:
-    """st.dataframe of `rows` with every cell made readable (cell())."""
-    return st.dataframe([{k: cell(v) for k, v in r.items()} for r in rows], **kwargs)
+def table(rows: list[dict], *, keep: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """st.dataframe of `rows` with every cell made readable (cell()), except the columns in `keep` (a username or
+    an office code is shown as written: the user `admin` is not the role 系统管理员)."""
+    return st.dataframe([{k: v if k in keep else cell(v) for k, v in r.items()} for r in rows], **kwargs)
 
 
 def meta_text(meta: dict) -> str:

@@ -28,7 +28,7 @@ st.caption(f"{chosen['code']} · {escape(common.name(chosen['state']))}")
 st.subheader(t("assigned"))
 if chosen["assigned"]:
     common.table([{t("name"): a["name"], t("username"): a["username"]} for a in chosen["assigned"]],
-                 hide_index=True, width="stretch")
+                 keep=(t("username"),), hide_index=True, width="stretch")
 else:
     st.caption(t("none"))
 

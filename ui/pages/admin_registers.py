@@ -36,7 +36,7 @@ with tab_members:
     common.table([{t("name"): people[m["user"]]["name"] if m["user"] in people else m["name"],
                    t("username"): m["user"], t("member_title"): m["title"], t("is_head"): "✓" if m["head"] else "",
                    t("from_date"): m["from"], t("to_date"): m["to"] or "—"} for m in register["members"]],
-                 hide_index=True, width="stretch")
+                 keep=(t("username"),), hide_index=True, width="stretch")
     st.subheader(t("add_member"))
     with st.form("reg_member_add"):
         # the organ's own staff: the register refuses anyone else (Art 30, the profile's members_from_organ)
@@ -55,7 +55,7 @@ with tab_members:
             ok, res = common.call(registers.register_member, organ, who, from_date=start.isoformat(), title=title,
                                   head=head, as_user=me, where=slot)
             if ok:
-                common.flash(t("member_added", username=who))
+                common.flash(t("member_added", username=f"{people[who]['name']}（{who}）"))
                 st.rerun()
     sitting = [m["user"] for m in register["members"] if not m["to"]]
     if sitting:
@@ -99,4 +99,4 @@ with tab_review:
 
 with tab_pool:
     common.table([{t("name"): e["name"], t("username"): e["username"], t("office"): e["office_name"]}
-                  for e in admin.expert_pool()], hide_index=True, width="stretch")
+                  for e in admin.expert_pool()], keep=(t("username"),), hide_index=True, width="stretch")

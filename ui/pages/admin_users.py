@@ -34,7 +34,7 @@ with tab_users:
     common.table([{t("username"): u["username"], t("name"): u["name"], t("office"): u["office_name"],
                    t("roles"): "、".join(role_names.get(r, r) for r in u["roles"]), t("active"): state_of(u),
                    t("login_state"): t("user_locked") if u["locked"] else t("user_ok")} for u in users],
-                 hide_index=True, width="stretch")
+                 keep=(t("username"),), hide_index=True, width="stretch")
 
     st.subheader(t("add_user"))
     with st.form("admin_add_user", clear_on_submit=False):
@@ -105,7 +105,7 @@ with tab_users:
 with tab_offices:
     common.table([{t("office_code"): o["code"], t("office_name"): o["name"], t("level"): o["level"],
                    t("parent"): o["parent"], t("profile"): o["profile"]} for o in offices],
-                 hide_index=True, width="stretch")
+                 keep=(t("office_code"),), hide_index=True, width="stretch")
     st.subheader(t("add_office"))
     levels = {lv["key"]: lv["name"] for lv in admin.levels(common.lang())}
     titles = admin.profile_names(common.lang())

@@ -113,5 +113,5 @@ if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
                          rerun=tuple(rerun))
         ok, res = common.call(record_meeting, did, m, as_user=user["username"])
         if ok:
-            common.flash(t("meeting_recorded", state=res["state"]))
+            common.flash(t("meeting_recorded", state=common.name(res["state"])))
             common.open_decision(did)
