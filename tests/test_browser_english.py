@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from decisions import demo
+from tests.browser import PASSWORD, PDF, Browser
 from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, demo_server
-from tests.test_browser_walk import PASSWORD, PDF, Browser
 
 NOW = "2026-03-02T09:00:00+08:00"
 # the demo's first decision (in execution), created on its story's 2022-04-06 moved to NOW's time line
