@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from decisions import demo
 from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, demo_server
 
 ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
-CODE = "HD-2026-00007"  # the demo holds decisions 1-6; the walk creates the seventh
+CODE = f"HD-2026-{len(demo.MAIN_LINE) + 7:05d}"  # the demo holds decisions 1-6 and its main line; the walk creates the next
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run)")

@@ -6,14 +6,16 @@ and the server configuration `juece ui` starts Streamlit with (no toolbar/Deploy
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
 
 from decisions import demo
 from decisions.accounts import service as directory
 from decisions.workbench import views as workbench
-from tests.apptest import open_app, shown
+from tests.apptest import APP, open_app, shown
 from ui import i18n
 from workflow import profiles
 
@@ -136,3 +138,56 @@ def test_refusal_text_in_chinese_only(monkeypatch: pytest.MonkeyPatch) -> None:
     assert common.plain(refusal) == "用户 czj_drafter（决策承办单位，广州市花都区财政局）无权提交「决策草案」；需要本决策范围内的角色：决策承办单位"
     assert common.plain("文件为空 / the file is empty") == "文件为空"
     assert common.plain("期限 2022-12-31 已过（Art 15¶1）") == "期限 2022年12月31日 已过（第十五条第一款）"
+
+
+LEAKS = {"an English article": re.compile(r"\bArt\.? ?\d"), "an article in Arabic numerals": re.compile(r"第\d+条"),
+         "an ISO date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+         "a snake_case key": re.compile(r"(?<![\w\-./@])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w\-])")}
+
+
+def leaks(text: str, usernames: set[str]) -> list[str]:
+    """Lines of a Chinese page that show an article, a date or a key the way the software stores it (the Markdown
+    escapes taken out first: 2026\\-12\\-07 is a date on screen)."""
+    text = text.replace("\\", "")
+    for u in sorted(usernames, key=len, reverse=True):  # login names are shown beside people's names
+        text = re.sub(rf"(?<![\w-]){re.escape(u)}(?![\w-])", "", text)
+    return [f"{what}: {line}" for line in text.splitlines() for what, rx in LEAKS.items() if rx.search(line)]
+
+
+@pytest.mark.parametrize("page", ["meeting", "decision"])
+def test_meeting_and_decision_pages_speak_chinese(demo_deployment, page: str) -> None:  # noqa: ANN001
+    """The demo's decision before the meeting (Art 29 checklist, the Art 26¶2 window), on the meeting page and the
+    decision page: in Chinese no "Art 30", no 第30条, no 2026-12-07, no internal key; in English the page renders."""
+    waiting = next(d["id"] for d in workbench.decisions("hd_secretary", state="collective_discussion")["rows"])
+    usernames = {u[0] for u in demo.USERS}
+    for lang in ("zh", "en"):
+        at = open_app("hd_secretary", page, decision=waiting, lang=lang)
+        text = shown(at)
+        assert "集体讨论" in text if lang == "zh" else text.strip()
+        if lang == "zh":
+            assert not leaks(text, usernames), "\n".join(leaks(text, usernames))
+        if page == "meeting":  # a meeting the day after the submission: the unmet window's message, its dates
+            text = shown(_meeting_on(waiting, lang, _day_after_submission(waiting)))
+            if lang == "zh":
+                assert "报送" in text and not leaks(text, usernames), "\n".join(leaks(text, usernames))
+            else:
+                assert "submitted" in text
+
+
+def _day_after_submission(did: int) -> date:
+    from decisions.procedure import views
+
+    sent = next(e["meta"]["submitted"] for e in views.show(did)["evidence"] if e["kind"] == "legality_submission")
+    return date.fromisoformat(sent) + timedelta(days=1)
+
+
+def _meeting_on(did: int, lang: str, day: date) -> AppTest:
+    """The meeting page with its date already set to `day` (as if the secretary had picked it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["juece_user"], at.session_state["decision_id"], at.session_state["lang"] = "hd_secretary", did, lang
+    at.session_state[f"mt_{did}_date"] = day
+    at.run()
+    at.switch_page("pages/meeting.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

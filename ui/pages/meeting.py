@@ -36,9 +36,9 @@ st.subheader(t("checklist"))
 for c in ctx["checklist"]:
     mark = ":material/check_circle:" if c["met"] else (":material/schedule:" if c["met"] is None
                                                        else ":material/cancel:")
-    st.markdown(f"{mark} {escape(c['item'])} \\[{escape(c['article'])}\\]")
+    st.markdown(f"{mark} {escape(common.plain(c['item']))} \\[{escape(common.art(c['article']))}\\]")
     for m in c["messages"]:
-        st.caption(escape(m))
+        st.caption(escape(common.plain(m)))
 if not ctx["package_complete"]:
     st.warning(t("package_incomplete"))
 
@@ -98,7 +98,7 @@ if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
         total_slot.error(t("too_many_present"))
         errors = True
     elif n_present * 2 <= total:
-        present_slot.error(t("quorum_error") + " [Art 30]")
+        present_slot.error(t("quorum_error"))
         errors = True
     if differs and not reason.strip():
         reason_slot.error(t("head_reason_needed"))
