@@ -22,7 +22,7 @@ ACTION_ZH = {
     "participation_feedback": "意见采纳情况说明", "post_evaluation_start": "启动决策后评估",
     "post_evaluation_report": "决策后评估报告", "minor_adjustment": "一般调整", "adjustment_of": "重大调整（新决策）",
     "adjusted_by": "决策被调整", "catalog_link": "列入决策事项目录", "archived": "归档",
-    "urge": "催办", "instruction": "领导批示",
+    "urge": "催办", "instruction": "领导批示", "expert_assign": "选定论证专家", "assessor_assign": "委托风险评估人员",
 }
 MEETING_ZH = {"executive": "常务会议", "plenary": "全体会议", "office": "办公会议"}
 OUTCOME_ZH = {"approve": "通过", "reject": "不予通过", "revise": "修改后再行讨论", "defer": "暂缓决策",
@@ -131,6 +131,9 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
             yes = str(v.get("value")) in ("yes", "True", "true")
             parts.append(f"{n.trigger(str(k))}：{'是' if yes else '否'}" + (f"（{v['reason']}）" if v.get("reason") else ""))
         return "判定：" + "；".join(parts) if parts else "判定（无变更）"
+    if action in ("expert_assign", "assessor_assign"):
+        who = _value(get("experts") or get("assessors") or [])
+        return f"{ACTION_ZH[action]}：{who}" + ("（均无直接利害关系）" if get("direct_interest") == "no" else "")
     if action == "archived":
         return (f"归档：档号 {get('code', '')}，保管期限 {get('retention', '')}，密级 {get('classification', '')}，"
                 f"{get('access', '')}；立卷单位 {get('unit', '')}；立卷人 {get('filer', '')}，检查人 {get('checker', '')}")

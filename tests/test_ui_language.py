@@ -92,6 +92,7 @@ def test_every_page_in_chinese(demo_deployment, user: str | None, pages: list[st
             assert text.strip(), f"{page} ({lang}) shows nothing"
             if lang == "zh":
                 problems += [f"{page}: {v}" for v in violations(text, keys, codes, usernames)]
+                problems += [f"{page}: {v}" for v in leaks(text, usernames)]
     assert not problems, "\n".join(problems)
 
 

@@ -439,7 +439,7 @@ KEY_LABELS = {
     "short_review_reason": "审查期缩短理由", "adviser": "顾问", "authority": "权限", "procedure": "程序",
     "content": "内容", "reported": "报告日期", "channel": "渠道", "url": "网址", "executing_unit": "执行单位",
     "period": "报告期", "nature": "性质", "doc_number": "文号", "change": "决定事项", "basis": "会议或文件",
-    "generated_from": "生成自",
+    "generated_from": "生成自", "expert_account": "专家账户",
 }
 
 
