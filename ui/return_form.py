@@ -37,4 +37,6 @@ def render(did: int, username: str) -> None:
         ok, res = common.call(sending_back.return_decision, did, to=to, reason=reason, as_user=username, where=slot)
         if ok:
             common.flash(t("return_done", stage=targets.get(res["to"], res["to"]), round=res["round"]))
-            st.rerun()
+            # the decision has left this stage: a stage page (legality review) would show the next one of its
+            # list; the decision page keeps the one just sent back in front of the user, with the confirmation
+            common.open_decision(did)
