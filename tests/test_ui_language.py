@@ -192,3 +192,39 @@ def _meeting_on(did: int, lang: str, day: date) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _select_calls() -> list[tuple[str, int, str, bool]]:
+    """Every select box without a preselected choice (index=None) and every multiselect in ui/: (file, line, kind,
+    whether it names its placeholder)."""
+    import ast
+    from pathlib import Path
+
+    out = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            empty = isinstance(kw.get("index"), ast.Constant) and kw["index"].value is None
+            if node.func.attr == "multiselect" or (node.func.attr == "selectbox" and empty):
+                out.append((path.name, node.lineno, node.func.attr, "placeholder" in kw))
+    return out
+
+
+def test_no_streamlit_english_placeholder() -> None:
+    """Streamlit writes "Choose an option" / "Choose options" in an empty select box: every one names its own."""
+    calls = _select_calls()
+    assert len(calls) > 10
+    assert [c for c in calls if not c[3]] == []
+
+
+def test_placeholder_follows_the_language(org) -> None:  # noqa: ANN001
+    """The 退回 form's stage box on the legality page: 请选择 in Chinese, Choose in English."""
+    from tests.helpers import Walker
+
+    w = Walker().walk_to("legality_review")
+    for lang, hint in (("zh", "请选择"), ("en", "Choose")):
+        at = open_app("reviewer", "legality", decision=w.id, lang=lang)
+        assert at.selectbox(key=f"return_to_{w.id}").proto.placeholder == hint
+        assert at.selectbox(key=f"lo_{w.id}_conclusion").proto.placeholder == hint

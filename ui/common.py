@@ -40,6 +40,16 @@ def t(key: str, **fmt: object) -> str:
     return i18n.text(key, lang(), **fmt)
 
 
+def choose_one() -> str:
+    """The placeholder of a select box with nothing chosen yet: Streamlit's own is English ("Choose an option")."""
+    return t("choose_one")
+
+
+def choose_many() -> str:
+    """The placeholder of an empty multiselect (Streamlit's own: "Choose options")."""
+    return t("choose_many")
+
+
 # ----------------------------------------------------------------- identity
 SSO_REFUSAL_KEY = "juece_sso_refused"
 

@@ -34,6 +34,8 @@ S: dict[str, tuple[str, str]] = {
     "login_button": ("登录", "Sign in"),
     "login_failed": ("用户名或密码不正确。", "Wrong username or password."),
     "required": ("必填。", "Required."),
+    "choose_one": ("请选择", "Choose"),
+    "choose_many": ("请选择（可多选）", "Choose one or more"),
     "login_demo_hint": ("演示账号见 README（如 hd_organ、czj_drafter、sfj_reviewer、hd_secretary），密码 juece-demo-2026。",
                         "Demo accounts are listed in the README (e.g. hd_organ, czj_drafter, sfj_reviewer, "
                         "hd_secretary), password juece-demo-2026."),

@@ -22,7 +22,7 @@ def render(did: int, username: str) -> None:
     st.caption(t("return_article", article=common.art(options["article"])))
     with st.form(f"return_form_{did}"):
         to = st.selectbox(t("return_to") + " *", list(targets), index=None, format_func=lambda k: targets[k],
-                          key=f"return_to_{did}")
+                          key=f"return_to_{did}", placeholder=common.choose_one())
         reason = st.text_area(t("return_reason") + " *", key=f"return_reason_{did}")
         sure = st.checkbox(t("return_confirm"), key=f"return_sure_{did}")
         slot = st.empty()
