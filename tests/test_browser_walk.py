@@ -95,7 +95,7 @@ class Browser:
         self.idle()
 
     def nav(self, title: str) -> None:
-        self.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+        self.page.locator('.st-key-juece_nav').get_by_role("link", name=title).click()
         self.idle()
 
     def tab(self, name: str) -> None:

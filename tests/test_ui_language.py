@@ -123,6 +123,7 @@ def test_juece_ui_server_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     args = deployment.streamlit_args(8502)
     flags = dict(zip(args[::2], args[1::2], strict=False))
     assert flags["--client.toolbarMode"] == "viewer"
+    assert flags["--client.showSidebarNavigation"] == "false"  # no page list by file name before the menu
     assert flags["--server.maxUploadSize"] == "20"
     assert flags["--server.port"] == "8502"
 
@@ -228,3 +229,24 @@ def test_placeholder_follows_the_language(org) -> None:  # noqa: ANN001
         at = open_app("reviewer", "legality", decision=w.id, lang=lang)
         assert at.selectbox(key=f"return_to_{w.id}").proto.placeholder == hint
         assert at.selectbox(key=f"lo_{w.id}_conclusion").proto.placeholder == hint
+
+
+def test_streamlit_page_list_off_and_the_own_menu_shown(org) -> None:  # noqa: ANN001
+    """The shipped config (ui/.streamlit/config.toml, package data of the wheel) switches Streamlit's automatic
+    page list off, so no file name ("admin_users") flashes in the sidebar on the first load; the workbench's own
+    menu (ui.common.menu) lists the user's pages by name, in the active language, and none of another role."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "ui" / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showSidebarNavigation"] is False
+    shipped = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
+    assert ".streamlit/config.toml" in shipped["ui"]
+    for lang, inbox, public, admin in (("zh", "我的待办", "公开信息", "用户与单位"), ("en", "My tasks", "Public information",
+                                                                           "Users and offices")):
+        links = [e.proto.label for e in open_app("drafter", lang=lang).get("page_link")]
+        assert inbox in links and public in links and admin not in links, links
+        assert not [x for x in links if "_" in x], links
+    links = [e.proto.label for e in open_app(None, lang="zh").get("page_link")]
+    assert links == ["登录", "公开信息", "公开征求意见"], links  # nobody signed in: the hidden staff pages not listed

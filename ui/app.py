@@ -39,7 +39,8 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
 from ui import admin_nav  # noqa: E402  (the administration pages, by role)
 
 admin_nav.add_pages(pages, user)
-navigation = st.navigation(pages)
+navigation = st.navigation(pages, position="hidden")  # the menu is the workbench's own (common.menu)
+common.menu(pages)
 common.page_style()
 common.sidebar(user)
 common.session_cookie()
