@@ -25,7 +25,7 @@ WALK = [
     ("hd_organ", ["inbox", "decisions", "new", "decision", "catalog", "archive", "dashboard", "opinion_ledger"], 1),
     ("czj_drafter", ["inbox", "decision", "opinion_ledger"], 1),
     ("sfj_reviewer", ["inbox", "legality", "decision"], None),
-    ("hd_secretary", ["meeting", "decision"], None),
+    ("hd_secretary", ["inbox", "meeting", "decision"], None),
     ("expert_zhang", ["inbox", "decision"], None),
     ("hd_archivist", ["archive", "decision"], 1),
     ("admin", ["admin_users", "admin_registers", "admin_calendar", "admin_catalog"], None),
@@ -143,7 +143,7 @@ def test_refusal_text_in_chinese_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 LEAKS = {"an English article": re.compile(r"\bArt\.? ?\d"), "an article in Arabic numerals": re.compile(r"第\d+条"),
-         "an ISO date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+         "an ISO date": re.compile(r"\d{4}-\d{2}-\d{2}"), "a command of the CLI": re.compile(r"\bjuece [a-z]"),
          "a snake_case key": re.compile(r"(?<![\w\-./@])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w\-])")}
 
 
