@@ -1,6 +1,6 @@
 """The first load of the workbench in a real browser: Streamlit's automatic page list of ui/pages (file names such
 as "admin_users") never shows in the sidebar, not even for a moment before the script's navigation arrives
-(client.showSidebarNavigation = false); the workbench's own menu (ui.common.menu) is there with the pages' names."""
+(client.showSidebarNavigation = false); the workbench's own menu (ui.menu) is there with the pages' names."""
 
 from __future__ import annotations
 

@@ -234,7 +234,7 @@ def test_placeholder_follows_the_language(org) -> None:  # noqa: ANN001
 def test_streamlit_page_list_off_and_the_own_menu_shown(org) -> None:  # noqa: ANN001
     """The shipped config (ui/.streamlit/config.toml, package data of the wheel) switches Streamlit's automatic
     page list off, so no file name ("admin_users") flashes in the sidebar on the first load; the workbench's own
-    menu (ui.common.menu) lists the user's pages by name, in the active language, and none of another role."""
+    menu (ui.menu) lists the user's pages by name, in the active language, and none of another role."""
     import tomllib
     from pathlib import Path
 

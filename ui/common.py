@@ -223,24 +223,6 @@ def pages_for(user: dict | None) -> dict[str, list]:
     return {t("sec_work"): work, t("sec_overview"): overview}
 
 
-MENU_KEY = "juece_nav"  # the menu's container: class st-key-juece_nav in the page (the browser tests find it)
-
-
-def menu(pages: dict[str, list]) -> None:
-    """The workbench's own menu at the top of the sidebar, by section. Streamlit's sidebar navigation is switched
-    off (client.showSidebarNavigation = false in ui/.streamlit/config.toml and `juece ui`): it would first show the
-    automatic list of ui/pages by file name ("admin_users") until the script's st.navigation arrives, and with it
-    off st.navigation draws no menu of its own (it runs with position="hidden")."""
-    with st.sidebar.container(key=MENU_KEY):
-        for section, entries in pages.items():
-            shown = [p for p in entries if p.visibility != "hidden"]
-            if not shown:
-                continue
-            st.caption(escape(section))
-            for p in shown:
-                st.page_link(page=p, label=escape(p.title), icon=p.icon or None)
-
-
 def _switch_language() -> None:
     """Runs before the next script run, so the whole page (navigation titles too) uses the new language."""
     st.session_state[LANG_KEY] = "en" if st.session_state.get("lang_choice") == "English" else "zh"
