@@ -236,6 +236,7 @@ def load() -> dict:
                                       published_at=moved("2025-02-20"), party_consent_at=moved("2025-02-14"))
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
+    ids += [_main_line(*line) for line in MAIN_LINE]  # appended: the first six keep their ids and codes
     # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
     from decisions.aftercare import service as aftercare
     from decisions.deadlines import scheduled
@@ -388,6 +389,103 @@ def _yingkou(item: dict) -> int:
     for user, name in (("yk_expert1", "曹林"), ("yk_expert2", "袁草"), ("yk_expert3", "彭森")):
         s.ev("2025-05-12T15:00:00", "expert_opinion", user, f"专家论证意见（{name}）", expert=name, signed="yes",
              direct_interest="no")
+    return did
+
+
+# every later stage of the main line, and a closed decision filed (归档) and one not yet filed: 花都, not in the
+# catalog (title, undertaker, its drafter, the triggers determined yes, the first day, where the walk stops)
+MAIN_LINE = [
+    ("花都区生活垃圾分类处理收费实施方案（演示）", "HD-CGJ", "cgj_drafter", ("stability_risk",), "2022-09-19",
+     "risk_assessment"),
+    ("花都区政府投资项目代建管理办法（演示）", "HD-CZJ", "czj_drafter", ("market_entities",), "2022-09-12",
+     "fair_competition_review"),
+    ("花都区城市道路占用挖掘管理规定（演示）", "HD-CGJ", "cgj_drafter", ("stability_risk",), "2022-08-08",
+     "collective_discussion"),
+    ("花都区国有土地上房屋征收补偿办法（演示）", "HD-GZJ", "gzj_drafter", ("stability_risk", "high_public_concern"),
+     "2022-07-25", "party_report"),
+    ("花都区财政专项资金管理办法（演示）", "HD-CZJ", "czj_drafter", ("high_public_concern",), "2022-07-18",
+     "publication"),
+    ("花都区政府购买服务管理办法（演示）", "HD-CZJ", "czj_drafter", ("market_entities",), "2022-04-11", "archived"),
+    ("花都区政府性债务风险应急处置预案（演示）", "HD-CZJ", "czj_drafter", (), "2022-04-18", "closed"),
+]
+
+
+def _day(start: str, offset: int) -> str:
+    """`offset` calendar days after `start`, moved on to the Monday when it falls on a weekend (story time)."""
+    d = date.fromisoformat(start) + timedelta(days=offset)
+    return (d + timedelta(days=(7 - d.weekday()) % 7 if d.weekday() >= 5 else 0)).isoformat()
+
+
+def _main_line(title: str, undertaker: str, drafter: str, yes: tuple[str, ...], start: str, stop: str) -> int:
+    """A decision of 花都 walked along the main line through the same use cases as the CLI until it is in `stop`
+    ("archived": closed and then filed). The meeting is held well over 7 working days after the legality
+    submission (Art 26¶2) and every step lies on or before the story's last day."""
+    did = _new(title, "HD", undertaker, 2, "hd_organ", f"{start}T09:00:00", None)
+    s = _Scenario(did, title, drafter)
+
+    def state() -> str:
+        from decisions.procedure.views import show
+
+        return str(show(did)["state"])
+
+    def when(offset: int, hour: str = "10:00:00") -> str:
+        return f"{_day(start, offset)}T{hour}"
+
+    _start(s, start, "hd_organ")
+    s.triggers(when(2), yes, DEFAULT_NO_REASONS)
+    s.ev(when(7), "draft", drafter, f"{title}（征求意见稿）", version="征求意见稿")
+    s.ev(when(7, "10:05:00"), "legal_basis", drafter, "法律法规政策依据清单", ["《重大行政决策程序暂行条例》"])
+    s.advance(when(8, "09:00:00"), drafter)
+    first, last = _day(start, 9), _day(start, 44)
+    s.ev(when(45), "participation_activity", drafter, "公开征求意见公告", [f"征求意见期：{first} 至 {last}"],
+         form="open_comment", start=first, end=last)
+    if "market_entities" in yes:
+        s.ev(when(45, "11:00:00"), "participation_activity", drafter, "企业座谈会纪要", form="enterprise_consultation")
+    s.ev(when(46), "opinion_register", drafter, "意见采纳情况登记表", received=6, adopted=2, partially_adopted=2,
+         not_adopted=2)
+    s.advance(when(47, "09:00:00"), drafter)
+    if state() == "risk_assessment" and stop != "risk_assessment":
+        s.ev(when(52), "risk_report", drafter, "社会稳定风险评估报告", conclusion="controllable", level="medium",
+             method="问卷调查、座谈走访")
+        s.advance(when(53, "09:00:00"), drafter)
+    if state() == "fair_competition_review" and stop != "fair_competition_review":
+        s.ev(when(52), "fair_competition_review", drafter, "公平竞争审查意见", conclusion="pass")
+        s.advance(when(53, "09:00:00"), drafter)
+    if state() == "legality_review":
+        s.ev(when(56), "legality_submission", drafter, "合法性审查送审函", submitted=_day(start, 56))
+        s.ev(when(60, "14:00:00"), "legal_adviser_opinion", "sfj_adviser", "公职律师法律意见书", adviser="高峰")
+        s.ev(when(66), "legality_opinion", "sfj_reviewer", "合法性审查意见书", ["一、权限合法；二、程序合法；三、内容合法"],
+             conclusion="lawful", authority="符合法定权限", procedure="已履行法定程序", content="内容符合法律法规")
+        s.advance(when(67, "09:00:00"), "sfj_reviewer")
+    if state() == "collective_discussion" and stop != "collective_discussion":
+        with at(when(84, "17:00:00")):
+            record_meeting(did, MeetingInput(
+                type="executive", date=moved(_day(start, 84)), minutes_filename="区政府常务会议纪要.pdf",
+                minutes=document("区政府常务会议纪要", [f"审议《{title}》", "会议同意"]), members=5,
+                positions=[("hd_vice1", "approve"), ("hd_vice2", "approve"), ("hd_vice3", "approve"),
+                           ("hd_vice4", "abstain"), ("hd_head", "approve")], head="hd_head", outcome="approve"),
+                as_user="hd_secretary")
+    if state() == "party_report" and stop != "party_report":
+        s.ev(when(88), "party_committee_report", "hd_organ", "请示报告", reported=_day(start, 88))
+        s.ev(when(88, "10:10:00"), "execution_assignment", "hd_organ", "执行任务分工通知", executing_unit=undertaker)
+        s.advance(when(91, "09:00:00"), "hd_organ")
+    if state() == "publication" and stop != "publication":
+        s.ev(when(95), "publication_record", "hd_organ", "政府网站公布页面", channel="website", date=_day(start, 95),
+             url="https://www.huadu.gov.cn/")
+        if {"high_public_concern", "professional_technical"} & set(yes):
+            s.ev(when(95, "10:10:00"), "adoption_explanation", "hd_organ", "政策解读及意见采纳情况说明")
+        s.advance(when(95, "11:00:00"), "hd_organ")
+    if state() == "execution" and stop in ("closed", "archived"):
+        s.ev(when(200), "execution_report", "czj_executor", "执行情况报告", period="2022")
+        s.advance(when(201, "09:00:00"), "hd_organ")
+    if stop == "archived":
+        from decisions.archive import service as archive
+
+        with at(when(203)):
+            archive.file_decision(did, as_user="hd_archivist", checker="hd_organ")
+    wanted = "closed" if stop == "archived" else stop
+    if state() != wanted:  # a change of the profile the demo no longer follows: say so at once
+        raise RuntimeError(f"demo decision {did} stopped in {state()}, not {wanted}")
     return did
 
 

@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from decisions import demo
 from tests.streamlit_server import CHROMIUM_ARGS
 
 ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
-CODE = "HD-2026-00007"  # the demo holds decisions 1-6; a walk creates the seventh
+CODE = f"HD-2026-{len(demo.MAIN_LINE) + 7:05d}"  # the demo holds decisions 1-6 and its main line; a walk creates the next
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CONFIRM = "我已核对，确认执行此不可撤销的操作"
 
@@ -96,7 +97,7 @@ class Browser:
         return False
 
     def nav(self, title: str) -> None:
-        self.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+        self.page.locator('.st-key-juece_nav').get_by_role("link", name=title).click()
         self.idle()
 
     def tab(self, name: str) -> None:

@@ -50,7 +50,7 @@ class Shooter:
             self.broken.append(path.name)
 
     def every_page(self, user: str, lang: str) -> None:
-        nav = self.page.locator('[data-testid="stSidebarNav"]')
+        nav = self.page.locator('.st-key-juece_nav')
         links = [(a.get_attribute("href") or "", a.inner_text().split("\n")[-1].strip()) for a in
                  nav.get_by_role("link").all()]
         for href, title in links:

@@ -47,7 +47,8 @@ def streamlit_server(environ: dict[str, str], log_path: Path, *, start_timeout: 
     else:
         command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "server.py"), "--server.headless", "true",
                    "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
-                   "false", "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]
+                   "false", "--client.toolbarMode", "viewer", "--client.showSidebarNavigation", "false",
+                   "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -56,7 +56,7 @@ class English(Browser):
         self.expect_text("My tasks")
 
     def nav(self, title: str) -> None:
-        self.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+        self.page.locator('.st-key-juece_nav').get_by_role("link", name=title, exact=True).click()
         self.idle()
 
     def select(self, label: str, option: str) -> None:

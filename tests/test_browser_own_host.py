@@ -36,7 +36,7 @@ def _idle(page) -> None:  # noqa: ANN001
 
 def _visit_every_page(page) -> list[str]:  # noqa: ANN001
     """Click each sidebar link in turn (and each tab of the page); return the addresses visited."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav = page.locator('.st-key-juece_nav')
     titles = [a.get_attribute("href") or "" for a in nav.get_by_role("link").all()]
     for title in titles:
         nav.locator(f'a[href="{title}"]').first.click()

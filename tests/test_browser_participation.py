@@ -68,7 +68,7 @@ def test_public_opinion_reaches_the_reviewers_ledger(server: str) -> None:
             # 1. the public page, no login: from the start page's navigation
             page.goto(server, wait_until="networkidle")
             idle()
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="公开征求意见").click()
+            page.locator('.st-key-juece_nav').get_by_role("link", name="公开征求意见").click()
             idle()
             expect(main.get_by_text("征求意见中").first).to_be_visible(timeout=20000)
             box = main.get_by_label("您的意见").first
@@ -83,14 +83,14 @@ def test_public_opinion_reaches_the_reviewers_ledger(server: str) -> None:
             assert page.locator("b", has_text="请保留村口古树").count() == 0  # never rendered as HTML
 
             # 2. the undertaking unit signs in and finds it in the ledger
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="登录").click()
+            page.locator('.st-key-juece_nav').get_by_role("link", name="登录").click()
             idle()
             page.get_by_label("用户名").fill("gzj_drafter")
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
             idle()
             expect(main.get_by_text("我的待办").first).to_be_visible(timeout=20000)
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="意见台账").click()
+            page.locator('.st-key-juece_nav').get_by_role("link", name="意见台账").click()
             idle()
             expect(main.get_by_text(CODE).first).to_be_visible(timeout=20000)
             search = main.get_by_label("搜索（回执号或内容）").first

@@ -24,6 +24,24 @@ def test_demo_loads_decisions_at_several_stages(env):
     assert demo.load()["loaded"] is False  # idempotent
 
 
+def test_demo_shows_every_stage_of_the_main_line(env):
+    """Every main-line stage from proposal to execution holds a demo decision, and so does closed: one filed
+    (归档), one not yet; the first six keep their ids (the browser tests name their codes)."""
+    from workflow import profiles
+
+    result = demo.load()
+    assert result["decisions"][:6] == [1, 2, 3, 4, 5, 6]
+    rows = list_decisions()
+    stages = set(profiles.load("state-council-2019").stage_order)
+    assert stages <= {d["state"] for d in rows}, stages - {d["state"] for d in rows}
+    from decisions.procedure.models import Decision
+    from decisions.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork() as uow:
+        closed = [bool(uow.session.get(Decision, d["id"]).archived_at) for d in rows if d["state"] == "closed"]
+    assert sorted(closed) == [False, True]
+
+
 def test_demo_documents_are_reproducible():
     assert demo.document("标题", ["一行"]) == demo.document("标题", ["一行"])
 

@@ -48,7 +48,7 @@ def demo_dossiers(tmp_path_factory: pytest.TempPathFactory, new_deployment):
     mp.delenv("JUECE_LANG", raising=False)
     mp.setattr(directory, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
     try:
-        assert demo.load()["decisions"] == [1, 2, 3, 4, 5, 6]
+        assert demo.load()["decisions"][:6] == [1, 2, 3, 4, 5, 6]
         out = {}
         for did, user in READER.items():
             r = archive.generate_dossier(did, as_user=user)

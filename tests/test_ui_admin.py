@@ -269,3 +269,20 @@ def test_the_return_form_is_not_offered_to_the_undertaking_unit(org):
     w = Walker().walk_to("legality_review")
     at = open_app("drafter", "decision", decision=w.id)
     assert f"return_to_{w.id}" not in [s.key for s in at.selectbox]
+
+
+def test_after_sending_back_the_page_stays_on_that_decision(org):
+    """Another decision waits in legality review too: after 退回 the reviewer sees the one just sent back, with the
+    confirmation, not the next one of the legality list."""
+    other = Walker().walk_to("legality_review")
+    w = Walker().walk_to("legality_review")
+    w.ev("legality_submission", submitted="2026-03-02")
+    at = open_app("reviewer", "legality", decision=w.id)
+    at.selectbox(key=f"return_to_{w.id}").select("drafting")
+    at.text_area(key=f"return_reason_{w.id}").input("缺少履行决策程序的说明")
+    at.checkbox(key=f"return_sure_{w.id}").check()
+    click(at, "退回")
+    assert show(w.id)["state"] == "drafting" and show(other.id)["state"] == "legality_review"
+    assert at.session_state["decision_id"] == w.id
+    assert any("已退回" in s.value for s in at.success), [s.value for s in at.success]
+    assert any(c.value.startswith(show(w.id)["code"]) for c in at.caption), [c.value for c in at.caption]

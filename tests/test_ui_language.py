@@ -6,14 +6,16 @@ and the server configuration `juece ui` starts Streamlit with (no toolbar/Deploy
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
 
 from decisions import demo
 from decisions.accounts import service as directory
 from decisions.workbench import views as workbench
-from tests.apptest import open_app, shown
+from tests.apptest import APP, open_app, shown
 from ui import i18n
 from workflow import profiles
 
@@ -23,7 +25,7 @@ WALK = [
     ("hd_organ", ["inbox", "decisions", "new", "decision", "catalog", "archive", "dashboard", "opinion_ledger"], 1),
     ("czj_drafter", ["inbox", "decision", "opinion_ledger"], 1),
     ("sfj_reviewer", ["inbox", "legality", "decision"], None),
-    ("hd_secretary", ["meeting", "decision"], None),
+    ("hd_secretary", ["inbox", "meeting", "decision"], None),
     ("expert_zhang", ["inbox", "decision"], None),
     ("hd_archivist", ["archive", "decision"], 1),
     ("admin", ["admin_users", "admin_registers", "admin_calendar", "admin_catalog"], None),
@@ -89,7 +91,9 @@ def test_every_page_in_chinese(demo_deployment, user: str | None, pages: list[st
             text = shown(at)
             assert text.strip(), f"{page} ({lang}) shows nothing"
             if lang == "zh":
-                problems += [f"{page}: {v}" for v in violations(text, keys, codes, usernames)]
+                shown_codes = set() if page.startswith("admin_") else codes  # an admin types the codes there
+                problems += [f"{page}: {v}" for v in violations(text, keys, shown_codes, usernames)]
+                problems += [f"{page}: {v}" for v in leaks(text, usernames)]
             else:
                 problems += [f"{page} (en): {v}" for v in english_violations(text, keys, usernames)]
     assert not problems, "\n".join(problems)
@@ -160,6 +164,7 @@ def test_juece_ui_server_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     args = deployment.streamlit_args(8502)
     flags = dict(zip(args[::2], args[1::2], strict=False))
     assert flags["--client.toolbarMode"] == "viewer"
+    assert flags["--client.showSidebarNavigation"] == "false"  # no page list by file name before the menu
     assert flags["--server.maxUploadSize"] == "20"
     assert flags["--server.port"] == "8502"
 
@@ -176,3 +181,113 @@ def test_refusal_text_in_chinese_only(monkeypatch: pytest.MonkeyPatch) -> None:
     assert common.plain(refusal) == "用户 czj_drafter（决策承办单位，广州市花都区财政局）无权提交「决策草案」；需要本决策范围内的角色：决策承办单位"
     assert common.plain("文件为空 / the file is empty") == "文件为空"
     assert common.plain("期限 2022-12-31 已过（Art 15¶1）") == "期限 2022年12月31日 已过（第十五条第一款）"
+
+
+LEAKS = {"an English article": re.compile(r"\bArt\.? ?\d"), "an article in Arabic numerals": re.compile(r"第\d+条"),
+         "an ISO date": re.compile(r"\d{4}-\d{2}-\d{2}"), "a command of the CLI": re.compile(r"\bjuece [a-z]"),
+         "a snake_case key": re.compile(r"(?<![\w\-./@])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w\-])")}
+
+
+def leaks(text: str, usernames: set[str]) -> list[str]:
+    """Lines of a Chinese page that show an article, a date or a key the way the software stores it (the Markdown
+    escapes taken out first: 2026\\-12\\-07 is a date on screen)."""
+    text = text.replace("\\", "")
+    for u in sorted(usernames, key=len, reverse=True):  # login names are shown beside people's names
+        text = re.sub(rf"(?<![\w-]){re.escape(u)}(?![\w-])", "", text)
+    return [f"{what}: {line}" for line in text.splitlines() for what, rx in LEAKS.items() if rx.search(line)]
+
+
+@pytest.mark.parametrize("page", ["meeting", "decision"])
+def test_meeting_and_decision_pages_speak_chinese(demo_deployment, page: str) -> None:  # noqa: ANN001
+    """The demo's decision before the meeting (Art 29 checklist, the Art 26¶2 window), on the meeting page and the
+    decision page: in Chinese no "Art 30", no 第30条, no 2026-12-07, no internal key; in English the page renders."""
+    waiting = next(d["id"] for d in workbench.decisions("hd_secretary", state="collective_discussion")["rows"])
+    usernames = {u[0] for u in demo.USERS}
+    for lang in ("zh", "en"):
+        at = open_app("hd_secretary", page, decision=waiting, lang=lang)
+        text = shown(at)
+        assert "集体讨论" in text if lang == "zh" else text.strip()
+        if lang == "zh":
+            assert not leaks(text, usernames), "\n".join(leaks(text, usernames))
+        if page == "meeting":  # a meeting the day after the submission: the unmet window's message, its dates
+            text = shown(_meeting_on(waiting, lang, _day_after_submission(waiting)))
+            if lang == "zh":
+                assert "报送" in text and not leaks(text, usernames), "\n".join(leaks(text, usernames))
+            else:
+                assert "submitted" in text
+
+
+def _day_after_submission(did: int) -> date:
+    from decisions.procedure import views
+
+    sent = next(e["meta"]["submitted"] for e in views.show(did)["evidence"] if e["kind"] == "legality_submission")
+    return date.fromisoformat(sent) + timedelta(days=1)
+
+
+def _meeting_on(did: int, lang: str, day: date) -> AppTest:
+    """The meeting page with its date already set to `day` (as if the secretary had picked it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["juece_user"], at.session_state["decision_id"], at.session_state["lang"] = "hd_secretary", did, lang
+    at.session_state[f"mt_{did}_date"] = day
+    at.run()
+    at.switch_page("pages/meeting.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _select_calls() -> list[tuple[str, int, str, bool]]:
+    """Every select box without a preselected choice (index=None) and every multiselect in ui/: (file, line, kind,
+    whether it names its placeholder)."""
+    import ast
+    from pathlib import Path
+
+    out = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            empty = isinstance(kw.get("index"), ast.Constant) and kw["index"].value is None
+            if node.func.attr == "multiselect" or (node.func.attr == "selectbox" and empty):
+                out.append((path.name, node.lineno, node.func.attr, "placeholder" in kw))
+    return out
+
+
+def test_no_streamlit_english_placeholder() -> None:
+    """Streamlit writes "Choose an option" / "Choose options" in an empty select box: every one names its own."""
+    calls = _select_calls()
+    assert len(calls) > 10
+    assert [c for c in calls if not c[3]] == []
+
+
+def test_placeholder_follows_the_language(org) -> None:  # noqa: ANN001
+    """The 退回 form's stage box on the legality page: 请选择 in Chinese, Choose in English."""
+    from tests.helpers import Walker
+
+    w = Walker().walk_to("legality_review")
+    for lang, hint in (("zh", "请选择"), ("en", "Choose")):
+        at = open_app("reviewer", "legality", decision=w.id, lang=lang)
+        assert at.selectbox(key=f"return_to_{w.id}").proto.placeholder == hint
+        assert at.selectbox(key=f"lo_{w.id}_conclusion").proto.placeholder == hint
+
+
+def test_streamlit_page_list_off_and_the_own_menu_shown(org) -> None:  # noqa: ANN001
+    """The shipped config (ui/.streamlit/config.toml, package data of the wheel) switches Streamlit's automatic
+    page list off, so no file name ("admin_users") flashes in the sidebar on the first load; the workbench's own
+    menu (ui.menu) lists the user's pages by name, in the active language, and none of another role."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "ui" / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showSidebarNavigation"] is False
+    shipped = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
+    assert ".streamlit/config.toml" in shipped["ui"]
+    for lang, inbox, public, admin in (("zh", "我的待办", "公开信息", "用户与单位"), ("en", "My tasks", "Public information",
+                                                                           "Users and offices")):
+        links = [e.proto.label for e in open_app("drafter", lang=lang).get("page_link")]
+        assert inbox in links and public in links and admin not in links, links
+        assert not [x for x in links if "_" in x], links
+    links = [e.proto.label for e in open_app(None, lang="zh").get("page_link")]
+    assert links == ["登录", "公开信息", "公开征求意见"], links  # nobody signed in: the hidden staff pages not listed

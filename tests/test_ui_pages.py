@@ -312,7 +312,7 @@ def _meeting_form(at: AppTest, did: int, present: list[str]) -> None:
 def test_meeting_page_quorum_majority_and_reason(walked):
     did = walked["meeting"]
     at = app("secretary", page="meeting", decision=did)
-    assert "第29条材料清单" in shown(at)
+    assert "第二十九条材料清单" in shown(at)
     _meeting_form(at, did, ["vm1", "vm2", "vm3", "vm4"])
     text = shown(at)
     assert "出席 5 / 8 人" in text.replace("\\", "") or "出席 5 / " in text
@@ -322,11 +322,11 @@ def test_meeting_page_quorum_majority_and_reason(walked):
     at.run()
     at.selectbox(key=f"mt_{did}_outcome").set_value("reject")
     at.run()
-    assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [w.value for w in at.warning]
+    assert "行政首长的决定与多数意见不一致，须说明理由（第三十条第二款）。" in [w.value for w in at.warning]
     at.file_uploader(key=f"mt_{did}_minutes").set_value(("纪要.pdf", PDF, "application/pdf"))
     at.checkbox(key=f"mt_{did}_sure").check()  # the outcome cannot be undone: ticked first
     submit(at, "记录会议")
-    assert "行政首长的决定与多数意见不一致，须说明理由（第30条第2款）。" in [e.value for e in at.error]
+    assert "行政首长的决定与多数意见不一致，须说明理由（第三十条第二款）。" in [e.value for e in at.error]
     assert views.show(did)["meetings"] == []
 
 

@@ -13,7 +13,7 @@ import streamlit as st  # noqa: E402
 
 from decisions import channel  # noqa: E402
 from decisions.workbench import views as workbench  # noqa: E402
-from ui import common  # noqa: E402
+from ui import common, menu  # noqa: E402
 
 channel.set_channel("web")  # every act of this run of the workbench (the public pages say "public")
 # an emoji icon: Streamlit draws it as an inline SVG; a :material/…: page icon makes every browser fetch the
@@ -39,8 +39,8 @@ if user is not None and (_here / "opinion_ledger.py").is_file():
 from ui import admin_nav  # noqa: E402  (the administration pages, by role)
 
 admin_nav.add_pages(pages, user)
-# every page listed: a collapsed menu hides the administration pages behind Streamlit's English "View N more"
-navigation = st.navigation(pages, expanded=True)
+navigation = st.navigation(pages, position="hidden")  # the menu is the workbench's own (ui.menu)
+menu.menu(pages)
 common.page_style()
 common.sidebar(user)
 common.session_cookie()

@@ -42,6 +42,16 @@ def t(key: str, **fmt: object) -> str:
     return i18n.text(key, lang(), **fmt)
 
 
+def choose_one() -> str:
+    """The placeholder of a select box with nothing chosen yet: Streamlit's own is English ("Choose an option")."""
+    return t("choose_one")
+
+
+def choose_many() -> str:
+    """The placeholder of an empty multiselect (Streamlit's own: "Choose options")."""
+    return t("choose_many")
+
+
 # ----------------------------------------------------------------- identity
 SSO_REFUSAL_KEY = "juece_sso_refused"
 
@@ -431,6 +441,7 @@ _KEY_IN_PARENS = re.compile(r"\s?[（(]\\?[A-Za-z][A-Za-z0-9_\\]*(?:=[A-Za-z0-9_
 _EN_HALF = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s?/\s[A-Za-z][^\u3000-\u9fff\uff00-\uffef]*")
 _KEY_PAIR = re.compile(r"[（(]([A-Za-z][A-Za-z0-9_]*)[，,]\s*([A-Z][A-Z0-9-]*)[）)]")  # （role，OFFICE-CODE）
 _KEY_EQ = re.compile(r"\b([a-z][a-z0-9_]*)=([a-z0-9_]+)\b")
+_CLI_HINT = re.compile(r"（用 ?juece [^）]*）|\s?\(juece [a-z][a-z _-]*\)")  # "（用 juece meeting 记录）": for the CLI
 
 
 def names() -> dict[str, str]:
@@ -472,7 +483,7 @@ def when(value: object) -> str:
 def plain(text: object) -> str:
     """Generated text for the screen: articles in Chinese numbering, and in the Chinese UI no "（key）" asides
     or key=value pairs (the name is already there), the " / English" half of a message dropped."""
-    out = str(text or "")
+    out = _CLI_HINT.sub("", str(text or ""))  # the screen has its own form for it
     if lang() != "zh":
         return _plain_en(out)
     out = in_language(out)

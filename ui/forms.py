@@ -60,7 +60,7 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
         wkey = f"{prefix}_{key}"
         if spec["type"] == "enum":
             raw[key] = st.selectbox(label, spec["values"], index=None, format_func=enum_label, key=wkey,
-                                    placeholder="请选择" if common.lang() == "zh" else "Choose")
+                                    placeholder=common.choose_one())
         elif spec["type"] == "yesno":
             raw[key] = st.radio(label, ["yes", "no"], index=None, format_func=enum_label, horizontal=True, key=wkey)
         elif spec["type"] == "date":
@@ -70,7 +70,7 @@ def meta_fields(schema: dict, prefix: str, offices: list[str] | None = None) -> 
             raw[key] = st.number_input(label, min_value=0, step=1, value=None, key=wkey)
         elif spec["type"] == "office":
             raw[key] = st.selectbox(label, offices or [], index=None, format_func=common.name, key=wkey,
-                                    placeholder="请选择" if common.lang() == "zh" else "Choose")
+                                    placeholder=common.choose_one())
         else:
             raw[key] = st.text_input(label, key=wkey)
         slots[key] = st.empty()

@@ -22,7 +22,7 @@ def render(did: int, username: str) -> None:
     st.caption(t("return_article", article=common.art(options["article"])))
     with st.form(f"return_form_{did}"):
         to = st.selectbox(t("return_to") + " *", list(targets), index=None, format_func=lambda k: targets[k],
-                          key=f"return_to_{did}")
+                          key=f"return_to_{did}", placeholder=common.choose_one())
         reason = st.text_area(t("return_reason") + " *", key=f"return_reason_{did}")
         sure = st.checkbox(t("return_confirm"), key=f"return_sure_{did}")
         slot = st.empty()
@@ -37,4 +37,6 @@ def render(did: int, username: str) -> None:
         ok, res = common.call(sending_back.return_decision, did, to=to, reason=reason, as_user=username, where=slot)
         if ok:
             common.flash(t("return_done", stage=targets.get(res["to"], res["to"]), round=res["round"]))
-            st.rerun()
+            # the decision has left this stage: a stage page (legality review) would show the next one of its
+            # list; the decision page keeps the one just sent back in front of the user, with the confirmation
+            common.open_decision(did)

@@ -114,7 +114,8 @@ def start_worker() -> int:
 
 def streamlit_args(port: int, address: str = "127.0.0.1") -> list[str]:
     """The server configuration of the workbench: no toolbar, Deploy button or developer menu for the civil
-    servants (client.toolbarMode viewer), nothing sent to Streamlit, and the uploader's limit the deployment's
+    servants (client.toolbarMode viewer), no automatic page list by file name before the workbench's own menu
+    (client.showSidebarNavigation false), nothing sent to Streamlit, and the uploader's limit the deployment's
     JUECE_MAX_FILE_MB (server.maxUploadSize, whole megabytes, rounded up)."""
     import math
 
@@ -122,7 +123,7 @@ def streamlit_args(port: int, address: str = "127.0.0.1") -> list[str]:
 
     upload_mb = max(1, math.ceil(get_settings().max_file_bytes / (1024 * 1024)))
     return ["--server.port", str(port), "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer",
+            "--client.toolbarMode", "viewer", "--client.showSidebarNavigation", "false",
             "--server.maxUploadSize", str(upload_mb)]
 
 

@@ -35,9 +35,10 @@ else:
 pool = {e["username"]: e for e in admin.expert_pool()}
 taken = {a["username"] for a in chosen["assigned"]}
 picked = st.multiselect(t("choose_experts") + " *", [u for u in pool if u not in taken], key=f"ex_pick_{did}",
-                        format_func=lambda u: f"{pool[u]['name']}（{u}）· {pool[u]['office_name']}")
+                        format_func=lambda u: f"{pool[u]['name']}（{u}）· {pool[u]['office_name']}",
+                        placeholder=common.choose_many())
 interest = st.multiselect(t("interest_declared"), picked, key=f"ex_interest_{did}",
-                          format_func=lambda u: f"{pool[u]['name']}（{u}）")
+                          format_func=lambda u: f"{pool[u]['name']}（{u}）", placeholder=common.choose_many())
 slot = st.empty()
 if st.button(t("assign"), type="primary", key=f"ex_assign_{did}"):
     if not picked:

@@ -42,7 +42,8 @@ with tab_members:
         # the organ's own staff: the register refuses anyone else (Art 30, the profile's members_from_organ)
         staff = [n for n, u in people.items() if u["office"] == organ]
         who = st.selectbox(t("username") + " *", staff, index=None, key="reg_user",
-                           format_func=lambda n: f"{people[n]['name']}（{n}）· {people[n]['office_name']}")
+                           format_func=lambda n: f"{people[n]['name']}（{n}）· {people[n]['office_name']}",
+                           placeholder=common.choose_one())
         title = st.text_input(t("member_title"), key="reg_title")
         start = st.date_input(t("from_date") + " *", value=None, key="reg_from", format="YYYY-MM-DD")
         head = st.checkbox(t("is_head"), key="reg_head")
@@ -62,7 +63,8 @@ with tab_members:
         st.subheader(t("member_leaves"))
         with st.form("reg_member_leave"):
             leaving = st.selectbox(t("username") + " *", sitting, index=None, key="reg_leaving",
-                                   format_func=lambda n: f"{people[n]['name']}（{n}）" if n in people else n)
+                                   format_func=lambda n: f"{people[n]['name']}（{n}）" if n in people else n,
+                                   placeholder=common.choose_one())
             end = st.date_input(t("to_date") + " *", value=None, key="reg_to", format="YYYY-MM-DD")
             l_slot = st.empty()
             leave = st.form_submit_button(t("member_leaves"))
@@ -85,7 +87,7 @@ with tab_review:
     if admin.may(user["roles"], "review_office"):
         with st.form("reg_review_office"):
             office = st.selectbox(t("office") + " *", [c for c in offices if c != organ], index=None,
-                                  format_func=lambda c: offices[c], key="reg_review")
+                                  format_func=lambda c: offices[c], key="reg_review", placeholder=common.choose_one())
             r_slot = st.empty()
             save = st.form_submit_button(t("set_review_office"), type="primary")
         if save:

@@ -41,9 +41,10 @@ with tab_users:
         new_username = st.text_input(t("username") + " *", key="au_username")
         new_name = st.text_input(t("name") + " *", key="au_name")
         new_office = st.selectbox(t("office") + " *", list(office_names), index=None,
-                                  format_func=lambda c: office_names[c], key="au_office")
+                                  format_func=lambda c: office_names[c], key="au_office",
+                                  placeholder=common.choose_one())
         new_roles = st.multiselect(t("roles") + " *", list(role_names), format_func=lambda r: role_names[r],
-                                   key="au_roles")
+                                   key="au_roles", placeholder=common.choose_many())
         new_password = st.text_input(t("initial_password") + " *", type="password", key="au_password")
         slot = st.empty()
         create = st.form_submit_button(t("create"), type="primary")
@@ -61,11 +62,13 @@ with tab_users:
     st.subheader(t("manage_user"))
     by_name = {u["username"]: u for u in users}
     chosen = st.selectbox(t("choose_user"), list(by_name), index=None, key="au_manage",
-                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}")
+                          format_func=lambda n: f"{by_name[n]['name']}（{n}）· {state_of(by_name[n])}",
+                          placeholder=common.choose_one())
     if chosen:
         target = by_name[chosen]
         roles_now = st.multiselect(t("roles"), list(role_names), default=target["roles"],
-                                   format_func=lambda r: role_names[r], key=f"au_roles_{chosen}")
+                                   format_func=lambda r: role_names[r], key=f"au_roles_{chosen}",
+                                   placeholder=common.choose_many())
         out = st.empty()
         c1, c2, c3 = st.columns(3)
         if c1.button(t("save_roles"), key=f"au_save_roles_{chosen}"):
@@ -114,7 +117,7 @@ with tab_offices:
         code = st.text_input(t("office_code") + " *", key="ao_code")
         oname = st.text_input(t("office_name") + " *", key="ao_name")
         level = st.selectbox(t("level") + " *", list(levels), index=None, format_func=lambda k: levels[k],
-                             key="ao_level")
+                             key="ao_level", placeholder=common.choose_one())
         parent = st.selectbox(t("parent"), ["", *office_names], key="ao_parent",
                               format_func=lambda c: office_names.get(c, t("no_parent")))
         profile = st.selectbox(t("profile"), profile_choices, key="ao_profile",

@@ -34,7 +34,7 @@ elif ok and choices["may"]:
     st.caption(t("file_caption", article=common.art(choices["article"])))
     people = {c["username"]: c["name"] for c in choices["checkers"]}
     checker = st.selectbox(t("file_checker") + " *", list(people), index=None, key=f"file_checker_{did}",
-                           format_func=lambda u: f"{people[u]}（{u}）")
+                           format_func=lambda u: f"{people[u]}（{u}）", placeholder=common.choose_one())
     sure = common.confirmed(f"file_sure_{did}")
     slot = st.empty()
     if st.button(t("file_button"), type="primary", key=f"file_{did}"):

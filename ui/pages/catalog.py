@@ -23,7 +23,7 @@ covered = sum(1 for i in items if i["decisions"])
 c1, c2, c3 = st.columns(3)
 c1.metric(t("total"), len(items))
 c2.metric(t("coverage"), f"{covered}/{len(items)}")
-c3.metric(t("published_at"), items[0]["published_at"] if items and items[0]["published_at"] else "—")
+c3.metric(t("published_at"), common.when(items[0]["published_at"]) if items and items[0]["published_at"] else "—")
 common.table([{"#": i["seq"], t("item_name"): i["item_name"], t("undertaker"): i["undertaking_unit"],
                t("planned_time"): i["planned_time"],
                t("linked"): f"{i['decisions']}（{i['newest_decision']}）" if i["decisions"] else ""} for i in items],

@@ -47,7 +47,7 @@ with right:
         common.table([{t("stage"): r["name"], t("median_days"): r["median_days"], "n": r["n"]}
                       for r in data["median_days"]], hide_index=True, width="stretch")
         if data.get("median_days_as_of"):
-            st.caption(t("median_days_as_of").format(at=data["median_days_as_of"]))
+            st.caption(t("median_days_as_of").format(at=common.escape(common.when(data["median_days_as_of"]))))
     else:
         st.caption(t("no_data"))
 

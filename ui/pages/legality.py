@@ -67,7 +67,8 @@ if "legality_opinion" in kinds:
             parts[key] = st.text_area(t(f"opinion_{key}") + " *", key=f"lo_{did}_{key}")
             slots[key] = st.empty()
         conclusion = st.selectbox(t("conclusion") + " *", ["lawful", "lawful_with_amendments", "unlawful", "returned"],
-                                  index=None, format_func=forms.enum_label, key=f"lo_{did}_conclusion")
+                                  index=None, format_func=forms.enum_label, key=f"lo_{did}_conclusion",
+                                  placeholder=common.choose_one())
         slots["conclusion"] = st.empty()
         uploaded = st.file_uploader(t("opinion_file") + common.upload_limit(), key=f"lo_{did}_file")
         file_slot = st.empty()

@@ -36,9 +36,9 @@ st.subheader(t("checklist"))
 for c in ctx["checklist"]:
     mark = ":material/check_circle:" if c["met"] else (":material/schedule:" if c["met"] is None
                                                        else ":material/cancel:")
-    st.markdown(f"{mark} {escape(c['item'])} \\[{escape(c['article'])}\\]")
+    st.markdown(f"{mark} {escape(common.plain(c['item']))} \\[{escape(common.art(c['article']))}\\]")
     for m in c["messages"]:
-        st.caption(escape(m))
+        st.caption(escape(common.plain(m)))
 if not ctx["package_complete"]:
     st.warning(t("package_incomplete"))
 
@@ -53,7 +53,8 @@ others = [u for u in names if u != head]
 total = st.number_input(t("members_total"), min_value=1, value=max(len(ctx["members"]), 1), step=1,
                         key=f"mt_{did}_total")
 total_slot = st.empty()
-present = st.multiselect(t("present"), others, format_func=lambda u: names.get(u, u), key=f"mt_{did}_present")
+present = st.multiselect(t("present"), others, format_func=lambda u: names.get(u, u), key=f"mt_{did}_present",
+                         placeholder=common.choose_many())
 present_slot = st.empty()
 positions: list[tuple[str, str]] = []
 for u in present:
@@ -77,7 +78,8 @@ outcome = st.selectbox(t("outcome"), OUTCOMES, index=default_outcome, format_fun
 differs = maj in ("approve", "reject") and (outcome if outcome in ("approve", "reject") else "other") != maj
 rerun: list[str] = []
 if outcome == "revise" and ctx.get("rerun_choices"):
-    rerun = st.multiselect(t("rerun_stages"), ctx["rerun_choices"], format_func=common.name, key=f"mt_{did}_rerun")
+    rerun = st.multiselect(t("rerun_stages"), ctx["rerun_choices"], format_func=common.name, key=f"mt_{did}_rerun",
+                           placeholder=common.choose_many())
 reason = st.text_area(t("head_reason") + (" *" if differs else ""), key=f"mt_{did}_reason")
 reason_slot = st.empty()
 if differs and not reason.strip():
@@ -98,7 +100,7 @@ if st.button(t("record_meeting"), type="primary", key=f"mt_{did}_save"):
         total_slot.error(t("too_many_present"))
         errors = True
     elif n_present * 2 <= total:
-        present_slot.error(t("quorum_error") + " [Art 30]")
+        present_slot.error(t("quorum_error"))
         errors = True
     if differs and not reason.strip():
         reason_slot.error(t("head_reason_needed"))

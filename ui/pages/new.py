@@ -33,7 +33,8 @@ units = [o["code"] for o in workbench.undertaker_offices(organ)] or [organ]  # t
 undertaker_default = user["office"] if user["office"] in units else units[0]
 undertaker = c2.selectbox(t("undertaker"), units, index=units.index(undertaker_default), format_func=names.get,
                           key="new_undertaker")
-co = st.multiselect(t("co_undertakers"), [c for c in units if c != undertaker], format_func=names.get, key="new_co")
+co = st.multiselect(t("co_undertakers"), [c for c in units if c != undertaker], format_func=names.get, key="new_co",
+                    placeholder=common.choose_many())
 c1, c2 = st.columns(2)
 category = c1.selectbox(t("category"), list(CATEGORIES), format_func=lambda c: f"{c}. {CATEGORIES[c]}",
                         key="new_category")

@@ -131,9 +131,9 @@ with tab_disp:
         all_pending = st.checkbox(tr(f"本表中全部待处理意见（{len(pending_ids)}条）", f"All pending shown ({len(pending_ids)})"),
                                   key="disp_all")
         chosen = st.multiselect(tr("意见", "Opinions"), [o["id"] for o in shown], format_func=lambda i: labels[i],
-                                key="disp_ids")
+                                key="disp_ids", placeholder=common.choose_many())
         disp = st.selectbox(tr("处理", "Disposition") + " *", list(participation.DISPOSITIONS), index=None,
-                            placeholder=tr("请选择", "Choose"), format_func=lambda v: DISPOSITION[v], key="disp_value")  # chosen anew for every row
+                            placeholder=common.choose_one(), format_func=lambda v: DISPOSITION[v], key="disp_value")  # chosen anew for every row
         reason = st.text_area(tr("理由", "Reason") + " *", key="disp_reason")
         group = st.text_input(tr("分组（可选）", "Group (optional)"), key="disp_group")
         draft = st.selectbox(tr("吸收该意见的草案版本（可选）", "Draft version that took it in (optional)"),

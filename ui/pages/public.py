@@ -23,7 +23,7 @@ rows = views.published()
 for r in rows:
     with st.container(border=True):
         st.markdown(f"**{escape(r['title'])}**")
-        st.text(f"{r['code']} · {r['organ']} · {t('published_at')}: {r['published']} · {t('channel')}: "
+        st.text(f"{r['code']} · {r['organ']} · {t('published_at')}: {common.when(r['published'])} · {t('channel')}: "
                 f"{forms.enum_label(r['channel'])}" + (f"\n{t('url')}: {r['url']}" if r["url"] else ""))
 if not rows:
     st.info(t("no_data"))
