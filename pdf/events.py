@@ -164,9 +164,6 @@ def _describe(action: str, d: Mapping[str, Any], n: Names) -> str:
             yes = str(v.get("value")) in ("yes", "True", "true")
             parts.append(f"{n.trigger(str(k))}：{'是' if yes else '否'}" + (f"（{v['reason']}）" if v.get("reason") else ""))
         return "判定：" + "；".join(parts) if parts else "判定（无变更）"
-    if action in ("expert_assign", "assessor_assign"):
-        who = _value(get("experts") or get("assessors") or [])
-        return f"{ACTION_ZH[action]}：{who}" + ("（均无直接利害关系）" if get("direct_interest") == "no" else "")
     if action == "archived":
         return (f"归档：档号 {get('code', '')}，保管期限 {get('retention', '')}，密级 {get('classification', '')}，"
                 f"{get('access', '')}；立卷单位 {get('unit', '')}；立卷人 {get('filer', '')}，检查人 {get('checker', '')}")
