@@ -176,10 +176,10 @@ def may_hold_actions(pdf: pikepdf.Pdf) -> bool:
     syntax is asked once (one qpdf call per object, content streams' data not read): a file with none of the
     markers is not walked page by page, which was most of the cost of probing a text PDF. False positives (a
     marker in a string) only cost the walk; the writer still inspects every object it writes (stream_writer)."""
-    for obj in pdf.objects:
-        if obj._type_code == pikepdf.ObjectType.stream:
+    for obj in pdf.objects:  # scalars come back as Python values (an int, a bool): nothing to ask them
+        if isinstance(obj, pikepdf.Stream):
             text = obj.stream_dict.unparse(resolved=True)
-        elif obj._type_code in (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.array):
+        elif isinstance(obj, Dictionary | pikepdf.Array):
             text = obj.unparse(resolved=True)
         else:
             continue
