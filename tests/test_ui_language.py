@@ -291,3 +291,12 @@ def test_streamlit_page_list_off_and_the_own_menu_shown(org) -> None:  # noqa: A
         assert not [x for x in links if "_" in x], links
     links = [e.proto.label for e in open_app(None, lang="zh").get("page_link")]
     assert links == ["登录", "公开信息", "公开征求意见"], links  # nobody signed in: the hidden staff pages not listed
+
+
+def test_the_diagram_names_a_side_state(demo_deployment) -> None:  # noqa: ANN001
+    """The procedure diagram draws a closed (or suspended, …) decision's state by its name, not its key."""
+    closed = workbench.decisions("hd_organ", state="closed")["rows"][0]["id"]
+    for lang, name in (("zh", "已办结"), ("en", "Closed")):
+        at = open_app("hd_organ", "decision", decision=closed, lang=lang)
+        dot = at.get("graphviz_chart")[0].proto.spec
+        assert f'label="{name}"' in dot and 'label="closed"' not in dot, dot[-300:]

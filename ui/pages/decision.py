@@ -63,7 +63,8 @@ def dot_graph(p: dict) -> str:
                      f'style="rounded,filled,{style}"];')
     lines += [f'"{a}" -> "{b}";' for a, b in zip(keys, keys[1:], strict=False)]
     if p["state"] not in keys:
-        lines.append(f'"{p["state"]}" [label="{p["state_name"]}", shape=octagon, color="#6a1b9a"];')
+        side = common.name(p["state"]).replace('"', "'")  # a side state (closed, suspended, …) by its name
+        lines.append(f'"{p["state"]}" [label="{side}", shape=octagon, color="#6a1b9a", fillcolor="#f3e5f5"];')
     lines.append("}")
     return "\n".join(lines)
 
