@@ -36,7 +36,8 @@ if cat["years"]:
 left, right = st.columns(2)
 with left:
     st.subheader(t("by_stage"))
-    df = pd.DataFrame([{"stage": f"{i:02d} {r['name']}", "count": r["count"]} for i, r in enumerate(data["by_stage"])])
+    df = pd.DataFrame([{"stage": f"{i:02d} {common.name(r['state']) if r['name'] == r['state'] else r['name']}",
+                        "count": r["count"]} for i, r in enumerate(data["by_stage"])])  # a side state by its name
     st.bar_chart(df, x="stage", y="count", horizontal=True)
 with right:
     st.subheader(t("median_days"))
