@@ -67,6 +67,26 @@ class English(Browser):
         self.page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
         self.idle()
 
+    def open(self, code: str) -> None:
+        self.nav("Decision")
+        self.select("Choose a decision", code)
+
+    def attach(self, kind: str, file: Path, date: tuple[str, str] | None = None, text: tuple[str, str] | None = None,
+               **choices: str) -> None:
+        """File one evidence item on the decision page: its kind, its choice fields (label=option), a date and a
+        text field when given, the file; then save."""
+        self.tab("Evidence")
+        self.select("Evidence kind", kind)
+        for label, option in choices.items():
+            self.select(label, option)
+        if date:
+            self.date(*date)
+        if text:
+            self.fill(*text)
+        self.upload(file)
+        self.button("Save evidence")
+        self.expect_text("Evidence saved")
+
     def logout(self) -> None:
         self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
         self.user = "public"
@@ -123,8 +143,7 @@ def test_the_organ_works_in_english(server: str, tmp_path: Path) -> None:
             assert b.main().get_by_text(CODE).count() > 0, f"{CODE} not among the decisions the organ started"
 
             # the decision: its approval sheet as a PDF, its routing record
-            b.nav("Decision")
-            b.select("Choose a decision", CODE)
+            b.open(CODE)
             b.shot("decision")
             b.tab("Routing record")
             b.button("Prepare the approval sheet")
@@ -138,21 +157,14 @@ def test_the_organ_works_in_english(server: str, tmp_path: Path) -> None:
 
             # Art 35: the executing unit reports a problem in execution
             b.login("czj_executor")
-            b.nav("Decision")
-            b.select("Choose a decision", CODE)
-            b.tab("Evidence")
-            b.select("Evidence kind", "Issue report")
-            b.select("Nature", "Major change of circumstances")
-            b.upload(minutes)
-            b.button("Save evidence")
-            b.expect_text("Evidence saved")
+            b.open(CODE)
+            b.attach("Issue report", minutes, Nature="Major change of circumstances")
             b.shot("issue-report")
             b.logout()
 
             # Art 37: the head suspends the execution; terminating it needs the organ's own recorded decision
             b.login("hd_head")
-            b.nav("Decision")
-            b.select("Choose a decision", CODE)
+            b.open(CODE)
             b.side_action("Suspend", "The province has announced a new regulation that replaces this plan.")
             b.expect_text("Done: Execution → Suspended")
             b.side_action("Terminate", "The plan is replaced by the province's new regulation.")
@@ -160,14 +172,9 @@ def test_the_organ_works_in_english(server: str, tmp_path: Path) -> None:
             expect(refusal.first).to_be_visible(timeout=20000)
             b.shot("terminate-refused")
 
-            b.tab("Evidence")
-            b.select("Evidence kind", "Decision of the organ")
-            b.select("What the organ decided", "Terminate execution")
-            b.date("Date", "2026-03-02")
-            b.fill("Meeting or document", "The county government's 12th executive meeting")
-            b.upload(minutes)
-            b.button("Save evidence")
-            b.expect_text("Evidence saved")
+            b.attach("Decision of the organ", minutes, date=("Date", "2026-03-02"),
+                     text=("Meeting or document", "The county government's 12th executive meeting"),
+                     **{"What the organ decided": "Terminate execution"})
             b.shot("organ-decision-filed")
 
             b.side_action("Terminate", "The plan is replaced by the province's new regulation.")

@@ -10,9 +10,6 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from decisions import clock
@@ -22,7 +19,7 @@ from decisions.accounts.permissions import Actor
 from decisions.errors import BadInput, Conflict, NotFound, NotPermitted
 from decisions.records import audit
 from decisions.storage.settings import get_settings
-from decisions.storage.statements import Prepared
+from decisions.storage.statements import Prepared, adopt
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import profiles
 
@@ -72,9 +69,7 @@ def demo_password_active() -> bool:
         return False
 
 
-_OFFICE_FIELDS = [c.key for c in Office.__table__.columns]
 _OFFICE_BY_CODE = Prepared(select(*Office.__table__.columns).where(Office.__table__.c.code == bindparam("b_code")))
-_OFFICE_CLASS = manager_of_class(Office)
 
 
 def office_by_code(session: Session, code: str) -> Office:
@@ -85,14 +80,7 @@ def office_by_code(session: Session, code: str) -> Office:
     row = _OFFICE_BY_CODE.run(session, {"b_code": code}).first()
     if row is None:
         raise NotFound(f"未知单位 / unknown office: {code!r}")
-    held = session.identity_map.get(identity_key(Office, row[0]))
-    if held is not None:
-        return held  # type: ignore[no-any-return]
-    office = _OFFICE_CLASS.new_instance()
-    office.__dict__.update(zip(_OFFICE_FIELDS, row, strict=True))
-    make_transient_to_detached(office)
-    session.add(office)
-    return office  # type: ignore[no-any-return]
+    return adopt(session, Office, row)  # type: ignore[no-any-return]
 
 
 _ACTOR = Prepared(select(User.id, User.active, Office.id, Office.code, UserRole.role)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -41,7 +39,7 @@ from decisions.procedure.provenance import carry_over, check_dates, current_draf
 from decisions.procedure.scope import OfficeTree, decision_scope
 from decisions.records import audit, evidence_store, filetypes
 from decisions.storage.settings import get_settings
-from decisions.storage.statements import Prepared
+from decisions.storage.statements import Prepared, adopt
 from decisions.storage.unit_of_work import UnitOfWork, mark_changed
 from workflow import gates, machine, profiles
 from workflow.calendar import WorkCalendar
@@ -57,10 +55,8 @@ def now_iso() -> str:
     return clock.now().isoformat(timespec="seconds")
 
 
-_DECISION_FIELDS = [c.key for c in Decision.__table__.columns]
 _DECISION_BY_ID = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.id == bindparam("b_id")))
 _DECISION_BY_CODE = Prepared(select(*Decision.__table__.columns).where(Decision.__table__.c.code == bindparam("b_code")))
-_DECISION_CLASS = manager_of_class(Decision)
 
 
 def get_decision(session: Session, ident: str | int) -> Decision:
@@ -80,14 +76,7 @@ def get_decision(session: Session, ident: str | int) -> Decision:
         row = _DECISION_BY_CODE.run(session, {"b_code": text}).first()
     if row is None:
         raise NotFound(f"未知决策 / unknown decision: {metadata.shown(text)}")
-    held = session.identity_map.get(identity_key(Decision, row[0]))
-    if held is not None:
-        return held  # type: ignore[no-any-return]
-    d = _DECISION_CLASS.new_instance()
-    d.__dict__.update(zip(_DECISION_FIELDS, row, strict=True))
-    make_transient_to_detached(d)
-    session.add(d)
-    return d
+    return adopt(session, Decision, row)  # type: ignore[no-any-return]
 
 
 def _is_row_id(text: str) -> bool:

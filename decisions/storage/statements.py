@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -145,3 +146,28 @@ class _Result:
 
     def __iter__(self):  # noqa: ANN204
         return iter(self.all())
+
+
+def adopt(session: Session, model: type, row: Sequence[Any]) -> Any:
+    """A row of all `model`'s columns (in table order, read by a Prepared statement) as the session's persistent
+    object, as the ORM's loading makes one — or the object the session holds already for that primary key
+    (the first column), so a unit of work never has two copies of one row."""
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.util import identity_key
+
+    held = session.identity_map.get(identity_key(model, row[0]))
+    if held is not None:
+        return held
+    manager, fields = _shape(model)
+    obj = manager.new_instance()
+    obj.__dict__.update(zip(fields, row, strict=True))
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+@cache
+def _shape(model: type) -> tuple[Any, list[str]]:
+    from sqlalchemy.orm.instrumentation import manager_of_class
+
+    return manager_of_class(model), [c.key for c in model.__table__.columns]  # type: ignore[attr-defined]
