@@ -211,6 +211,26 @@ class Browser:
         self.button("推进到下一阶段")
         self.expect_text("已推进")
 
+    def start_procedure(self, doc: Path) -> None:
+        """The organ's first step (Art 10, 11): the proposal and the decision to start, then on to drafting."""
+        self.evidence("proposal", doc, source=("select", "部门提出"))
+        self.evidence("start_decision", doc, date=("date", "2026-03-02"))
+        self.advance()
+
+    def determine(self, reason: str, *, first_yes: bool = False) -> None:
+        """The drafter's determinations: every trigger no (or the first, 专业性、技术性较强, yes), each with its
+        reason; shot, saved."""
+        self.tab("判定")
+        for radio in self.main().get_by_role("radiogroup").filter(visible=True).all():
+            radio.get_by_text("否", exact=True).click()
+        if first_yes:
+            self.main().get_by_role("radiogroup").filter(visible=True).first.get_by_text("是", exact=True).click()
+        for box in self.main().get_by_placeholder("理由").filter(visible=True).all():
+            box.fill(reason)
+        self.shot("triggers")
+        self.button("保存判定")
+        self.expect_text("已保存")
+
     def evidence(self, kind: str, file: Path, **fields: object) -> None:
         """Attach one evidence item on the decision page: choose the kind, fill its form, upload, save."""
         self.tab("材料")

@@ -77,23 +77,14 @@ def walk(b: Browser, doc: Path, bad: Path, title: str) -> None:
     assert b.main().locator('a[href="http://example.com"]').count() == 0
     assert b.main().locator("b", has_text="粗体").count() == 0
     b.shot("decision-created")
-    b.evidence("proposal", doc, source=("select", "部门提出"))
-    b.evidence("start_decision", doc, date=("date", "2026-03-02"))
-    b.advance()
+    b.start_procedure(doc)
     b.shot("decision-started")
     b.logout()
 
     # 2. the undertaking unit determines the triggers, drafts, consults the public, submits for review
     b.login("czj_drafter")
     b.open_decision(CODE)
-    b.tab("判定")
-    for radio in b.main().get_by_role("radiogroup").filter(visible=True).all():
-        radio.get_by_text("否", exact=True).click()
-    for box in b.main().get_by_placeholder("理由").filter(visible=True).all():
-        box.fill("经研究不适用")
-    b.shot("triggers")
-    b.button("保存判定")
-    b.expect_text("已保存")
+    b.determine("经研究不适用")
     b.evidence("draft", doc, version="征求意见稿")
     b.evidence("legal_basis", doc, laws="《中华人民共和国道路交通安全法》")
     b.advance()

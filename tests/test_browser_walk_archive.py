@@ -165,6 +165,15 @@ def test_walk_one_decision_from_proposal_to_archive_as_ten_roles(server: str, tm
     assert register["review_office"] == "HD-SFJ", register
 
 
+def expert_round(b: Walk, scan: Path, doc: Path, experts: tuple[tuple[str, str], ...]) -> None:
+    """The drafter enters the experts' signed paper opinions (代录), the adoption note, and submits for review."""
+    for user, name in experts:
+        b.on_behalf("expert_opinion", scan, user, expert=name, signed=("radio", "是"), direct_interest=("radio", "否"))
+    b.evidence("expert_adoption", doc)
+    b.advance()
+    b.evidence("legality_submission", doc, submitted=("date", "2026-02-10"))  # 7 workdays before the meeting
+
+
 def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR0915
     """Every step by the user whose role it is."""
     doc, draft, scan = files["doc"], files["draft"], files["scan"]
@@ -181,25 +190,14 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     b.select("承办单位", "广州市花都区财政局")
     b.button("创建")
     b.expect_text(f"已创建 {CODE}")
-    b.evidence("proposal", doc, source=("select", "部门提出"))
-    b.evidence("start_decision", doc, date=("date", "2026-03-02"))
-    b.advance()
+    b.start_procedure(doc)
     b.shot("started")
     b.logout()
 
     # 2. the drafter: triggers (professional and technical: yes), draft, public participation, expert panel
     b.login("czj_drafter")
     b.open_decision(CODE)
-    b.tab("判定")
-    for radio in b.main().get_by_role("radiogroup").filter(visible=True).all():
-        radio.get_by_text("否", exact=True).click()
-    # the first row is 专业性、技术性较强 (Art 19): yes, so expert review applies
-    b.main().get_by_role("radiogroup").filter(visible=True).first.get_by_text("是", exact=True).click()
-    for box in b.main().get_by_placeholder("理由").filter(visible=True).all():
-        box.fill("经研究确定")
-    b.shot("triggers")
-    b.button("保存判定")
-    b.expect_text("已保存")
+    b.determine("经研究确定", first_yes=True)  # 专业性、技术性较强 (Art 19): yes, so expert review applies
     b.evidence("draft", draft, version="征求意见稿")
     b.evidence("legal_basis", doc, laws="《中华人民共和国价格法》")
     b.advance()
@@ -235,11 +233,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     # 4. the drafter enters the other two experts' signed originals (代录), the adoption, and submits for review
     b.login("czj_drafter")
     b.open_decision(CODE)
-    for user, name in (("expert_wang", "王敏"), ("expert_li", "李强")):
-        b.on_behalf("expert_opinion", scan, user, expert=name, signed=("radio", "是"), direct_interest=("radio", "否"))
-    b.evidence("expert_adoption", doc)
-    b.advance()
-    b.evidence("legality_submission", doc, submitted=("date", "2026-02-10"))  # 7 workdays before the meeting
+    expert_round(b, scan, doc, (("expert_wang", "王敏"), ("expert_li", "李强")))
     b.shot("submitted")
     b.logout()
 
@@ -262,11 +256,7 @@ def walk(b: Walk, context, files: dict[str, Path]) -> None:  # noqa: ANN001, PLR
     b.open_decision(CODE)
     b.tab("概况")
     b.expect_text("专家论证")
-    for user, name in (("expert_zhang", "张立"), ("expert_wang", "王敏"), ("expert_li", "李强")):
-        b.on_behalf("expert_opinion", scan, user, expert=name, signed=("radio", "是"), direct_interest=("radio", "否"))
-    b.evidence("expert_adoption", doc)
-    b.advance()
-    b.evidence("legality_submission", doc, submitted=("date", "2026-02-10"))  # 7 workdays before the meeting
+    expert_round(b, scan, doc, (("expert_zhang", "张立"), ("expert_wang", "王敏"), ("expert_li", "李强")))
     b.shot("resubmitted")
     b.logout()
 
