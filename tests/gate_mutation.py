@@ -24,12 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "data" / "procedures" / "state-council-2019.toml"
 TESTS = ["tests/test_on_behalf.py", "tests/test_assessor.py",  # first: fast, and they catch the 代录 entries
-         "tests/test_gates.py", "tests/test_periods.py", "tests/test_cli.py", "tests/test_participation.py", "tests/test_provenance.py",
+         "tests/test_provenance.py",  # before the slow files: it catches the [time] order rules
+         "tests/test_gates.py", "tests/test_periods.py", "tests/test_cli.py", "tests/test_participation.py",
          "tests/test_registers.py", "tests/test_profiles.py", "tests/test_cli_walk_registers.py"]
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
 #: (label, what the line starts with or contains, the text replaced, its replacement) for the §8 marks
@@ -93,11 +95,31 @@ def table_mutations(lines: list[str]) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+def run_mutant(mutant: tuple[int, str, list[str]], tests: list[str]) -> tuple[int, str, bool, float, str]:
+    """Run the gate tests against one mutated profile in its own profile directory: (line, label, caught, seconds,
+    the first failing test)."""
+    number, label, mutated = mutant
+    tmp = Path(tempfile.mkdtemp(prefix="juece-mut-"))
+    try:
+        for p in PROFILE.parent.glob("*.toml"):
+            shutil.copy(p, tmp / p.name)
+        (tmp / PROFILE.name).write_text("\n".join(mutated) + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        r = subprocess.run([*PYTEST, *tests], cwd=ROOT, env={**os.environ, "JUECE_PROFILE_DIR": str(tmp)},
+                           capture_output=True, text=True)
+        by = next((ln.split(" ", 1)[1].split(" - ")[0] for ln in r.stdout.splitlines()
+                   if ln.startswith(("FAILED ", "ERROR "))), "")
+        return number, label, r.returncode != 0, time.perf_counter() - start, by
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="only rules whose line contains this text")
     ap.add_argument("--from-line", type=int, default=0, help="only rules on this line of the profile or later")
     ap.add_argument("--marks", action="store_true", help="mutate the §8 marks instead of removing whole rules")
+    ap.add_argument("--jobs", type=int, default=2, help="mutants run side by side (one pytest process each)")
     ap.add_argument("--tests", nargs="+", default=TESTS, help="the test files to run (a quicker subset)")
     args = ap.parse_args()
     lines = PROFILE.read_text(encoding="utf-8").splitlines()
@@ -112,24 +134,13 @@ def main() -> int:
                    if not args.only or args.only in text]
         mutants += [(n, label, m) for n, label, m in table_mutations(lines) if not args.only or args.only in label]
     survivors = []
-    for number, label, mutated in mutants:
-        if number + 1 < args.from_line:
-            continue
-        tmp = Path(tempfile.mkdtemp(prefix="juece-mut-"))
-        for p in PROFILE.parent.glob("*.toml"):
-            shutil.copy(p, tmp / p.name)
-        (tmp / PROFILE.name).write_text("\n".join(mutated) + "\n", encoding="utf-8")
-        start = time.perf_counter()
-        r = subprocess.run([*PYTEST, *args.tests], cwd=ROOT, env={**os.environ, "JUECE_PROFILE_DIR": str(tmp)},
-                           capture_output=True, text=True)
-        caught = r.returncode != 0
-        by = next((ln.split(" ", 1)[1].split(" - ")[0] for ln in r.stdout.splitlines() if ln.startswith(("FAILED ",
-                                                                                                       "ERROR "))), "")
-        print(f"{'caught ' if caught else 'MISSED '} {time.perf_counter() - start:5.1f}s  line {number + 1}: {label}"
-              + (f"  [{by}]" if by else ""), flush=True)
-        if not caught:
-            survivors.append(label)
-        shutil.rmtree(tmp, ignore_errors=True)
+    chosen = [(n, label, m) for n, label, m in mutants if n + 1 >= args.from_line]
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # each mutant is its own pytest process
+        for number, label, caught, seconds, by in pool.map(lambda m: run_mutant(m, args.tests), chosen):
+            print(f"{'caught ' if caught else 'MISSED '} {seconds:5.1f}s  line {number + 1}: {label}"
+                  + (f"  [{by}]" if by else ""), flush=True)
+            if not caught:
+                survivors.append(label)
     print(f"\n{len(survivors)} mutant(s) without any test failing")
     return 1 if survivors else 0
 
