@@ -71,6 +71,66 @@ def todo_ids(user: str, **kw) -> list[int]:
     return [r["id"] for r in oa_views.worklist(user, tab="todo", **kw)["rows"]]
 
 
+def scanned(user: str) -> set[int]:
+    """The 待办's candidates (the per-branch scans) for `user`."""
+    from decisions.procedure import scope
+    from decisions.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork() as uow:
+        r = scope.reader(uow.session, user)
+        return {d.id for d in oa_views._candidates(uow.session, r, scope.visible_clause(r), [])}
+
+
+def covered(user: str) -> set[int]:
+    """What the candidates must be: open decisions in a state of one of the user's roles, within that role's
+    acting scope and the user's read scope, as one plain query over ``role_clause`` and ``visible_clause``."""
+    from sqlalchemy import and_, or_
+    from sqlmodel import col, select
+
+    from decisions.procedure import scope
+    from decisions.procedure.models import Decision
+    from decisions.storage.unit_of_work import UnitOfWork
+    from decisions.workbench.views import ROLE_STATES
+
+    with UnitOfWork() as uow:
+        r = scope.reader(uow.session, user)
+        acting = [and_(col(Decision.state).in_(ROLE_STATES[role]),
+                       scope.role_clause(r, "legality_reviewer" if role == "legal_adviser" else role))
+                  for role in r.roles if role in ROLE_STATES]
+        if not acting:
+            return set()
+        where = [or_(*acting), col(Decision.archived_at).is_(None)]
+        visible = scope.visible_clause(r)
+        return set(uow.session.exec(select(Decision.id).where(*where, *([visible] if visible is not None else []))))
+
+
+def test_the_task_scans_find_what_the_role_scopes_cover(org):
+    """The 待办 scans each role's scope in branches (the undertaking unit, its co-undertaking, the executing unit):
+    together they find exactly what the role's whole scope covers, for every user."""
+    from sqlmodel import select
+
+    from decisions.accounts import service as directory
+    from decisions.accounts.models import User
+    from decisions.storage.unit_of_work import UnitOfWork
+
+    shared = service.new_decision(title="示例市两部门联合起草事项", organ="CITY", undertaker="CITY-DRC", category=2,
+                                  source="department", co_undertakers=["CITY-NR"], as_user="organ")["id"]
+    Walker().walk_to("legality_review")
+    executing = Walker().walk_to("execution")
+    closed = Walker().walk_to("closed")
+    risky = Walker(triggers={"stability_risk": "yes"}).walk_to("risk_assessment")
+    directory.add_user("assessor1", "评估机构甲", "ACAD", ["assessor"])  # assigned to nothing: reads nothing
+    assert shared in scanned("drafter2")                     # the co-undertaking unit's drafter (its own branch)
+    assert executing.id in scanned("executor")               # the executing unit (its own branch)
+    assert closed.id in scanned("archivist")
+    assert risky.id not in scanned("assessor1")              # acting scope cut to the read scope (Art 22, 23)
+    with UnitOfWork() as uow:
+        users = list(uow.session.exec(select(User.username)))
+    assert len(users) > 20
+    for user in users:
+        assert scanned(user) == covered(user), user
+
+
 def test_overdue_execution_report_is_the_executors_todo(org):
     w = Walker().walk_to("execution")
     w.do_execution()

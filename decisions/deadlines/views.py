@@ -14,6 +14,7 @@ from decisions.catalog.models import CatalogItem
 from decisions.deadlines.models import Deadline, Notification
 from decisions.procedure.models import Decision, Evidence, live_evidence
 from decisions.procedure.service import calendar_for
+from decisions.storage.statements import among
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow.calendar import add_months
 from workflow.profiles import Profile
@@ -78,7 +79,7 @@ def external_deadlines_of(decision_ids: list[int]) -> dict[int, list[dict] | Non
     rows: dict[int, list[dict]] = {}
     try:
         with UnitOfWork() as uow:
-            for r in uow.session.exec(select(Deadline).where(col(Deadline.decision_id).in_(decision_ids),
+            for r in uow.session.exec(select(Deadline).where(among(col(Deadline.decision_id), decision_ids),
                                                              Deadline.status == "open")
                                       .order_by(col(Deadline.due), col(Deadline.id))):
                 rows.setdefault(r.decision_id or 0, []).append(

@@ -22,7 +22,7 @@ class Decision(SQLModel, table=True):
     code: str = Field(index=True, unique=True, max_length=40)
     title: str
     organ_id: int = Field(foreign_key="office.id", index=True)
-    undertaker_id: int = Field(foreign_key="office.id", index=True)
+    undertaker_id: int = Field(foreign_key="office.id")  # indexed by ix_decision_undertaker_state_entered (0017)
     category: int
     source: str
     catalog_item_id: int | None = Field(default=None, foreign_key="catalogitem.id", index=True)

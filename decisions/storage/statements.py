@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -171,3 +171,9 @@ def _shape(model: type) -> tuple[Any, list[str]]:
     from sqlalchemy.orm.instrumentation import manager_of_class
 
     return manager_of_class(model), [c.key for c in model.__table__.columns]  # type: ignore[attr-defined]
+
+
+def among(column: Any, ids: Iterable[int]) -> Any:
+    """``column IN (…)`` for a page of row ids, the numbers written into the statement text: as bound parameters,
+    300 ids cost the driver more to convert (psycopg parses every placeholder) than PostgreSQL takes to answer."""
+    return column.in_(bindparam(None, sorted({int(i) for i in ids}), expanding=True, literal_execute=True))

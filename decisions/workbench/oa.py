@@ -12,7 +12,7 @@ numbers (``CANDIDATES``), oldest stage first; filters and sorting work on them.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
+from sqlalchemy import union
 from sqlmodel import Session, col, func, select
 
 from decisions import clock
@@ -27,6 +27,7 @@ from decisions.procedure import scope
 from decisions.procedure.models import Decision, ExpertAssignment
 from decisions.procedure.service import get_decision, profile_of
 from decisions.records.models import AuditEvent
+from decisions.storage.statements import among
 from decisions.storage.unit_of_work import UnitOfWork
 from decisions.workbench.views import AUDIT_ACTIONS, ROLE_NAMES_EN, ROLE_STATES, SIDE_STATE_NAMES, Page
 from pdf import events as prose
@@ -115,36 +116,50 @@ def _base_rows(s: Session, r: scope.Reader, rows: list[Decision], lang: str,
     return out
 
 
+def _candidates(s: Session, r: scope.Reader, visible: object, noticed: list[int]) -> list[Decision]:
+    """The oldest ``CANDIDATES`` open decisions (oldest in their stage first) in a state where one of the user's
+    roles acts and within that role's scope, or with an unread notice for the user. One ordered, limited scan
+    per (role, state, branch of the role's scope) — each walks one index range and stops after ``CANDIDATES`` —
+    united and cut again: at 100,000 decisions a large office's drafter reads about 2,000 index entries, not the
+    32,000 decisions its roles cover, all sorted (450 ms)."""
+    actor = r.actor
+    assert actor is not None
+    open_ = col(Decision.archived_at).is_(None)
+    scans = []
+    for role in actor.roles:
+        for state in ROLE_STATES.get(role, ()):
+            for branch in scope.task_branches(r, role):
+                scans.append(select(Decision.id, Decision.state_entered_at).where(Decision.state == state, branch, open_)
+                             .order_by(col(Decision.state_entered_at), col(Decision.id)).limit(CANDIDATES).subquery())
+    if noticed:
+        where = [col(Decision.id).in_(noticed), open_] + ([visible] if visible is not None else [])
+        scans.append(select(Decision.id, Decision.state_entered_at).where(*where).subquery())
+    if not scans:
+        return []
+    united = union(*(select(x.c.id, x.c.state_entered_at) for x in scans)).subquery()
+    ids = list(s.exec(select(united.c.id).order_by(united.c.state_entered_at, united.c.id).limit(CANDIDATES)))
+    if not ids:
+        return []
+    rows = list(s.exec(select(Decision).where(among(col(Decision.id), ids))))
+    return sorted(rows, key=lambda d: (d.state_entered_at, d.id or 0))
+
+
 def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]:
     actor = r.actor
     if actor is None:
         return []
-    clauses = []
-    for role in actor.roles:
-        states = ROLE_STATES.get(role)
-        if states:
-            scope_role = "legality_reviewer" if role == "legal_adviser" else role
-            clauses.append(and_(col(Decision.state).in_(states), scope.role_clause(r, scope_role)))
     notices: dict[int, set[str]] = {}
     for did, kind in s.exec(select(Notification.decision_id, Notification.kind)
                             .where(Notification.user_id == actor.user_id, Notification.read_at == "",
                                    col(Notification.kind).in_(NOTICE_KINDS), col(Notification.decision_id).is_not(None))):
         notices.setdefault(did, set()).add(kind)
-    if notices:
-        clauses.append(col(Decision.id).in_(list(notices)))
-    if not clauses:
-        return []
-    where = or_(*clauses)
-    if visible is not None:
-        where = and_(where, visible)
-    rows = list(s.exec(select(Decision).where(where, col(Decision.archived_at).is_(None))
-                       .order_by(col(Decision.state_entered_at), col(Decision.id)).limit(CANDIDATES)))
+    rows = _candidates(s, r, visible, list(notices))
     if not rows:
         return []
     ids = [d.id or 0 for d in rows]
-    assigned = set(s.exec(select(ExpertAssignment.decision_id).where(col(ExpertAssignment.decision_id).in_(ids))))
+    assigned = set(s.exec(select(ExpertAssignment.decision_id).where(among(col(ExpertAssignment.decision_id), ids))))
     returned = {(c, (e or {}).get("round")) for c, e in s.exec(
-        select(AuditEvent.chain, AuditEvent.detail).where(col(AuditEvent.chain).in_(ids), AuditEvent.action == "returned"))}
+        select(AuditEvent.chain, AuditEvent.detail).where(among(col(AuditEvent.chain), ids), AuditEvent.action == "returned"))}
     scopes = scope.decision_scopes(s, rows, r.tree)
     profiles = _profiles(rows)
     review_offices: dict[int, int | None] = {}  # one read of the registered reviewing office per organ
@@ -179,11 +194,11 @@ def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_o
     newest = dict(s.exec(q.group_by(AuditEvent.chain).order_by(func.max(AuditEvent.id).desc()).limit(CANDIDATES)).all())
     if not newest:
         return []
-    dq = select(Decision).where(col(Decision.id).in_(list(newest)))
+    dq = select(Decision).where(among(col(Decision.id), list(newest)))
     if visible is not None:
         dq = dq.where(visible)
     rows = list(s.exec(dq))
-    events = {e.id: e for e in s.exec(select(AuditEvent).where(col(AuditEvent.id).in_(list(newest.values()))))}
+    events = {e.id: e for e in s.exec(select(AuditEvent).where(among(col(AuditEvent.id), list(newest.values()))))}
     base = _base_rows(s, r, rows, lang, _profiles(rows))
     out = []
     for d in rows:

@@ -41,6 +41,7 @@ from decisions.procedure.service import (
     snapshot_of,
 )
 from decisions.storage import db
+from decisions.storage.statements import among
 from decisions.storage.unit_of_work import UnitOfWork
 from workflow import gates, machine, profiles
 from workflow.calendar import WorkCalendar
@@ -127,12 +128,12 @@ class Page:
             return
         for did, name, value, reason in s.exec(
                 select(TriggerDetermination.decision_id, TriggerDetermination.name, TriggerDetermination.value,
-                       TriggerDetermination.reason).where(col(TriggerDetermination.decision_id).in_(ids))):
+                       TriggerDetermination.reason).where(among(col(TriggerDetermination.decision_id), ids))):
             self.triggers[did].append((name, value, reason))
         # a voided upload counts for no gate, in this round or carried over from an earlier one;
         # plain rows (attributes as Evidence's), not ORM objects: a page reads thousands and never writes them
         table = Evidence.__table__  # type: ignore[attr-defined]
-        for e in s.connection().execute(table.select().where(table.c.decision_id.in_(ids), live_evidence())
+        for e in s.connection().execute(table.select().where(among(table.c.decision_id, ids), live_evidence())
                                         .order_by(table.c.id)):
             if e.round == rounds[e.decision_id]:
                 self.evidence[e.decision_id].append(e)
@@ -141,25 +142,25 @@ class Page:
         later = [i for i in ids if rounds[i] > 1]
         if later:
             for did, stage, status in s.exec(select(StageStatus.decision_id, StageStatus.stage, StageStatus.status)
-                                             .where(col(StageStatus.decision_id).in_(later))):
+                                             .where(among(col(StageStatus.decision_id), later))):
                 self.statuses[did][stage] = status
-        for c in s.exec(select(Consultation).where(col(Consultation.decision_id).in_(ids))):
+        for c in s.exec(select(Consultation).where(among(col(Consultation.decision_id), ids))):
             if c.round == rounds[c.decision_id]:
                 self.consultations[c.decision_id] = {"start": c.start, "end": c.end,
                                                      "shortened_reason": c.shortened_reason}
         for did, rnd in s.exec(select(Meeting.decision_id, Meeting.round)
-                               .where(col(Meeting.decision_id).in_(ids), Meeting.outcome == "approve")):
+                               .where(among(col(Meeting.decision_id), ids), Meeting.outcome == "approve")):
             if rnd == rounds[did]:
                 self.approved.add(did)
         for did, rnd, disposition, n in s.exec(
                 select(Opinion.decision_id, Opinion.round, Opinion.disposition, func.count())
-                .where(col(Opinion.decision_id).in_(ids))
+                .where(among(col(Opinion.decision_id), ids))
                 .group_by(Opinion.decision_id, Opinion.round, Opinion.disposition)):
             if rnd == rounds[did]:
                 self.ledger[(did, disposition)] = n
         item_ids = {d.catalog_item_id for d in rows if d.catalog_item_id}
         if item_ids:
-            self.items = {i.id or 0: i for i in s.exec(select(CatalogItem).where(col(CatalogItem.id).in_(item_ids)))}
+            self.items = {i.id or 0: i for i in s.exec(select(CatalogItem).where(among(col(CatalogItem.id), item_ids)))}
 
     def calendar(self, profile: Profile) -> WorkCalendar:
         """``service.calendar_for`` without reading the overrides again."""
@@ -288,7 +289,7 @@ def decisions(username: str, *, state: str | list[str] | None = None, query: str
         elif state:
             conds.append(Decision.state == state)
         if ids is not None:
-            conds.append(col(Decision.id).in_(ids))
+            conds.append(among(col(Decision.id), ids))
         if query.strip():
             like = f"%{query.strip()}%"
             title, code = col(Decision.title), col(Decision.code)
