@@ -12,8 +12,9 @@ WIDGETS = ("button", "selectbox", "text_input", "text_area", "radio", "multisele
 
 
 def open_app(user: str | None = None, page: str | None = None, decision: int | None = None,
-             lang: str | None = None, timeout: float = 60) -> AppTest:
-    """The workbench with `user` signed in (ui.common.current_user reads session state), on `page`."""
+             lang: str | None = None, timeout: float = 60, tab: str | None = None) -> AppTest:
+    """The workbench with `user` signed in (ui.common.current_user reads session state), on `page`; `tab`: the
+    page's lazy tab to select (LAZY_TABS: only the selected one runs)."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     if user:
         at.session_state["juece_user"] = user
@@ -26,6 +27,8 @@ def open_app(user: str | None = None, page: str | None = None, decision: int | N
         at.switch_page(f"pages/{page}.py")
         at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if tab:
+        open_tab(at, LAZY_TABS[page or ""], tab)
     return at
 
 
@@ -54,3 +57,22 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+#: pages whose tabs run only when selected, and the key of their tabs
+LAZY_TABS = {"decision": "decision_tabs", "inbox": "inbox_tabs"}
+
+
+def shown_in_every_tab(at: AppTest, page: str | None) -> str:
+    """``shown`` of the page with each of its lazy tabs selected in turn (the first one last, as it was)."""
+    key = LAZY_TABS.get(page or "")
+    if key is None:
+        return shown(at)
+    labels = [tab.label for tab in at.tabs]
+    parts = [shown(open_tab(at, key, label)) for label in labels[1:]]
+    return "\n".join([*parts, shown(open_tab(at, key, labels[0]))])
+
+
+def open_decision_tab(at: AppTest, label: str) -> AppTest:
+    """The decision page with its tab `label` (概况, 判定, 材料, 流转记录, 其他操作) selected."""
+    return open_tab(at, LAZY_TABS["decision"], label)

@@ -102,7 +102,7 @@ class Browser:
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
-        self.page.wait_for_timeout(300)
+        self.idle()  # lazy tabs: the selected tab's content runs on the click
 
     # ------------------------------------------------------------- widgets
     def button(self, name: str) -> None:

@@ -71,7 +71,7 @@ def test_decision_page_flow_instruction_urge_and_sheet(org):
     w = Walker().new("丙：老旧小区改造计划")
     w.do_proposed()
     w.advance("organ")
-    at = open_app("mayor", "decision", decision=w.id)
+    at = open_app("mayor", "decision", decision=w.id, tab="流转记录")
     at.text_area(key=f"instruct_text_{w.id}").input("请发展改革委抓紧起草")
     next(b for b in at.button if b.label == "批示").click()
     at.run()
@@ -96,10 +96,10 @@ def test_decision_page_flow_instruction_urge_and_sheet(org):
     at.run()
     assert not at.exception
     # the drafter reads the record and the instruction, may neither urge nor instruct
-    drafter = open_app("drafter", "decision", decision=w.id)
+    drafter = open_app("drafter", "decision", decision=w.id, tab="流转记录")
     assert "请发展改革委抓紧起草" in shown(drafter)
     assert not [b for b in drafter.button if b.label in ("批示", "催办")]
-    auditor = open_app("auditor", "decision", decision=w.id)
+    auditor = open_app("auditor", "decision", decision=w.id, tab="流转记录")
     assert any("原始审计事件" in e.label for e in auditor.expander)
 
 

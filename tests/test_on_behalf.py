@@ -198,7 +198,7 @@ def test_unknown_author_is_not_found_in_the_service(legality: Walker) -> None:
 def test_decision_page_offers_on_behalf_and_shows_both_names(review: Walker) -> None:
     from tests.apptest import open_app, shown
 
-    at = open_app("drafter", page="decision", decision=review.id)
+    at = open_app("drafter", page="decision", decision=review.id, tab="材料")
     at.selectbox(key=f"ev_kind_{review.id}").set_value("expert_opinion")  # the drafter may only enter it (代录)
     at.run()
     prefix = f"ev_{review.id}_expert_opinion"

@@ -159,13 +159,13 @@ def test_dossier_merges_the_docx_draft(drafting: Walker, tmp_path: Path) -> None
 
 def test_decision_page_shows_the_draft(drafting: Walker) -> None:
     ev = drafting.ev("draft", name="规划草案.docx", data=docx_bytes(DRAFT_TEXT), version="v2")
-    at = open_app("drafter", "decision", decision=drafting.id)
+    at = open_app("drafter", "decision", decision=drafting.id, tab="材料")
     text = shown(at)
     assert "查看材料" in text and "第 1 页，共 1 页" in text
     assert [b.label for b in at.get("download_button")] == ["下载原件"]
     assert at.get("image"), "the page image is shown"
     assert ev["sha256"][:16] in text
-    en = open_app("drafter", "decision", decision=drafting.id, lang="en")
+    en = open_app("drafter", "decision", decision=drafting.id, lang="en", tab="Evidence")
     assert "Page 1 of 1" in shown(en)
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from decisions import demo
 from decisions.accounts import service as directory
 from decisions.workbench import views as workbench
-from tests.apptest import APP, open_app, shown
+from tests.apptest import APP, open_app, shown, shown_in_every_tab
 from ui import i18n
 from workflow import profiles
 
@@ -88,7 +88,7 @@ def test_every_page_in_chinese(demo_deployment, user: str | None, pages: list[st
     for page in pages:
         for lang in ("zh", "en"):
             at = open_app(user, page, decision=decision, lang=lang)
-            text = shown(at)
+            text = shown_in_every_tab(at, page)
             assert text.strip(), f"{page} ({lang}) shows nothing"
             if lang == "zh":
                 shown_codes = set() if page.startswith("admin_") else codes  # an admin types the codes there
@@ -205,7 +205,7 @@ def test_meeting_and_decision_pages_speak_chinese(demo_deployment, page: str) ->
     usernames = {u[0] for u in demo.USERS}
     for lang in ("zh", "en"):
         at = open_app("hd_secretary", page, decision=waiting, lang=lang)
-        text = shown(at)
+        text = shown_in_every_tab(at, page)
         assert "集体讨论" in text if lang == "zh" else text.strip()
         if lang == "zh":
             assert not leaks(text, usernames), "\n".join(leaks(text, usernames))

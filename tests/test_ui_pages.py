@@ -17,8 +17,8 @@ from tests.helpers import PDF, Walker, set_now
 
 
 def app(user: str | None = None, page: str | None = None, decision: int | None = None,
-        lang: str | None = None) -> AppTest:
-    return open_app(user, page, decision, lang)
+        lang: str | None = None, tab: str | None = None) -> AppTest:
+    return open_app(user, page, decision, lang, tab=tab)
 
 
 def button(at: AppTest, label: str):  # noqa: ANN201
@@ -188,7 +188,7 @@ def test_decision_page_triggers_validation_and_save(org):
     w = Walker().new()
     w.do_proposed()
     w.advance("organ")
-    at = app("drafter", page="decision", decision=w.id)
+    at = app("drafter", page="decision", decision=w.id, tab="判定")
     for radio in at.radio:
         if radio.key and radio.key.startswith(f"trig_{w.id}_"):
             radio.set_value("no")
@@ -200,14 +200,14 @@ def test_decision_page_triggers_validation_and_save(org):
             box.input("经研究不适用")
     submit(at, "保存判定")
     assert len(views.show(w.id)["triggers"]) == 9
-    organ = app("organ", page="decision", decision=w.id)
+    organ = app("organ", page="decision", decision=w.id, tab="判定")
     assert "只有承办单位可在" in shown(organ)
 
 
 def test_decision_page_evidence_form_validates_before_saving(org):
     w = Walker()
     w.walk_to("public_participation")
-    at = app("drafter", page="decision", decision=w.id)
+    at = app("drafter", page="decision", decision=w.id, tab="材料")
     at.selectbox(key=f"ev_kind_{w.id}").set_value("participation_activity")
     at.run()
     prefix = f"ev_{w.id}_participation_activity"
@@ -230,7 +230,7 @@ def test_decision_page_evidence_form_validates_before_saving(org):
 def test_decision_page_opinion_register_counts_must_add_up(org):
     w = Walker()
     w.walk_to("public_participation")
-    at = app("drafter", page="decision", decision=w.id)
+    at = app("drafter", page="decision", decision=w.id, tab="材料")
     at.selectbox(key=f"ev_kind_{w.id}").set_value("opinion_register")
     at.run()
     prefix = f"ev_{w.id}_opinion_register"
@@ -252,7 +252,7 @@ def test_decision_page_refuses_other_offices_and_escapes_user_text(org):
 
 def test_decision_page_side_action_needs_a_reason(org):
     w = Walker().new()
-    at = app("organ", page="decision", decision=w.id)
+    at = app("organ", page="decision", decision=w.id, tab="其他操作")
     at.selectbox(key=f"side_{w.id}").set_value("withdraw")
     submit(at, "执行")
     assert "必填。" in [e.value for e in at.error]
@@ -428,3 +428,14 @@ def test_public_page_shows_published_decisions_only(org, tmp_path):
         assert "示例市老旧小区改造三年行动计划" in text
         assert "涉密" not in text and "草案阶段" not in text
         assert "示例市停车设施规划" in text  # the published catalog
+
+
+def test_decision_page_runs_only_the_selected_tab(org):
+    """The decision page's tabs are lazy (``on_change="rerun"``): a rerun builds the open tab only, so an
+    interaction costs one tab, not five (issue 15: every interaction within 300 ms)."""
+    w = Walker().new()
+    at = app("drafter", page="decision", decision=w.id)
+    assert at.get("graphviz_chart") and not any("办理人" in df.value.columns for df in at.dataframe)
+    assert not [b for b in at.button if b.label == "保存材料"]
+    flow = app("drafter", page="decision", decision=w.id, tab="流转记录")
+    assert any("办理人" in df.value.columns for df in flow.dataframe) and not flow.get("graphviz_chart")
