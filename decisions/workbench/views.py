@@ -105,6 +105,10 @@ def can_view(username: str, ident: str | int) -> bool:
 
 
 # ----------------------------------------------------------------- my tasks
+#: the evidence columns a Page reads (gates.Snapshot's items, deadlines.views.upcoming's dates)
+PAGE_EVIDENCE_COLUMNS = ("id", "decision_id", "round", "kind", "meta", "stage", "role", "filename", "at")
+
+
 class Page:
     """What ``service.snapshot_of`` and ``deadlines`` read per decision, loaded for a whole page of decisions
     with one query per table (``WHERE decision_id IN (...)``), the calendar overrides once."""
@@ -131,9 +135,11 @@ class Page:
                        TriggerDetermination.reason).where(among(col(TriggerDetermination.decision_id), ids))):
             self.triggers[did].append((name, value, reason))
         # a voided upload counts for no gate, in this round or carried over from an earlier one;
-        # plain rows (attributes as Evidence's), not ORM objects: a page reads thousands and never writes them
+        # plain rows (attributes as Evidence's), not ORM objects: a page reads thousands and never writes them;
+        # only the columns the gates and the due dates read (not the hash, the uploader, the size)
         table = Evidence.__table__  # type: ignore[attr-defined]
-        for e in s.connection().execute(table.select().where(among(table.c.decision_id, ids), live_evidence())
+        read = [table.c[name] for name in PAGE_EVIDENCE_COLUMNS]
+        for e in s.connection().execute(select(*read).where(among(table.c.decision_id, ids), live_evidence())
                                         .order_by(table.c.id)):
             if e.round == rounds[e.decision_id]:
                 self.evidence[e.decision_id].append(e)
