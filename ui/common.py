@@ -38,6 +38,13 @@ def lang() -> str:
     return "en" if chosen == "en" else "zh"
 
 
+def person(name: str | None, account: str | None) -> str:
+    """A person as the OA lists show one: 姓名（账号）, the account alone when no name is known."""
+    if name and account and name != account:
+        return f"{name}（{account}）" if lang() == "zh" else f"{name} ({account})"
+    return name or account or ""
+
+
 def t(key: str, **fmt: object) -> str:
     return i18n.text(key, lang(), **fmt)
 

@@ -83,7 +83,8 @@ def show(ident: str | int, *, lang: str = "zh", as_user: str | None = None) -> d
             "evidence": [{"id": e.id, "kind": e.kind, "kind_name": getattr(profile.kinds[e.kind], f"name_{lang}")
                           if e.kind in profile.kinds else e.kind, "stage": e.stage, "round": e.round,
                           "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
-                          "meta": e.meta, "uploader": users.get(e.user_id), "role": e.role,
+                          "meta": e.meta, "uploader": users.get(e.user_id), "uploader_name": people.get(e.user_id),
+                          "role": e.role,
                           "office": offices[e.office_id].code, "at": e.at,
                           "void": (void.get(e.id or 0) or {}).get("reason", ""),
                           "voided": void.get(e.id or 0),

@@ -154,7 +154,7 @@ with tab_ev:
                        t("filename"): forms.struck(e["filename"]) if e.get("void") else e["filename"],
                        t("void_state"): t("void_mark", reason=e["voided"]["reason"], by=e["voided"]["by_name"],
                                           when=common.when(e["voided"]["at"])) if e.get("voided") else "",
-                       t("uploader"): f"{e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
+                       t("uploader"): f"{e.get('uploader_name') or e['uploader']}（{common.name(e['role'])}，{common.name(e['office'])}）",
                        t("on_behalf_col"): forms.entry_text(e),
                        t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}
                       for e in page["evidence"]], hide_index=True, width="stretch")

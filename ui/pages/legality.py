@@ -38,7 +38,7 @@ def evidence_table(items: list[dict]) -> None:
     if not items:
         st.caption(t("none"))
         return
-    common.table([{t("kind"): e["kind_name"], t("filename"): e["filename"], t("uploader"): e["uploader"],
+    common.table([{t("kind"): e["kind_name"], t("filename"): e["filename"], t("uploader"): common.person(e.get("uploader_name"), e["uploader"]),
                    t("on_behalf_col"): forms.entry_text(e), t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])} for e in items],
                  hide_index=True, width="stretch")
 
