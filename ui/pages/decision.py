@@ -26,8 +26,6 @@ if not ok:
     st.stop()
 did = page["id"]
 st.session_state[common.DECISION_KEY] = did
-if not page["evidence"]:
-    common.show_in_address(did)  # the address bar opens this decision again (with files: the file shown, below)
 acts = page["actions"]
 
 st.header(escape(page["title"]))
@@ -43,6 +41,8 @@ IRREVERSIBLE_ADVANCE = ("collective_discussion", "execution")
 tab_over, tab_trig, tab_ev, tab_audit, tab_other = st.tabs(
     [t("overview"), t("triggers"), t("evidence"), t("flow"), t("other_actions")], key="decision_tabs",
     on_change="rerun", default=t("evidence") if st.session_state.get(common.FILE_KEY) else None)
+if tab_ev.open is False or not page["evidence"]:
+    common.show_in_address(did)  # the address bar opens this decision again (the evidence tab: the file shown)
 
 
 def dot_graph(p: dict) -> str:
@@ -159,8 +159,8 @@ with tab_ev:
                        t("time"): e["at"], "SHA-256": e["sha256"], t("detail"): common.meta_text(e["meta"])}
                       for e in page["evidence"]], hide_index=True, width="stretch")
         shown_file = preview.evidence_viewer(did, page["evidence"], user["username"], "dec")
-        if shown_file:
-            common.show_in_address(did, shown_file)  # the address names the file shown: copy it to open it again
+        if page["evidence"]:  # the address names the file shown: copy it to open it again
+            common.show_in_address(did, shown_file)
         st.subheader(t("upload"))
         kinds = {k["kind"]: k for k in acts["kinds"]}
         if not kinds:
