@@ -14,7 +14,7 @@ from decisions import clock
 from decisions.accounts import service as directory
 from decisions.accounts import sessions
 from decisions.procedure import views
-from tests.apptest import APP, shown
+from tests.apptest import APP, open_decision_tab, shown
 from tests.helpers import PDF, Walker
 
 
@@ -82,7 +82,7 @@ def test_upload_form_is_emptied_and_asks_before_the_same_file_again(org):
     w = Walker().new()
     w.do_proposed()
     w.advance("organ")
-    at = opened("drafter", {"d": str(w.id)})
+    at = open_decision_tab(opened("drafter", {"d": str(w.id)}), "材料")
     _upload(at, w.id)
     assert any("材料已保存" in s.value for s in at.success)
     count = lambda: [e["kind"] for e in views.show(w.id)["evidence"]].count("legal_basis")  # noqa: E731
@@ -103,7 +103,7 @@ def test_void_from_the_page_needs_reason_and_tick(org):
     w.do_proposed()
     w.advance("organ")
     basis = w.ev("legal_basis", laws="《城乡规划法》")
-    at = opened("drafter", {"d": str(w.id)})
+    at = open_decision_tab(opened("drafter", {"d": str(w.id)}), "材料")
     at.text_input(key=f"void_reason_{w.id}_{basis['id']}").input("传错了")
     click(at, "作废")
     assert "此操作不可撤销：请先勾选确认。" in [e.value for e in at.error]

@@ -266,13 +266,22 @@ def void_form(did: int, page: dict, user: dict) -> None:
         reason = st.text_input(t("void_reason") + " *", key=f"void_reason_{did}_{eid}")
         slot = st.empty()
         sure = common.confirmed(f"void_sure_{did}_{eid}")
-        if st.button(t("void_button"), key=f"void_go_{did}"):
-            if not reason.strip():
-                slot.error(t("required"))
-            elif not sure:
-                slot.error(t("confirm_first"), icon=":material/warning:")
-            else:
-                ok, res = common.call(voiding.void_evidence, did, eid, reason, as_user=user["username"], where=slot)
-                if ok:
-                    common.flash(t("void_done", name=common.escape(res["filename"])))
-                    st.rerun()
+        if reasoned_click(t("void_button"), f"void_go_{did}", reason, sure, slot):
+            ok, res = common.call(voiding.void_evidence, did, eid, reason, as_user=user["username"], where=slot)
+            if ok:
+                common.flash(t("void_done", name=common.escape(res["filename"])))
+                st.rerun()
+
+
+def reasoned_click(label: str, key: str, reason: str, sure: bool, slot: Any) -> bool:
+    """The button of an irreversible step with a reason (void, close, terminate, …): True once clicked with a
+    reason given and the confirmation ticked; otherwise the missing one is named in `slot` and nothing is done."""
+    if not st.button(label, key=key):
+        return False
+    if not reason.strip():
+        slot.error(t("required"))
+    elif not sure:
+        slot.error(t("confirm_first"), icon=":material/warning:")
+    else:
+        return True
+    return False

@@ -196,15 +196,10 @@ with tab_other:
             reason = st.text_area(t("side_reason") + " *", key=f"side_reason_{did}")
             reason_slot = st.empty()
             sure = common.confirmed(f"side_sure_{did}_{action}")
-            if st.button(t("side_button"), key=f"side_go_{did}"):
-                if not reason.strip():
-                    reason_slot.error(t("required"))
-                elif not sure:
-                    reason_slot.error(t("confirm_first"), icon=":material/warning:")
-                else:
-                    ok, res = common.call(service.side_transition, did, action=action, reason=reason,
-                                          as_user=user["username"])
-                    if ok:
-                        common.flash(t("side_done", src=common.name(res["from"]), dst=common.name(res["to"])))
-                        st.rerun()
+            if forms.reasoned_click(t("side_button"), f"side_go_{did}", reason, sure, reason_slot):
+                ok, res = common.call(service.side_transition, did, action=action, reason=reason,
+                                      as_user=user["username"])
+                if ok:
+                    common.flash(t("side_done", src=common.name(res["from"]), dst=common.name(res["to"])))
+                    st.rerun()
         return_form.render(did, user["username"])  # 退回 with a reason (sending back, procedure.md §8)
