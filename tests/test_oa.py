@@ -329,3 +329,20 @@ def test_a_legality_review_is_the_registered_reviewing_offices_todo(org):
     assert set(ids) <= set(todo_ids("reviewer")) and not set(ids) & set(todo_ids("reviewer2"))
     registers.set_review_office("CITY", "CITY-LAW", as_user="admin")
     assert set(ids) <= set(todo_ids("reviewer2")) and not set(ids) & set(todo_ids("reviewer"))
+
+
+def test_a_list_cut_at_its_bound_says_so(org, monkeypatch):
+    """The 待办 looks at the CANDIDATES decisions longest in their stage, 已办 / 我发起的 at the newest ones: a list cut
+    there says so under its count, rather than presenting the bound as the whole."""
+    from tests.apptest import open_app, open_tab, shown
+
+    monkeypatch.setattr(oa_views, "CANDIDATES", 2)
+    for k in range(3):
+        Walker().new(f"第{k + 1}号事项")   # three proposals: the organ's to do, and started by it
+    todo = oa_views.worklist("organ", tab="todo")
+    assert todo["capped"] and todo["total"] == 2
+    assert oa_views.worklist("organ", tab="mine")["capped"]
+    assert not oa_views.worklist("reviewer", tab="todo")["capped"]
+    at = open_app("organ", "inbox")
+    assert "只查看了最早的 2 件决策" in shown(at)
+    assert "只列出最近办理的 2 件" in shown(open_tab(at, "inbox_tabs", "我发起的"))

@@ -623,6 +623,10 @@ S.update({
     "sort_due": ("按期限", "Due date"),
     "sort_updated": ("按最近变更", "Last change"),
     "list_count": ("共 {total} 项，逾期 {overdue} 项", "{total} items, {overdue} overdue"),
+    "list_capped_todo": ("（按进入本阶段先后，只查看了最早的 {n} 件决策；其后的待办在办完前面的之后列出）",
+                         " (only the {n} decisions longest in their stage were looked at; later ones appear as these "
+                         "are done)"),
+    "list_capped_done": ("（只列出最近办理的 {n} 件）", " (only the {n} most recent are listed)"),
     "list_empty": ("没有符合条件的事项。", "Nothing matches."),
     "todo_advance": ("可以推进到下一阶段", "Ready to advance"),
     "todo_provide": ("需要您提交材料或作出判定", "You need to attach evidence or decide"),

@@ -66,9 +66,9 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
         r = scope.reader(s, username)
         visible = scope.visible_clause(r)
         if tab == "todo":
-            rows = _todo(s, r, visible, lang)
+            rows, capped = _todo(s, r, visible, lang)
         else:
-            rows = _acted(s, r, visible, lang, created_only=tab == "mine")
+            rows, capped = _acted(s, r, visible, lang, created_only=tab == "mine")
     states = sorted({(x["state"], x["state_name"]) for x in rows})
     organs = sorted({(x["organ"], x["organ_name"]) for x in rows})
     shown = [x for x in rows if (not state or x["state"] == state) and (not organ or x["organ"] == organ)
@@ -77,7 +77,7 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
         shown.sort(key=lambda x: (x["due"] is None, x["due"] or "", x["id"]))
     else:
         shown.sort(key=lambda x: x["updated_at"] or "", reverse=True)
-    return {"tab": tab, "total": len(shown), "rows": shown[max(0, offset):max(0, offset) + limit], "overdue": sum(x["overdue"] for x in shown),
+    return {"tab": tab, "total": len(shown), "capped": capped, "candidates": CANDIDATES, "rows": shown[max(0, offset):max(0, offset) + limit], "overdue": sum(x["overdue"] for x in shown),
             "states": [{"key": k, "name": n} for k, n in states], "organs": [{"code": c, "name": n} for c, n in organs]}
 
 
@@ -144,10 +144,11 @@ def _candidates(s: Session, r: scope.Reader, visible: object, noticed: list[int]
     return sorted(rows, key=lambda d: (d.state_entered_at, d.id or 0))
 
 
-def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]:
+def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> tuple[list[dict], bool]:
+    """The 待办 rows, and whether the candidates were cut at ``CANDIDATES`` (more may wait beyond them)."""
     actor = r.actor
     if actor is None:
-        return []
+        return [], False
     notices: dict[int, set[str]] = {}
     for did, kind in s.exec(select(Notification.decision_id, Notification.kind)
                             .where(Notification.user_id == actor.user_id, Notification.read_at == "",
@@ -155,7 +156,7 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
         notices.setdefault(did, set()).add(kind)
     rows = _candidates(s, r, visible, list(notices))
     if not rows:
-        return []
+        return [], False
     ids = [d.id or 0 for d in rows]
     assigned = set(s.exec(select(ExpertAssignment.decision_id).where(among(col(ExpertAssignment.decision_id), ids))))
     returned = {(c, (e or {}).get("round")) for c, e in s.exec(
@@ -183,17 +184,18 @@ def _todo(s: Session, r: scope.Reader, visible: object, lang: str) -> list[dict]
                    next_roles=roles, blocking=[u.to_json() for u in blocked],
                    yours=[u.to_json() for u in blocked if set(rules.fixers(profile, u.requirement)) & set(mine)])
         out.append(row)
-    return out
+    return out, len(rows) >= CANDIDATES
 
 
-def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_only: bool) -> list[dict]:
+def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_only: bool) -> tuple[list[dict], bool]:
+    """The 已办 (or 我发起的) rows, newest act first, and whether they were cut at ``CANDIDATES``."""
     q = select(AuditEvent.chain, func.max(AuditEvent.id)).where(AuditEvent.actor == r.username,
                                                                 col(AuditEvent.decision_id).is_not(None))
     if created_only:
         q = q.where(AuditEvent.action == "create")
     newest = dict(s.exec(q.group_by(AuditEvent.chain).order_by(func.max(AuditEvent.id).desc()).limit(CANDIDATES)).all())
     if not newest:
-        return []
+        return [], False
     dq = select(Decision).where(among(col(Decision.id), list(newest)))
     if visible is not None:
         dq = dq.where(visible)
@@ -209,7 +211,7 @@ def _acted(s: Session, r: scope.Reader, visible: object, lang: str, *, created_o
                    created_at=d.created_at)
         out.append(row)
     out.sort(key=lambda x: x["acted_at"], reverse=True)
-    return out
+    return out, len(newest) >= CANDIDATES
 
 
 # ----------------------------------------------------------------- the 流转记录

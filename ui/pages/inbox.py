@@ -96,7 +96,9 @@ def show(tab: str) -> None:
     if not data["rows"]:
         st.info(t("inbox_empty") if tab == "todo" else t("list_empty"))
         return
-    st.caption(t("list_count", total=data["total"], overdue=data["overdue"]))
+    st.caption(t("list_count", total=data["total"], overdue=data["overdue"])
+               + (t("list_capped_todo" if tab == "todo" else "list_capped_done", n=data["candidates"])
+                  if data["capped"] else ""))
     for row in data["rows"]:
         with st.container(border=True):
             head, side = st.columns([4, 1])
