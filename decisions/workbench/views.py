@@ -140,7 +140,7 @@ class Page:
         table = Evidence.__table__  # type: ignore[attr-defined]
         read = [table.c[name] for name in PAGE_EVIDENCE_COLUMNS]
         for e in s.connection().execute(select(*read).where(among(table.c.decision_id, ids), live_evidence())
-                                        .order_by(table.c.id)):
+                                        .order_by(table.c.id)).all():  # fetched at once, not row by row
             if e.round == rounds[e.decision_id]:
                 self.evidence[e.decision_id].append(e)
             elif e.round < rounds[e.decision_id]:
