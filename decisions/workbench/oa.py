@@ -35,10 +35,11 @@ from workflow.profiles import Profile
 
 TABS = ("todo", "done", "mine")
 SORTS = ("due", "updated")
-#: decisions a list looks at (the 待办: those longest in their stage; 已办 / 我发起的: the newest acts) — ten pages of
+#: decisions a list looks at (the 待办: those longest in their stage; 已办 / 我发起的: the newest acts) — five pages of
 #: the inbox; each is read and its gates evaluated on every rerun, so this bound is what a rerun costs (a list cut
-#: there says so). 200 keeps the inbox within 300 ms at 100,000 decisions on PostgreSQL (bench/ui.py).
-CANDIDATES = 200
+#: there says so). 100 keeps the inbox within 300 ms at 100,000 decisions on PostgreSQL (bench/ui.py); an office
+#: with more decisions waiting on it than that is far past what one person works through.
+CANDIDATES = 100
 NOTICE_KINDS = ("escalation", "stale", oa.URGE, oa.INSTRUCTION)
 ACTION_EN = {"urge": "Urged", "instruction": "Instruction", "returned": "Sent back", "create": "Created",
              "evidence": "Filed", "advance": "Advanced", "meeting": "Meeting recorded", "triggers": "Determinations",

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-07 12:50:00
 
 The inbox's 待办 reads, per role, state and branch of the role's scope, the oldest decisions in the stage
-(``decisions.workbench.oa._candidates``: ORDER BY state_entered_at, id LIMIT 200). The organ's branches walk
+(``decisions.workbench.oa._candidates``: ORDER BY state_entered_at, id LIMIT 100). The organ's branches walk
 ``ix_decision_organ_state_entered`` of 0006; the undertaking unit's (the drafter's, the executor's before an
 executing unit is named) had only ``ix_decision_undertaker_id`` and sorted every decision of the unit: 32,000
 for a large office at 100,000 decisions, 450 ms on PostgreSQL. (undertaker_id, state, state_entered_at, id)
