@@ -62,7 +62,7 @@ class Shooter:
             for tab in tabs:
                 label = tab.inner_text().strip()
                 tab.click()
-                self.page.wait_for_timeout(300)
+                _idle(self.page)  # lazy tabs: the selected tab's content runs on the click
                 self.shot(user, lang, f"{title}-{label}")
 
 
