@@ -81,7 +81,9 @@ def worklist(username: str, *, tab: str = "todo", state: str | None = None, orga
         shown.sort(key=lambda x: (x["due"] is None, x["due"] or "", x["id"]))
     else:
         shown.sort(key=lambda x: x["updated_at"] or "", reverse=True)
-    return {"tab": tab, "total": len(shown), "capped": capped, "candidates": CANDIDATES, "rows": shown[max(0, offset):max(0, offset) + limit], "overdue": sum(x["overdue"] for x in shown),
+    start = max(0, offset)
+    return {"tab": tab, "total": len(shown), "capped": capped, "candidates": CANDIDATES,
+            "rows": shown[start:start + limit], "overdue": sum(x["overdue"] for x in shown),
             "states": [{"key": k, "name": n} for k, n in states], "organs": [{"code": c, "name": n} for c, n in organs]}
 
 
@@ -124,15 +126,16 @@ def _candidates(s: Session, r: scope.Reader, visible: object, noticed: list[int]
     """The oldest ``CANDIDATES`` open decisions (oldest in their stage first) in a state where one of the user's
     roles acts and within that role's scope, or with an unread notice for the user. One ordered, limited scan
     per (role, state, branch of the role's scope) — each walks one index range and stops after ``CANDIDATES`` —
-    united and cut again: at 100,000 decisions a large office's drafter reads about 2,000 index entries, not the
-    32,000 decisions its roles cover, all sorted (450 ms)."""
+    united and cut again: at 100,000 decisions a large office's drafter reads at most 14 × ``CANDIDATES`` index
+    entries, not the 32,000 decisions its roles cover, all sorted (450 ms)."""
     actor = r.actor
     assert actor is not None
     open_ = col(Decision.archived_at).is_(None)
     scans = []
     for role in actor.roles:
+        branches = scope.task_branches(r, role) if role in ROLE_STATES else []
         for state in ROLE_STATES.get(role, ()):
-            for branch in scope.task_branches(r, role):
+            for branch in branches:
                 scans.append(select(Decision.id, Decision.state_entered_at).where(Decision.state == state, branch, open_)
                              .order_by(col(Decision.state_entered_at), col(Decision.id)).limit(CANDIDATES).subquery())
     if noticed:
