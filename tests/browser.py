@@ -83,8 +83,14 @@ class Browser:
         self.expect_text("我的待办")
 
     def logout(self) -> None:
-        self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
+        from playwright.sync_api import expect
+
+        button = self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
+        button.click()
         self.user = "public"
+        # signed out only once the button is gone: on a loaded machine the rerun may start after idle() has
+        # looked, and a click on the menu then lands before the sign-out's own rerun (which shows the login form)
+        expect(button).to_have_count(0, timeout=30000)
         self.idle()
 
     def signed_in(self) -> bool:
