@@ -263,12 +263,13 @@ _READ_COVERS_ACT = frozenset({"decision_organ", "head", "secretary", "archivist"
                               "legal_adviser", "executor"})
 
 
-def task_branches(r: Reader, role: str) -> list:
+def task_branches(r: Reader, role: str, visible: object = None) -> list:
     """Where `role` of the reader acts and may read (``role_clause`` ∧ ``visible_clause``; a legal adviser acts
     where a legality reviewer does), as clauses whose union is that set and each of which one index range serves:
     the undertaking unit and its co-undertaking are two branches, not one ``IN (… UNION …)``. The 待办 scans each
     branch in stage order and stops early (decisions.workbench.oa); one scan of the union would sort every
-    decision the role covers (32,000 for a drafter of a large office at 100,000 decisions)."""
+    decision the role covers (32,000 for a drafter of a large office at 100,000 decisions). `visible`: the
+    reader's ``visible_clause`` when the caller has built it already."""
     actor = r.actor
     if actor is None:
         return []
@@ -283,7 +284,9 @@ def task_branches(r: Reader, role: str) -> list:
                     and_(unassigned, co_undertaken)]
     else:
         branches = [role_clause(r, acting)]
-    visible = None if role in _READ_COVERS_ACT else visible_clause(r)
+    if role in _READ_COVERS_ACT:
+        return branches
+    visible = visible if visible is not None else visible_clause(r)
     return branches if visible is None else [and_(b, visible) for b in branches]
 
 

@@ -133,7 +133,7 @@ def _candidates(s: Session, r: scope.Reader, visible: object, noticed: list[int]
     open_ = col(Decision.archived_at).is_(None)
     scans = []
     for role in actor.roles:
-        branches = scope.task_branches(r, role) if role in ROLE_STATES else []
+        branches = scope.task_branches(r, role, visible) if role in ROLE_STATES else []
         for state in ROLE_STATES.get(role, ()):
             for branch in branches:
                 scans.append(select(Decision.id, Decision.state_entered_at).where(Decision.state == state, branch, open_)
