@@ -40,6 +40,8 @@ class Browser:
     """Small helpers over a Playwright page that wait for each Streamlit run and check for exceptions; `actors`
     lists who signed in, in order."""
 
+    SIGN_OUT = "退出登录"  # the sidebar's sign-out button in the walk's language
+
     def __init__(self, page, url: str, out: Path):  # noqa: ANN001
         self.page, self.url, self.out, self.n = page, url, out, 0
         self.user = "public"
@@ -85,7 +87,7 @@ class Browser:
     def logout(self) -> None:
         from playwright.sync_api import expect
 
-        button = self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
+        button = self.page.locator('[data-testid="stSidebar"]').get_by_role("button", name=self.SIGN_OUT)
         button.click()
         self.user = "public"
         # signed out only once the button is gone: on a loaded machine the rerun may start after idle() has
