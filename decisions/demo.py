@@ -237,8 +237,7 @@ def load() -> dict:
     ids = [_published_plan(hd_items[1]), _blocked_at_legality(hd_items[0]), _in_participation(hd_items[2]),
            _proposed(hd_items[3]), _drafting(hd_items[4]), _yingkou(yk_items[0])]
     ids += [_main_line(*line) for line in MAIN_LINE]  # appended: the first six keep their ids and codes
-    # catalog adjustment (version 2 with its own consent and publication), public feedback, one worker pass
-    from decisions.aftercare import service as aftercare
+    # catalog adjustment (version 2 with its own consent and publication), one worker pass
     from decisions.deadlines import scheduled
     with at("2022-07-20T10:00:00"):
         catalog.adjust("HD", hd_year, reason="年中调整：增加公共停车场收费标准调整事项（演示）", as_user="hd_organ")
@@ -249,11 +248,6 @@ def load() -> dict:
         catalog.consent("HD", hd_year, day=moved("2022-07-26"), ref="区委常委会会议同意（演示）", as_user="hd_organ")
     with at("2022-07-29T10:00:00"):
         catalog.publish("HD", hd_year, day=moved("2022-07-29"), ref="https://www.huadu.gov.cn/", as_user="hd_organ")
-    for when, channel, text in (("2022-08-15T10:00:00", "web", "建议公开专项资金绩效评价结果"),
-                                ("2022-09-02T15:00:00", "letter", "希望加大对镇街财力的转移支付"),
-                                ("2022-11-21T09:30:00", "phone", "咨询政府采购改革的实施时间")):
-        with at(when):
-            aftercare.add_feedback(ids[0], channel=channel, content=text)
     with at("2022-12-30T18:00:00"):
         scheduled.run_once()
     return {"loaded": True, "offices": len(OFFICES), "users": len(USERS), "catalog_items": len(hd_items) + len(yk_items),
@@ -306,6 +300,13 @@ def _published_plan(item: dict) -> int:
          date="2022-06-28", url="https://www.huadu.gov.cn/", doc_number="花府〔2022〕15号")
     s.ev("2022-06-28T09:10:00", "adoption_explanation", "hd_organ", "政策解读及意见采纳情况说明")
     s.advance("2022-06-28T10:00:00", "hd_organ")
+    # the public's feedback during execution, recorded before the half-year's report (the record runs forward)
+    from decisions.aftercare import service as aftercare
+    for when, channel, text in (("2022-08-15T10:00:00", "web", "建议公开专项资金绩效评价结果"),
+                                ("2022-09-02T15:00:00", "letter", "希望加大对镇街财力的转移支付"),
+                                ("2022-11-21T09:30:00", "phone", "咨询政府采购改革的实施时间")):
+        with at(when):
+            aftercare.add_feedback(did, channel=channel, content=text)
     s.ev("2022-12-30T10:00:00", "execution_report", "czj_executor", "2022年度执行情况报告", period="2022H2")
     return did
 

@@ -70,7 +70,7 @@ def _dated_rows(rows: list[dict]) -> dict[tuple[int, str], str]:
 
 def test_demo_is_dated_relative_to_the_clock(tmp_path, new_deployment, monkeypatch):  # noqa: ANN001
     """Two clocks 40 weeks apart: the due dates move with the clock (calendar-day rules by exactly 280 days,
-    working-day rules about as much), nothing recorded lies after today, one comment period ends within the
+    working-day rules about as much), nothing recorded lies after today, each record runs forward, one comment period ends within the
     coming week and one decision is overdue (久拖不决)."""
     from datetime import date, timedelta
 
@@ -86,6 +86,8 @@ def test_demo_is_dated_relative_to_the_clock(tmp_path, new_deployment, monkeypat
         page = show(d["id"])
         assert all(e["at"][:10] <= "2026-12-07" for e in page["evidence"]), d["code"]
         assert all(a["at"][:10] <= "2026-12-07" for a in page["audit"]), d["code"]
+        times = [a["at"] for a in page["audit"]]  # the story runs forward: no dossier notes a backwards time
+        assert times == sorted(times), d["code"]
 
     second = _load_at("2026-03-02T09:00:00+08:00", tmp_path / "b", new_deployment, monkeypatch)
     before, after = _dated_rows(first), _dated_rows(second)
