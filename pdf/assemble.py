@@ -30,7 +30,7 @@ import pikepdf
 from pikepdf import Dictionary, Name
 from reportlab.pdfgen import canvas as rl_canvas
 
-from pdf import dossier, fonts, pdfa
+from pdf import dossier, fonts, pdfa, story
 from pdf.stream_writer import Copier, StreamWriter, literal
 
 # How the volume is written, in the manifest's "renderer" beside the layout: a dossier written before a change
@@ -198,7 +198,7 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path], t
     code = dossier.volume_label(record)
     parts = [dossier.probe(e, files[e["id"]], renditions.get(e["id"])) for e in record["evidence"]]
     clock.lap("probe")
-    front, front_pages, anchors, slots = dossier.render_front(record, parts, chain)
+    front, front_pages, anchors, slots = story.render_front(record, parts, chain)
     clock.lap("front (ReportLab)")
     page = front_pages + 1
     for p in parts:
@@ -208,11 +208,11 @@ def _render(record: dict, files: dict[int, Path], renditions: dict[int, Path], t
     tail, tail_pages, wanted = b"", 0, 1
     while tail_pages != wanted:  # the 卷内备考表 states the volume's page count, its own pages included
         tail_pages = wanted
-        tail, wanted = dossier.render_tail(record, parts, chain, page, page - 1 + tail_pages, front_pages, tail_pages)
+        tail, wanted = story.render_tail(record, parts, chain, page, page - 1 + tail_pages, front_pages, tail_pages)
     anchors["notes"] = page
     layout = dossier.Layout(front_pages, page - 1 + tail_pages, anchors, tail_pages)
     total = layout.total_pages
-    plan = dossier.overlay_plan(code, parts, layout, slots, dossier.slot_texts(parts, layout), chain)
+    plan = dossier.overlay_plan(code, parts, layout, slots, story.slot_texts(parts, layout), chain)
     if len(plan) != front_pages:  # the parts are closed after probing: the plan covers the generated pages
         raise RuntimeError("overlay plan does not match the generated part")
     texts = {item[4] for st in plan for item in st.items if item[4]}
@@ -400,14 +400,14 @@ def _catalog(w: StreamWriter, root: int, tree: int, info: pdfa.DocInfo, outlines
 
 def _outline(w: StreamWriter, layout: dossier.Layout, parts: list[dossier.Part], kids: list[int]) -> int | None:
     """Bookmarks per section, per stage and per document (all open), each to its page."""
-    items: list[tuple[str, int, list]] = [(title, layout.anchors[key], []) for key, title in dossier.SECTIONS
+    items: list[tuple[str, int, list]] = [(title, layout.anchors[key], []) for key, title in story.SECTIONS
                                           if key in layout.anchors and key != "notes"]
     merged = [p for p in parts if p.merged]
     if merged:
         groups = [(label, group[0].first_page, [(f"第{p.entry['no']}件 {p.entry['kind_name']}："
                                                    f"{fonts.clean(p.entry['filename'])}", p.first_page, [])
                                                   for p in group]) for label, group in dossier.evidence_groups(merged)]
-        items.append((dossier.EVIDENCE_SECTION, merged[0].first_page, groups))
+        items.append((story.EVIDENCE_SECTION, merged[0].first_page, groups))
     if "notes" in layout.anchors:  # the 卷内备考表 closes the volume
         items.append(("卷内备考表", layout.anchors["notes"], []))
     if not items:

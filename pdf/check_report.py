@@ -11,7 +11,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from pdf import fonts
-from pdf.dossier import MARGIN, Styles
+from pdf.dossier import MARGIN
+from pdf.story import Styles
 
 RESULT_ZH = {"pass": "通过", "fail": "未通过", "warn": "通过（有提示）"}
 
