@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -16,11 +16,19 @@ from decisions.procedure.models import Decision, Evidence, live_evidence
 from decisions.procedure.service import calendar_for
 from decisions.storage.statements import among
 from decisions.storage.unit_of_work import UnitOfWork
-from workflow.calendar import add_months
+from workflow.calendar import WorkCalendar, add_months
 from workflow.profiles import Profile
 
-if TYPE_CHECKING:
-    from decisions.workbench.views import Page
+
+class LoadedPage(Protocol):
+    """What `upcoming` reads of a page of decisions loaded at once (`decisions.workbench.views.Page`, which sits
+    above this module): the scheduler's rows, the current round's evidence, the catalog items, the calendar."""
+
+    external: dict[int, list[dict] | None]
+    evidence: dict[int, list[Any]]
+    items: dict[int, CatalogItem]
+
+    def calendar(self, profile: Profile) -> WorkCalendar: ...
 
 # ----------------------------------------------------------------- due dates
 _CN_DATE = re.compile(r"(?:(\d{4})年)?\s*(\d{1,2})月(?:\s*(\d{1,2})日)?")
@@ -106,7 +114,7 @@ def _external_rows(rows: list[dict]) -> list[dict] | None:
     return out or None
 
 
-def upcoming(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: Page | None = None) -> list[dict]:
+def upcoming(s: Session, d: Decision, profile: Profile, lang: str = "zh", page: LoadedPage | None = None) -> list[dict]:
     """What is due for this decision. The scheduler's deadline table when it has rows for the decision
     (issue 6: reminders, escalation); otherwise computed here from the record: review window, comment
     period end, report cadence, catalog plan. The legality review window is always computed here (the
