@@ -36,15 +36,26 @@ def _idle(page) -> None:  # noqa: ANN001
 
 def _visit_every_page(page) -> list[str]:  # noqa: ANN001
     """Click each sidebar link in turn (and each tab of the page); return the addresses visited."""
+    from playwright.sync_api import TimeoutError as Timeout
+
     nav = page.locator('.st-key-juece_nav')
     titles = [a.get_attribute("href") or "" for a in nav.get_by_role("link").all()]
     for title in titles:
         nav.locator(f'a[href="{title}"]').first.click()
+        # on the page once the address shows it and its run has ended: under load the run may start after _idle
+        # has looked, and the tabs counted would be the previous page's
+        path = "/" + title  # the links are relative to the root: '' is the default page, 'decision' /decision
+        page.wait_for_function("path => location.pathname === path", arg=path, timeout=60000)
         _idle(page)
-        for tab in page.locator('[data-testid="stMain"]').get_by_role("tab").all():
-            if tab.is_visible():
-                tab.click()
-                page.wait_for_timeout(200)
+        tabs = page.locator('[data-testid="stMain"]').get_by_role("tab")
+        for i in range(tabs.count()):
+            if not tabs.nth(i).is_visible():
+                continue
+            try:  # a tab redrawn by a late run is found again; one gone with it is no page of this link
+                tabs.nth(i).click(timeout=10000)
+            except Timeout:
+                continue
+            _idle(page)  # a lazy tab reruns the page
     return titles
 
 
