@@ -104,8 +104,13 @@ class Browser:
             self.page.wait_for_timeout(200)
         return False
 
-    def nav(self, title: str) -> None:
-        self.page.locator('.st-key-juece_nav').get_by_role("link", name=title).click()
+    def nav(self, title: str, exact: bool = False) -> None:
+        """Follow the sidebar link `title`: on the page once the address shows it and its run has ended (under
+        load the run may start after idle() has looked, and the next step would act on the page before)."""
+        link = self.page.locator('.st-key-juece_nav').get_by_role("link", name=title, exact=exact)
+        path = "/" + (link.get_attribute("href") or "")  # relative to the root: '' is the default page
+        link.click()
+        self.page.wait_for_function("path => location.pathname === path", arg=path, timeout=60000)
         self.idle()
 
     def tab(self, name: str) -> None:

@@ -55,6 +55,8 @@ class Shooter:
                  nav.get_by_role("link").all()]
         for href, title in links:
             nav.locator(f'a[href="{href}"]').first.click()
+            # the page's run once the address shows it (relative to the root: '' is the default page)
+            self.page.wait_for_function("path => location.pathname === path", arg="/" + href, timeout=60000)
             _idle(self.page)
             tabs = [t for t in self.page.locator('[data-testid="stMain"]').get_by_role("tab").all() if t.is_visible()]
             if not tabs:

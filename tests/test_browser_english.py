@@ -60,9 +60,8 @@ class English(Browser):
         self.idle()
         self.expect_text("My tasks")
 
-    def nav(self, title: str) -> None:
-        self.page.locator('.st-key-juece_nav').get_by_role("link", name=title, exact=True).click()
-        self.idle()
+    def nav(self, title: str, exact: bool = True) -> None:
+        super().nav(title, exact)
 
     def select(self, label: str, option: str) -> None:
         """A choice box by its label (the label itself, not a longer one that starts alike; " *" when required)."""
