@@ -56,6 +56,7 @@ S: dict[str, tuple[str, str]] = {
     "code": ("代码", "Code"),
     "organ": ("决策机关", "Decision organ"),
     "undertaker": ("承办单位", "Undertaking unit"),
+    "labelled": ("{label}：{value}", "{label}: {value}"),  # a label and its value in running text
     "article": ("依据", "Article"),
     "requirement": ("要求", "Requirement"),
     "search": ("搜索标题或代码", "Search title or code"),

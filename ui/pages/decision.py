@@ -29,12 +29,9 @@ st.session_state[common.DECISION_KEY] = did
 acts = page["actions"]
 
 st.header(escape(page["title"]))
-if common.lang() == "zh":
-    st.caption(f"{page['code']} · {escape(common.name(page['state']))} · {escape(page['organ']['name'])} · "
-               f"{t('undertaker')}：{escape(page['undertaker']['name'])} · {escape(page['law'])}")
-else:
-    st.caption(f"{page['code']} · {escape(common.name(page['state']))} · {escape(page['organ']['name'])} · "
-               f"{t('undertaker')}: {escape(page['undertaker']['name'])} · {escape(page['profile'])} {escape(page['profile_version'])}")
+st.caption(f"{page['code']} · {escape(common.name(page['state']))} · {escape(page['organ']['name'])} · "
+           f"{t('labelled', label=t('undertaker'), value=escape(page['undertaker']['name']))} · "
+           f"{escape(page['law']) if common.lang() == 'zh' else escape(page['profile'] + ' ' + page['profile_version'])}")
 
 IRREVERSIBLE_ADVANCE = ("collective_discussion", "execution")
 

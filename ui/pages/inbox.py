@@ -84,7 +84,8 @@ def pager(tab: str, data: dict) -> None:
 def due_lines(row: dict, alert: bool) -> None:
     """The decision's due dates; an overdue one as an alert only where it is this user's to do."""
     for d in row.get("deadlines", []):
-        line = f"{t('due')}{'：' if common.lang() == 'zh' else ': '}{common.when(d['due'])} — {escape(common.plain(d['what']))} [{escape(common.art(d['article']))}]"
+        line = (f"{t('labelled', label=t('due'), value=common.when(d['due']))} — {escape(common.plain(d['what']))} "
+                f"[{escape(common.art(d['article']))}]")
         if d["overdue"] and alert:
             st.error(f"{t('overdue')} · {line}", icon=":material/alarm:")
         else:

@@ -21,8 +21,8 @@ if not ok:
     st.stop()
 page = pkg["decision"]
 st.header(escape(page["title"]))
-st.caption(f"{page['code']} · {escape(page['organ']['name'])} · {t('undertaker')}"
-           f"{'：' if common.lang() == 'zh' else ': '}{escape(page['undertaker']['name'])}")
+st.caption(f"{page['code']} · {escape(page['organ']['name'])} · "
+           f"{t('labelled', label=t('undertaker'), value=escape(page['undertaker']['name']))}")
 
 window = pkg["window"]
 c1, c2, c3 = st.columns(3)
