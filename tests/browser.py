@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from decisions import demo
-from tests.streamlit_server import CHROMIUM_ARGS
+from tests.streamlit_server import CHROMIUM_ARGS, follow
 
 ARGS = CHROMIUM_ARGS
 PASSWORD = "juece-demo-2026"
@@ -105,12 +105,8 @@ class Browser:
         return False
 
     def nav(self, title: str, exact: bool = False) -> None:
-        """Follow the sidebar link `title`: on the page once the address shows it and its run has ended (under
-        load the run may start after idle() has looked, and the next step would act on the page before)."""
-        link = self.page.locator('.st-key-juece_nav').get_by_role("link", name=title, exact=exact)
-        path = "/" + (link.get_attribute("href") or "")  # relative to the root: '' is the default page
-        link.click()
-        self.page.wait_for_function("path => location.pathname === path", arg=path, timeout=60000)
+        """Follow the sidebar link `title` and wait for its page's run."""
+        follow(self.page, self.page.locator('.st-key-juece_nav').get_by_role("link", name=title, exact=exact))
         self.idle()
 
     def tab(self, name: str) -> None:

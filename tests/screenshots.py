@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, juece_environ, streamlit_server
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, follow, juece_environ, streamlit_server
 
 PASSWORD = "juece-demo-2026"
 USERS = ["public", "czj_drafter", "sfj_reviewer", "sfj_adviser", "expert_zhang", "hd_secretary", "hd_head",
@@ -54,9 +54,7 @@ class Shooter:
         links = [(a.get_attribute("href") or "", a.inner_text().split("\n")[-1].strip()) for a in
                  nav.get_by_role("link").all()]
         for href, title in links:
-            nav.locator(f'a[href="{href}"]').first.click()
-            # the page's run once the address shows it (relative to the root: '' is the default page)
-            self.page.wait_for_function("path => location.pathname === path", arg="/" + href, timeout=60000)
+            follow(self.page, nav.locator(f'a[href="{href}"]').first)
             _idle(self.page)
             tabs = [t for t in self.page.locator('[data-testid="stMain"]').get_by_role("tab").all() if t.is_visible()]
             if not tabs:

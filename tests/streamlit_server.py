@@ -19,6 +19,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+def follow(page, link) -> None:  # noqa: ANN001 - Playwright's Page and Locator
+    """Click a sidebar link and wait until the address shows its page (the links are relative to the root: ''
+    is the default page). Only then is waiting for the script's run meaningful: under load the run may start
+    after a fixed pause, and the next step would act on the page before."""
+    path = "/" + (link.get_attribute("href") or "")
+    link.click()
+    page.wait_for_function("path => location.pathname === path", arg=path, timeout=60000)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

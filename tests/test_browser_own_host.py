@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, demo_server
+from tests.streamlit_server import CHROMIUM, CHROMIUM_ARGS, demo_server, follow
 
 PASSWORD = "juece-demo-2026"
 NOW = "2026-03-02T09:00:00+08:00"
@@ -41,11 +41,7 @@ def _visit_every_page(page) -> list[str]:  # noqa: ANN001
     nav = page.locator('.st-key-juece_nav')
     titles = [a.get_attribute("href") or "" for a in nav.get_by_role("link").all()]
     for title in titles:
-        nav.locator(f'a[href="{title}"]').first.click()
-        # on the page once the address shows it and its run has ended: under load the run may start after _idle
-        # has looked, and the tabs counted would be the previous page's
-        path = "/" + title  # the links are relative to the root: '' is the default page, 'decision' /decision
-        page.wait_for_function("path => location.pathname === path", arg=path, timeout=60000)
+        follow(page, nav.locator(f'a[href="{title}"]').first)  # else the tabs counted could be the previous page's
         _idle(page)
         tabs = page.locator('[data-testid="stMain"]').get_by_role("tab")
         for i in range(tabs.count()):
